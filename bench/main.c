@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sipsteer-bench: dispatch to the benchmark named by the first argument. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+
+struct bench_cmd {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *what;
+};
+
+static const struct bench_cmd cmds[] = {
+#ifdef SIPSTEER_BENCH_PARSER
+	{"parser", bench_parser_main, "parser ns/message and GB/s against sofia-sip, osip2, libre"},
+#endif
+#ifdef SIPSTEER_BENCH_LB
+	{"lb", bench_lb_main, "Maglev pick and build times, imbalance and disruption"},
+#endif
+#ifdef SIPSTEER_BENCH_DATAPLANE
+	{"dataplane", bench_dataplane_main, "worker loop messages/s on a memif/ring port pair"},
+#endif
+};
+
+#define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: sipsteer-bench COMMAND [--json] [options]\n"
+		     "       sipsteer-bench COMMAND --help\n\n"
+		     "commands:\n");
+	for (const struct bench_cmd *c = cmds; c < cmds + N_CMDS; c++)
+		fprintf(out, "  %-10s %s\n", c->name, c->what);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (const struct bench_cmd *c = cmds; c < cmds + N_CMDS; c++)
+		if (!strcmp(argv[1], c->name))
+			return c->main(argc - 1, argv + 1);
+	fprintf(stderr, "sipsteer-bench: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

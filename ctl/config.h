@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sipsteer configuration: the YAML file (docs/config.md), loaded and validated into a
+ * struct ctl_config. Pure C + libyaml, no DPDK header: the daemon, the control thread and the
+ * tests all use it.
+ *
+ * Errors name the file, the line and the field:
+ *   "sipsteer.yaml:14: backends[1].weight: 70000 is above 65535"
+ */
+#ifndef SIPSTEER_CTL_CONFIG_H
+#define SIPSTEER_CTL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lb.h"
+
+#define CTL_MAX_PORTS     8
+#define CTL_MAX_SIP_PORTS 8
+#define CTL_MAX_EAL_ARGS  32
+#define CTL_MAX_WORKERS   64
+#define CTL_DEVICE_MAX    256
+#define CTL_PATH_MAX      256
+#define CTL_SECRET_LEN    16 /* bytes of MAC key */
+
+/* One DPDK port. */
+struct ctl_port {
+	char name[LB_NAME_MAX];       /* operator's name for it, e.g. "lan0" */
+	char device[CTL_DEVICE_MAX];  /* vdev string ("net_tap0,iface=sst0") or PCI address */
+	uint16_t mtu;                 /* 0: leave the device default (1500) */
+};
+
+/* An IP prefix: address plus prefix length. */
+struct ctl_prefix {
+	struct lb_addr addr; /* port unused */
+	uint8_t len;
+};
+
+struct ctl_config {
+	char path[CTL_PATH_MAX]; /* file it was read from, for messages */
+
+	/* eal: extra EAL arguments, appended to the built-in ones */
+	uint32_t n_eal_args;
+	char *eal_args[CTL_MAX_EAL_ARGS];
+
+	/* ports */
+	uint32_t n_ports;
+	struct ctl_port ports[CTL_MAX_PORTS];
+
+	/* workers */
+	uint32_t workers;       /* worker lcores, default 1 */
+	uint32_t idle_sleep_us; /* longest sleep of an idle worker; 0 = busy-poll. default 100 */
+	uint32_t burst;         /* rx burst size, default 32 */
+
+	/* listen: the virtual IP(s) and SIP ports */
+	struct ctl_prefix vip4; /* family 0 when absent */
+	struct ctl_prefix vip6; /* family 0 when absent */
+	uint32_t n_sip_ports;
+	uint16_t sip_ports[CTL_MAX_SIP_PORTS]; /* default {5060} */
+	struct lb_addr gateway4; /* family 0 when absent */
+	struct lb_addr gateway6; /* family 0 when absent */
+
+	/* backends */
+	uint32_t n_backends;
+	struct lb_backend_config *backends; /* malloc'd array, ids 0..n-1 in file order */
+
+	/* hashing */
+	uint32_t table_size; /* default LB_DEFAULT_TABLE, must be prime */
+	uint64_t seed;       /* default 0 */
+	enum lb_key key_by_method[SIP_METHOD_COUNT];
+
+	/* sip: stateless proxy behaviour */
+	uint32_t retry_after;          /* seconds in 503 Retry-After, default 5; 0 = no header */
+	uint32_t max_forwards;         /* value added when a request has none, default 70 */
+	bool record_route;             /* insert Record-Route on dialog-creating requests */
+	bool path;                     /* add Path to REGISTER (RFC 3327) */
+	uint8_t secret[CTL_SECRET_LEN]; /* MAC key for Via branches and Record-Route pins */
+	bool secret_set;               /* false: a random secret at start (logged as a warning) */
+
+	/* probe: health checks */
+	bool probe_enabled;     /* default true */
+	uint32_t probe_interval_ms;  /* default 1000 */
+	uint32_t probe_timeout_ms;   /* default = interval */
+	uint32_t probe_down_after;   /* default 3 */
+	uint32_t probe_up_after;     /* default 2 */
+	/* status codes counted as alive: bitmap over 100..699, default every final (200..699) */
+	uint64_t probe_alive[10];
+
+	/* control */
+	char api_socket[CTL_PATH_MAX]; /* default "/run/sipsteer/sipsteer.sock" */
+	char metrics[CTL_PATH_MAX];    /* "127.0.0.1:9760" default; "" = off */
+	char log[16];                  /* "stderr" (default) or "syslog" */
+	char log_level[16];            /* "debug", "info" (default), "warning", "error" */
+};
+
+/* Fill cfg with every default. */
+void ctl_config_defaults(struct ctl_config *cfg);
+
+/*
+ * Load and validate a YAML file. Returns 0, or -errno with a one-line message in err
+ * ("FILE:LINE: FIELD: what is wrong"). On failure cfg is left freed and zeroed. Allocates (the
+ * backend array, EAL args): free with ctl_config_free. Control thread / startup only.
+ */
+int ctl_config_load(const char *path, struct ctl_config *cfg, char *err, size_t cap);
+
+/* Same, from a string in memory; `name` is used in messages in place of the file name. */
+int ctl_config_parse(const char *name, const char *text, size_t len, struct ctl_config *cfg,
+		     char *err, size_t cap);
+
+/* Write cfg as YAML in the file's format (what `sipsteerctl config show` prints). */
+int ctl_config_write(const struct ctl_config *cfg, char *out, size_t cap);
+
+/* Fill an lb_config view of cfg (points into cfg->backends). */
+void ctl_config_lb(const struct ctl_config *cfg, struct lb_config *out);
+
+void ctl_config_free(struct ctl_config *cfg);
+
+/* The default configuration the daemon runs with when started without --config (make demo). */
+extern const char ctl_config_embedded[];
+
+#endif
