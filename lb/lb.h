@@ -18,11 +18,13 @@
 
 #include "sip.h"
 
-#define LB_NAME_MAX          64    /* including the NUL */
-#define LB_MAX_BACKENDS      4096  /* ids are < LB_MAX_BACKENDS */
-#define LB_DEFAULT_TABLE     65537 /* prime */
-#define LB_NONE              UINT16_MAX
-#define LB_MAX_WEIGHT        65535
+#define LB_NAME_MAX      64       /* including the NUL */
+#define LB_MAX_BACKENDS  4096     /* ids are < LB_MAX_BACKENDS */
+#define LB_DEFAULT_TABLE 65537    /* prime */
+#define LB_MIN_TABLE     101      /* smallest table size lb_set_build accepts (prime) */
+#define LB_MAX_TABLE     16777213 /* largest prime below 2^24 */
+#define LB_NONE          UINT16_MAX
+#define LB_MAX_WEIGHT    65535
 
 enum lb_admin {
 	LB_ADMIN_ENABLED = 0,
@@ -103,8 +105,8 @@ struct lb_set {
 	uint32_t n_backends;
 	uint32_t n_active; /* backends owning at least one slot */
 	enum lb_key key_by_method[SIP_METHOD_COUNT];
-	struct lb_backend *backends; /* n_backends entries, config order */
-	uint16_t *table;             /* table_size entries: index into backends, or LB_NONE */
+	struct lb_backend *backends;     /* n_backends entries, config order */
+	uint16_t *table;                 /* table_size entries: index into backends, or LB_NONE */
 	uint16_t by_id[LB_MAX_BACKENDS]; /* id -> index into backends, LB_NONE when absent */
 	/* private: RCU reclamation */
 	struct lb_set_private *priv;
@@ -112,13 +114,25 @@ struct lb_set {
 
 /*
  * Build a new set from cfg. Returns the set (caller owns it until lb_publish or lb_set_free), or
- * NULL with errno set and a message in err (cap bytes) naming the offending backend and field:
- * EINVAL for a table size that is not prime or too small, a weight above LB_MAX_WEIGHT, an id out
- * of range; EEXIST for a duplicate name, id or address. Control thread only; allocates.
+ * NULL with errno set and a message in err (cap bytes, may be NULL) naming the offending backend
+ * and field ("backend 'be2': address 198.18.0.21:5060 duplicates backend 'be1'"):
+ * EINVAL for a table size that is not prime, below LB_MIN_TABLE, above LB_MAX_TABLE or not larger
+ * than the number of backends; an empty or unterminated name, a weight above LB_MAX_WEIGHT, an id
+ * >= LB_MAX_BACKENDS, an address that is not IPv4/IPv6 with a port, an admin or health value out
+ * of range; E2BIG for more than LB_MAX_BACKENDS backends (ids are unique and below it, which also
+ * keeps every index below LB_NONE); EEXIST for a duplicate name, id or address; ENOMEM.
+ *
+ * The table is weighted Maglev: only enabled backends with health up/unknown and weight > 0 own
+ * slots, each in proportion to its weight (within one slot of table_size * weight / total). Each
+ * backend's permutation (offset, skip) comes from lb_hash of its *name* with cfg->seed, and the
+ * order in which backends take turns is fixed by their weights and names alone, so the backend
+ * owning each slot does not depend on the order of cfg->backends; table bytes (indexes into
+ * `backends`, which keeps config order) are identical for the same config in any process.
+ * Control thread only; allocates one block.
  */
 struct lb_set *lb_set_build(const struct lb_config *cfg, char *err, size_t cap);
 
-/* Free a set that was never published. */
+/* Free a set that was never published (NULL is a no-op). Control thread. */
 void lb_set_free(struct lb_set *set);
 
 /* Where a published set lives. Zero-initialise; one writer (the control thread). */
@@ -129,20 +143,31 @@ struct lb_slot {
 
 /*
  * Publish next in slot (rcu_xchg_pointer) and free the previous set after a grace period
- * (call_rcu, liburcu QSBR flavour). The calling thread must be registered with urcu-qsbr.
- * Control thread only.
+ * (call_rcu, liburcu QSBR flavour). Sets next->generation to the slot's next generation (1, 2,
+ * ...) before it becomes visible. next may be NULL to retire the current set (shutdown). The slot
+ * owns next from then on. The calling thread must be a registered urcu-qsbr thread that reports
+ * quiescent states or goes offline like any reader, else no grace period ends; before exit call
+ * rcu_barrier() so that every retired set is freed. Control thread only (one writer per slot).
  */
 void lb_publish(struct lb_slot *slot, struct lb_set *next);
 
-/* The current set: reader must be an online urcu-qsbr reader. May be NULL before a publish. */
+/*
+ * The current set: reader must be an online urcu-qsbr reader, and may use the set until its next
+ * quiescent state. May be NULL before a publish. Any thread; no lock, no store.
+ */
 const struct lb_set *lb_current(struct lb_slot *slot);
 
-/* 64-bit hash of key bytes with a seed: same value on every machine (little-endian reads). */
+/*
+ * 64-bit hash of key bytes with a seed: same value on every machine (little-endian reads). A
+ * multiply-fold mixer over 16-byte blocks. Any thread.
+ */
 uint64_t lb_hash(const void *key, size_t len, uint64_t seed);
 
 /*
- * The hash that picks a request's backend: the bytes set->key_by_method[method] names (Call-ID
- * by default), falling back to the Call-ID when that header part is empty.
+ * The hash that picks a request's backend: lb_hash(bytes, set->seed) of what
+ * set->key_by_method[msg->method] names: the Call-ID (default), the To URI (msg->to_uri) or the
+ * From URI (taken from msg->from: inside < >, else up to the first ';'), falling back to the
+ * Call-ID when that part is empty. Bytes are hashed as written (no case folding). Any thread.
  */
 uint64_t lb_key_hash(const struct lb_set *set, const char *buf, const struct sip_msg *msg);
 
@@ -163,7 +188,7 @@ static inline const struct lb_backend *lb_by_id(const struct lb_set *set, uint32
 	return &set->backends[set->by_id[id]];
 }
 
-/* Backend by name, or NULL. Control thread. */
+/* Backend by name, or NULL. Any thread that holds the set. */
 const struct lb_backend *lb_by_name(const struct lb_set *set, const char *name);
 
 #endif
