@@ -1,1 +1,959 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Stateless proxy edits (RFC 3261 16.11): forward a request with our Via on top, relay a response
+ * by popping our Via, build a stateless reply. Every edit of a message is planned first as a
+ * small list of (offset, bytes removed, bytes inserted) and then applied in one pass over the
+ * buffer, moving the fewest bytes; nothing is allocated and the message is never copied whole.
+ */
+#include "sip_proxy.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "siphash.h"
+
+#define MAGIC_COOKIE     "z9hG4bK"
+#define MAGIC_COOKIE_LEN (sizeof(MAGIC_COOKIE) - 1)
+#define SIP_DEFAULT_PORT 5060
+#define DP_MAX_EDITS     8
+/* "[" IPv6 "]" or IPv4, NUL included; enough for any IP literal we accept. */
+#define IP_TEXT_MAX 48
+
+/* Domain separation between the MACs derived from one key. */
+enum mac_use {
+	MAC_BRANCH = 'b',
+	MAC_TO_TAG = 't',
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * Error names, reasons
+ */
+
+static const char *const err_names[DP_SIP_ERR_COUNT] = {
+    [DP_SIP_OK] = "ok",
+    [DP_SIP_ERR_NO_ROOM] = "no_room",
+    [DP_SIP_ERR_NOT_OUR_VIA] = "not_our_via",
+    [DP_SIP_ERR_BAD_BRANCH_MAC] = "bad_branch_mac",
+    [DP_SIP_ERR_NO_NEXT_VIA] = "no_next_via",
+    [DP_SIP_ERR_NEXT_HOP_NAME] = "next_hop_name",
+    [DP_SIP_ERR_NEXT_HOP_FAMILY] = "next_hop_family",
+    [DP_SIP_ERR_REPLY_TOO_BIG] = "reply_too_big",
+    [DP_SIP_ERR_REPLY_NO_VIA] = "reply_no_via",
+    [DP_SIP_ERR_REPLY_CODE] = "reply_code",
+};
+
+static const char *const err_texts[DP_SIP_ERR_COUNT] = {[DP_SIP_OK] = "ok",
+#define DP_SIP_ERR_TEXT(name, text) [DP_SIP_ERR_##name] = text,
+                                                        DP_SIP_ERRORS(DP_SIP_ERR_TEXT)
+#undef DP_SIP_ERR_TEXT
+};
+
+const char *dp_sip_err_name(enum dp_sip_err e)
+{
+	if ((unsigned)e >= DP_SIP_ERR_COUNT || err_names[e] == NULL)
+		return "unknown";
+	return err_names[e];
+}
+
+const char *dp_sip_err_text(enum dp_sip_err e)
+{
+	if ((unsigned)e >= DP_SIP_ERR_COUNT)
+		return "unknown error";
+	return err_texts[e];
+}
+
+/* RFC 3261 21, plus the codes of its companions a balancer may meet. */
+static const struct {
+	uint16_t code;
+	const char *reason;
+} reasons[] = {
+    {100, "Trying"},
+    {180, "Ringing"},
+    {181, "Call Is Being Forwarded"},
+    {182, "Queued"},
+    {183, "Session Progress"},
+    {200, "OK"},
+    {202, "Accepted"},
+    {300, "Multiple Choices"},
+    {301, "Moved Permanently"},
+    {302, "Moved Temporarily"},
+    {305, "Use Proxy"},
+    {380, "Alternative Service"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {402, "Payment Required"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {406, "Not Acceptable"},
+    {407, "Proxy Authentication Required"},
+    {408, "Request Timeout"},
+    {410, "Gone"},
+    {413, "Request Entity Too Large"},
+    {414, "Request-URI Too Long"},
+    {415, "Unsupported Media Type"},
+    {416, "Unsupported URI Scheme"},
+    {420, "Bad Extension"},
+    {421, "Extension Required"},
+    {423, "Interval Too Brief"},
+    {480, "Temporarily Unavailable"},
+    {481, "Call/Transaction Does Not Exist"},
+    {482, "Loop Detected"},
+    {483, "Too Many Hops"},
+    {484, "Address Incomplete"},
+    {485, "Ambiguous"},
+    {486, "Busy Here"},
+    {487, "Request Terminated"},
+    {488, "Not Acceptable Here"},
+    {491, "Request Pending"},
+    {493, "Undecipherable"},
+    {500, "Server Internal Error"},
+    {501, "Not Implemented"},
+    {502, "Bad Gateway"},
+    {503, "Service Unavailable"},
+    {504, "Server Time-out"},
+    {505, "Version Not Supported"},
+    {513, "Message Too Large"},
+    {600, "Busy Everywhere"},
+    {603, "Decline"},
+    {604, "Does Not Exist Anywhere"},
+    {606, "Not Acceptable"},
+};
+
+const char *dp_sip_reason(int code)
+{
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i].code == code)
+			return reasons[i].reason;
+	return "";
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Small text helpers (no libc locale, no NUL-terminated input)
+ */
+
+static const char hex_digits[] = "0123456789abcdef";
+
+static void hex64(uint64_t v, char out[16])
+{
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		out[i] = hex_digits[v & 0xf];
+}
+
+/* Decimal of v into out (at least 10 bytes), returns the digit count. */
+static size_t dec32(uint32_t v, char *out)
+{
+	char tmp[10];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+static inline char lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
+}
+
+static bool eq_nocase(const char *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b);
+
+	if (alen != blen)
+		return false;
+	for (size_t i = 0; i < alen; i++)
+		if (lower(a[i]) != lower(b[i]))
+			return false;
+	return true;
+}
+
+static inline bool is_wsp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Skip LWS (SP, HTAB, and a CRLF followed by SP or HTAB: folding) in p[i..end). */
+static uint32_t skip_lws(const char *p, uint32_t i, uint32_t end)
+{
+	for (;;) {
+		if (i < end && is_wsp(p[i])) {
+			i++;
+		} else if (i + 2 < end && p[i] == '\r' && p[i + 1] == '\n' && is_wsp(p[i + 2])) {
+			i += 3;
+		} else if (i + 1 < end && p[i] == '\n' && is_wsp(p[i + 1])) {
+			i += 2;
+		} else {
+			return i;
+		}
+	}
+}
+
+/*
+ * Parse an IP literal (IPv4, IPv6, or [IPv6]) of len bytes into addr (port untouched).
+ * Returns false when it is not one.
+ */
+static bool ip_parse(const char *s, size_t len, struct lb_addr *addr)
+{
+	char text[IP_TEXT_MAX];
+
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		s++;
+		len -= 2;
+		if (len >= sizeof(text))
+			return false;
+		memcpy(text, s, len);
+		text[len] = '\0';
+		addr->family = AF_INET6;
+		return inet_pton(AF_INET6, text, addr->v6) == 1;
+	}
+	if (len == 0 || len >= sizeof(text))
+		return false;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	if (inet_pton(AF_INET, text, addr->v4) == 1) {
+		addr->family = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET6, text, addr->v6) == 1) {
+		addr->family = AF_INET6;
+		return true;
+	}
+	return false;
+}
+
+static bool ip_equal(const struct lb_addr *a, const struct lb_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return memcmp(a->v4, b->v4, 4) == 0;
+	return memcmp(a->v6, b->v6, 16) == 0;
+}
+
+/* The address as text without brackets ("192.0.2.1", "2001:db8::1"); returns its length. */
+static size_t ip_format(const struct lb_addr *a, char out[IP_TEXT_MAX])
+{
+	if (inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET,
+	              a->family == AF_INET6 ? (const void *)a->v6 : (const void *)a->v4, out,
+	              IP_TEXT_MAX) == NULL) {
+		out[0] = '\0';
+		return 0;
+	}
+	return strlen(out);
+}
+
+/* A target a stateless element must never send to: broadcast, multicast, unspecified. */
+static bool ip_unusable(const struct lb_addr *a)
+{
+	static const uint8_t zero16[16];
+
+	if (a->family == AF_INET) {
+		uint32_t v = (uint32_t)a->v4[0] << 24 | (uint32_t)a->v4[1] << 16 |
+		             (uint32_t)a->v4[2] << 8 | a->v4[3];
+		return v == 0 || v == UINT32_MAX || (v >> 28) == 0xe;
+	}
+	return a->v6[0] == 0xff || memcmp(a->v6, zero16, 16) == 0;
+}
+
+/* The sent-by host of a Via as an address, when it is an IP literal. */
+static bool via_host_ip(const char *buf, const struct sip_via *via, struct lb_addr *addr)
+{
+	if (via->host_kind == SIP_HOST_NAME)
+		return false;
+	return ip_parse(sip_str_ptr(buf, via->host), via->host.len, addr);
+}
+
+/* Where a parameter of a Via sits: name end, and its value (after '=' and LWS) when present. */
+struct via_param {
+	uint32_t name_end;
+	bool has_eq;
+	uint32_t value_off;
+	uint32_t value_len;
+};
+
+/* Find parameter `name` (case-insensitive) in the Via's params; false when absent. */
+static bool via_find_param(const char *buf, const struct sip_via *via, const char *name,
+                           struct via_param *out)
+{
+	uint32_t i = via->params.off;
+	uint32_t end = via->params.off + via->params.len;
+
+	while (i < end) {
+		if (buf[i] != ';') {
+			/* Skip a value: token, host, or quoted string. */
+			if (buf[i] == '"') {
+				for (i++; i < end && buf[i] != '"'; i++)
+					if (buf[i] == '\\' && i + 1 < end)
+						i++;
+			}
+			i++;
+			continue;
+		}
+		uint32_t n = skip_lws(buf, i + 1, end);
+		uint32_t name_off = n;
+		while (n < end && buf[n] != '=' && buf[n] != ';' && !is_wsp(buf[n]) &&
+		       buf[n] != '\r' && buf[n] != '\n')
+			n++;
+		uint32_t after = skip_lws(buf, n, end);
+		bool has_eq = after < end && buf[after] == '=';
+		i = has_eq ? skip_lws(buf, after + 1, end) : n;
+		if (!eq_nocase(buf + name_off, n - name_off, name))
+			continue;
+		out->name_end = n;
+		out->has_eq = has_eq;
+		out->value_off = i;
+		uint32_t v = i;
+		while (v < end && buf[v] != ';' && !is_wsp(buf[v]) && buf[v] != '\r' &&
+		       buf[v] != '\n')
+			v++;
+		out->value_len = v - i;
+		return true;
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Edit list: plan, then apply in one pass
+ */
+
+struct dp_edit {
+	uint32_t off; /* in the message as parsed */
+	uint32_t del; /* bytes removed at off */
+	uint32_t ins_len;
+	const char *ins; /* bytes inserted at off; never points into the message */
+};
+
+struct dp_edits {
+	struct dp_edit e[DP_MAX_EDITS];
+	unsigned n;
+	bool overflow;
+};
+
+/* Add an edit, keeping the list sorted by offset; equal offsets keep the order of addition. */
+static void edit_add(struct dp_edits *l, uint32_t off, uint32_t del, const char *ins,
+                     uint32_t ins_len)
+{
+	if (l->n == DP_MAX_EDITS) {
+		l->overflow = true;
+		return;
+	}
+	unsigned i = l->n++;
+	while (i > 0 && l->e[i - 1].off > off) {
+		l->e[i] = l->e[i - 1];
+		i--;
+	}
+	l->e[i] = (struct dp_edit){.off = off, .del = del, .ins_len = ins_len, .ins = ins};
+}
+
+static inline int64_t abs64(int64_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+/*
+ * Apply the edits to b, keeping only the first msg_len bytes of the message (the rest is
+ * datagram noise and becomes tailroom). The message splits into n + 1 segments around the n
+ * edits; segment k must end up shifted by delta[k] - back, where delta[k] is the net growth of
+ * the edits before it and `back` how far the message start moves into the headroom. `back` is
+ * chosen to move the fewest bytes (a weighted median of the deltas) within what the headroom and
+ * tailroom allow. Returns DP_SIP_OK, or -DP_SIP_ERR_NO_ROOM with b untouched.
+ */
+static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_edits *l)
+{
+	uint32_t seg_off[DP_MAX_EDITS + 1], seg_len[DP_MAX_EDITS + 1];
+	int64_t delta[DP_MAX_EDITS + 1];
+	unsigned nseg = l->n + 1;
+	uint32_t pos = 0;
+	int64_t d = 0;
+
+	if (l->overflow || msg_len > b->len)
+		return -DP_SIP_ERR_NO_ROOM;
+	for (unsigned k = 0; k < nseg; k++) {
+		uint32_t end = k < l->n ? l->e[k].off : msg_len;
+		/* Overlapping edits or one past the end cannot come from sip_parse views. */
+		if (end < pos || end > msg_len)
+			return -DP_SIP_ERR_NO_ROOM;
+		seg_off[k] = pos;
+		seg_len[k] = end - pos;
+		delta[k] = d;
+		if (k < l->n) {
+			pos = end + l->e[k].del;
+			d += (int64_t)l->e[k].ins_len - l->e[k].del;
+		}
+	}
+	int64_t growth = d;
+	int64_t tailroom = (int64_t)b->tailroom + (b->len - msg_len);
+	int64_t lo = growth - tailroom;    /* back must be >= lo: the end stays in the buffer */
+	int64_t hi = (int64_t)b->headroom; /* back must be <= hi: the start stays in the buffer */
+	if (lo > hi || (int64_t)msg_len + growth > UINT32_MAX)
+		return -DP_SIP_ERR_NO_ROOM;
+
+	int64_t back = 0, best_cost = INT64_MAX;
+	for (unsigned c = 0; c < nseg; c++) {
+		int64_t cand = delta[c] < lo ? lo : delta[c] > hi ? hi : delta[c];
+		int64_t cost = 0;
+		for (unsigned k = 0; k < nseg; k++)
+			cost += abs64(delta[k] - cand) * seg_len[k];
+		if (cost < best_cost) {
+			best_cost = cost;
+			back = cand;
+		}
+	}
+
+	/*
+	 * Segments moving towards the start go first, front to back; then those moving towards the
+	 * end, back to front. Final places keep the segments' order, so neither pass overwrites a
+	 * segment that has not moved yet.
+	 */
+	for (unsigned k = 0; k < nseg; k++) {
+		int64_t shift = delta[k] - back;
+		if (shift < 0 && seg_len[k] != 0)
+			memmove(b->data + seg_off[k] + shift, b->data + seg_off[k], seg_len[k]);
+	}
+	for (unsigned k = nseg; k-- > 0;) {
+		int64_t shift = delta[k] - back;
+		if (shift > 0 && seg_len[k] != 0)
+			memmove(b->data + seg_off[k] + shift, b->data + seg_off[k], seg_len[k]);
+	}
+	for (unsigned k = 0; k < l->n; k++) {
+		int64_t at = (int64_t)seg_off[k] + seg_len[k] + delta[k] - back;
+		if (l->e[k].ins_len != 0)
+			memcpy(b->data + at, l->e[k].ins, l->e[k].ins_len);
+	}
+	b->data -= back;
+	b->headroom = (uint32_t)(b->headroom - back);
+	b->len = (uint32_t)(msg_len + growth);
+	b->tailroom = (uint32_t)(tailroom + back - growth);
+	return DP_SIP_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Message geometry
+ */
+
+/* Offset of the first header line: just after the start line's line end. */
+static uint32_t after_start_line(const char *buf, uint32_t len, const struct sip_msg *msg)
+{
+	uint32_t i = msg->start_line.off + msg->start_line.len;
+
+	if (i + 1 < len && buf[i] == '\r' && buf[i + 1] == '\n')
+		return i + 2;
+	if (i < len && buf[i] == '\n')
+		return i + 1;
+	return i < len ? i : len;
+}
+
+/* Where the message sip_parse() read ends: blank line and body included, noise excluded. */
+static uint32_t message_end(const char *buf, uint32_t len, const struct sip_msg *msg)
+{
+	uint32_t end = msg->headers_end;
+
+	if (end + 1 < len && buf[end] == '\r' && buf[end + 1] == '\n')
+		end += 2;
+	else if (end < len && buf[end] == '\n')
+		end += 1;
+	if (msg->body.len != 0 && msg->body.off + msg->body.len > end)
+		end = msg->body.off + msg->body.len;
+	return end > len ? len : end;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * MACs
+ */
+
+static void mac_str(struct dp_siphash *h, const char *buf, struct sip_str s)
+{
+	static const uint8_t sep;
+
+	dp_siphash_update(h, buf + s.off, s.len);
+	dp_siphash_update(h, &sep, 1);
+}
+
+size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
+                     const struct sip_via *client_via, char *out)
+{
+	struct dp_siphash h;
+	char num[12];
+	uint8_t use = MAC_BRANCH;
+	size_t n;
+
+	dp_siphash_init(&h, cfg->key);
+	dp_siphash_update(&h, &use, 1);
+	mac_str(&h, buf, req->call_id);
+	n = dec32(req->cseq, num);
+	num[n++] = '\0';
+	dp_siphash_update(&h, num, n);
+	if (client_via->has_branch && client_via->branch.len >= MAGIC_COOKIE_LEN &&
+	    memcmp(buf + client_via->branch.off, MAGIC_COOKIE, MAGIC_COOKIE_LEN) == 0) {
+		/* RFC 3261 17.2.3: the client's branch names its transaction. */
+		mac_str(&h, buf, client_via->branch);
+	} else {
+		/* RFC 3261 16.11: without the cookie, fall back to sent-by and From tag. */
+		dp_siphash_update(&h, buf + client_via->host.off, client_via->host.len);
+		num[0] = ':';
+		n = 1 + dec32(client_via->port ? client_via->port : SIP_DEFAULT_PORT, num + 1);
+		num[n++] = '\0';
+		dp_siphash_update(&h, num, n);
+	}
+	dp_siphash_update(&h, buf + req->from_tag.off, req->from_tag.len);
+
+	memcpy(out, DP_BRANCH_PREFIX, sizeof(DP_BRANCH_PREFIX) - 1);
+	hex64(dp_siphash_final(&h), out + sizeof(DP_BRANCH_PREFIX) - 1);
+	return DP_BRANCH_LEN;
+}
+
+/* The To tag of our stateless replies: stable for a Call-ID and From tag (RFC 3261 8.2.6.2). */
+static void reply_to_tag(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
+                         char out[DP_REPLY_TAG_HEX])
+{
+	struct dp_siphash h;
+	uint8_t use = MAC_TO_TAG;
+
+	dp_siphash_init(&h, cfg->key);
+	dp_siphash_update(&h, &use, 1);
+	mac_str(&h, buf, req->call_id);
+	dp_siphash_update(&h, buf + req->from_tag.off, req->from_tag.len);
+	hex64(dp_siphash_final(&h), out);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Configuration
+ */
+
+void dp_sip_cfg_init(struct dp_sip_cfg *cfg, const struct lb_addr *self, const uint8_t secret[16],
+                     uint32_t retry_after, uint32_t max_forwards)
+{
+	char ip[IP_TEXT_MAX];
+	size_t n = ip_format(self, ip);
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->self = *self;
+	if (self->family == AF_INET6) {
+		cfg->self_host[0] = '[';
+		memcpy(cfg->self_host + 1, ip, n);
+		cfg->self_host[n + 1] = ']';
+		n += 2;
+	} else {
+		memcpy(cfg->self_host, ip, n);
+	}
+	cfg->self_host[n] = '\0';
+	cfg->self_host_len = (uint8_t)n;
+	dp_siphash_key(cfg->key, secret);
+	cfg->retry_after = retry_after;
+	cfg->max_forwards = max_forwards;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Client Via: received and rport (RFC 3261 18.2.1, RFC 3581 4)
+ */
+
+struct via_fix {
+	/* rport value to fill in at rport_off ("=5060", or "5060" after an existing '=') */
+	bool fill_rport;
+	uint32_t rport_off;
+	char rport_text[8];
+	uint32_t rport_len;
+	/* received: replace received_del bytes at received_off with received_text */
+	bool set_received;
+	uint32_t received_off;
+	uint32_t received_del;
+	char received_text[sizeof(";received=") + IP_TEXT_MAX];
+	uint32_t received_len;
+};
+
+static void via_fix_plan(const char *buf, const struct sip_via *via, const struct dp_sip_peer *src,
+                         struct via_fix *fx)
+{
+	struct lb_addr sent_by;
+	struct via_param rport;
+	char ip[IP_TEXT_MAX];
+	size_t n;
+
+	memset(fx, 0, sizeof(*fx));
+	if (via->has_rport && via_find_param(buf, via, "rport", &rport) && rport.value_len == 0) {
+		fx->fill_rport = true;
+		n = 0;
+		if (rport.has_eq) {
+			fx->rport_off = rport.value_off;
+		} else {
+			fx->rport_off = rport.name_end;
+			fx->rport_text[n++] = '=';
+		}
+		n += dec32(src->addr.port, fx->rport_text + n);
+		fx->rport_len = (uint32_t)n;
+	}
+
+	bool same_host = via_host_ip(buf, via, &sent_by) && ip_equal(&sent_by, &src->addr);
+	if (same_host && !via->has_rport)
+		return;
+	n = ip_format(&src->addr, ip);
+	if (via->has_received) {
+		struct lb_addr received;
+		if (ip_parse(sip_str_ptr(buf, via->received), via->received.len, &received) &&
+		    ip_equal(&received, &src->addr))
+			return;
+		fx->received_off = via->received.off;
+		fx->received_del = via->received.len;
+		memcpy(fx->received_text, ip, n);
+		fx->received_len = (uint32_t)n;
+	} else {
+		fx->received_off = via->value.off + via->value.len;
+		memcpy(fx->received_text, ";received=", sizeof(";received=") - 1);
+		memcpy(fx->received_text + sizeof(";received=") - 1, ip, n);
+		fx->received_len = (uint32_t)(sizeof(";received=") - 1 + n);
+	}
+	fx->set_received = true;
+}
+
+/* Add the planned Via edits to l; rport first, as it may sit right where received goes. */
+static void via_fix_edits(const struct via_fix *fx, struct dp_edits *l)
+{
+	if (fx->fill_rport)
+		edit_add(l, fx->rport_off, 0, fx->rport_text, fx->rport_len);
+	if (fx->set_received)
+		edit_add(l, fx->received_off, fx->received_del, fx->received_text,
+		         fx->received_len);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Request forwarding
+ */
+
+/* Does a Route value name us: <sip:[user@]self-ip[:self-port]...>, no port meaning 5060? */
+static bool route_is_self(const struct dp_sip_cfg *cfg, const char *buf, struct sip_str route)
+{
+	const char *p = buf + route.off;
+	uint32_t len = route.len, i = 0, host, host_end;
+	struct lb_addr addr;
+	uint32_t port = 0;
+
+	while (i < len && p[i] != '<')
+		i++;
+	if (i + 5 > len || !eq_nocase(p + i + 1, 4, "sip:"))
+		return false;
+	i += 5;
+	/* userinfo ends at the first '@' before the host part's delimiters */
+	for (uint32_t j = i; j < len && p[j] != ';' && p[j] != '?' && p[j] != '>'; j++) {
+		if (p[j] == '@') {
+			i = j + 1;
+			break;
+		}
+	}
+	host = i;
+	if (i < len && p[i] == '[') {
+		while (i < len && p[i] != ']')
+			i++;
+		if (i == len)
+			return false;
+		i++;
+	} else {
+		while (i < len && p[i] != ':' && p[i] != ';' && p[i] != '?' && p[i] != '>')
+			i++;
+	}
+	host_end = i;
+	if (i < len && p[i] == ':') {
+		uint32_t digits = 0;
+		for (i++; i < len && p[i] >= '0' && p[i] <= '9' && port <= 65535; i++, digits++)
+			port = port * 10 + (uint32_t)(p[i] - '0');
+		if (digits == 0 || port > 65535)
+			return false;
+	} else {
+		port = SIP_DEFAULT_PORT;
+	}
+	if (i >= len || (p[i] != ';' && p[i] != '?' && p[i] != '>'))
+		return false;
+	return ip_parse(p + host, host_end - host, &addr) && ip_equal(&addr, &cfg->self) &&
+	       port == cfg->self.port;
+}
+
+/* Plan removing the first Route value: its whole line, or just it and its comma. */
+static void plan_route_pop(const char *buf, const struct sip_msg *msg, struct dp_edits *l)
+{
+	uint32_t line_end = msg->route_line.off + msg->route_line.len;
+	uint32_t i = skip_lws(buf, msg->route.off + msg->route.len, line_end);
+
+	if (i < line_end && buf[i] == ',') {
+		i = skip_lws(buf, i + 1, line_end);
+		edit_add(l, msg->route.off, i - msg->route.off, NULL, 0);
+	} else {
+		edit_add(l, msg->route_line.off, msg->route_line.len, NULL, 0);
+	}
+}
+
+/*
+ * Plan the Max-Forwards decrement in place, keeping the width: only the last non-zero digit and
+ * the zeros after it change ("70" -> "69", "100" -> "099").
+ */
+static void plan_max_forwards(const char *buf, const struct sip_msg *msg, char *digits,
+                              struct dp_edits *l)
+{
+	const char *v = buf + msg->max_forwards_value.off;
+	uint32_t len = msg->max_forwards_value.len;
+	uint32_t i = len;
+
+	if (msg->max_forwards == 0)
+		return; /* sip_parse refuses it (483); nothing to decrement */
+	while (i > 0 && v[i - 1] == '0')
+		i--;
+	if (i == 0 || len - i >= 15)
+		return;
+	uint32_t n = 0;
+	digits[n++] = (char)(v[i - 1] - 1);
+	for (uint32_t j = i; j < len; j++)
+		digits[n++] = '9';
+	edit_add(l, msg->max_forwards_value.off + i - 1, n, digits, n);
+}
+
+int dp_sip_forward_request(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
+                           const struct sip_msg *msg, const struct dp_sip_peer *src)
+{
+	const char *buf = b->data;
+	/* "Via: SIP/2.0/UDP host:port;branch=...\r\nMax-Forwards: N\r\n" */
+	char top[sizeof("Via: SIP/2.0/UDP :65535;branch=\r\nMax-Forwards: 4294967295\r\n") +
+	         sizeof(cfg->self_host) + DP_BRANCH_LEN];
+	char mf_digits[16];
+	struct via_fix fx;
+	struct dp_edits l = {.n = 0};
+	uint32_t msg_len = message_end(buf, b->len, msg);
+	uint32_t at = after_start_line(buf, msg_len, msg);
+	size_t n = 0;
+
+	/* RFC 3261 16.6 step 8: our Via on top, on its own line above the client's. */
+	memcpy(top, "Via: SIP/2.0/UDP ", 17);
+	n = 17;
+	memcpy(top + n, cfg->self_host, cfg->self_host_len);
+	n += cfg->self_host_len;
+	top[n++] = ':';
+	n += dec32(cfg->self.port, top + n);
+	memcpy(top + n, ";branch=", 8);
+	n += 8;
+	n += dp_sip_branch(cfg, buf, msg, &msg->top_via, top + n);
+	top[n++] = '\r';
+	top[n++] = '\n';
+	if (!msg->has_max_forwards) {
+		/* RFC 3261 16.6 step 3 */
+		memcpy(top + n, "Max-Forwards: ", 14);
+		n += 14;
+		n += dec32(cfg->max_forwards, top + n);
+		top[n++] = '\r';
+		top[n++] = '\n';
+	}
+	edit_add(&l, at, 0, top, (uint32_t)n);
+
+	/* RFC 3261 16.4: a Route naming us was for us; loose routing pops it. */
+	if (msg->has_route && route_is_self(cfg, buf, msg->route))
+		plan_route_pop(buf, msg, &l);
+	if (msg->has_max_forwards)
+		plan_max_forwards(buf, msg, mf_digits, &l);
+
+	via_fix_plan(buf, &msg->top_via, src, &fx);
+	via_fix_edits(&fx, &l);
+
+	/* RFC 3261 18.3: bytes after the message are not relayed. */
+	return edits_apply(b, msg_len, &l);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Response relay
+ */
+
+static bool ct_equal(const char *a, const char *b, size_t n)
+{
+	unsigned char diff = 0;
+
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+static bool via_is_self(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_via *via)
+{
+	struct lb_addr host;
+	const size_t plen = sizeof(DP_BRANCH_PREFIX) - 1;
+
+	if (!via_host_ip(buf, via, &host) || !ip_equal(&host, &cfg->self))
+		return false;
+	if ((via->port ? via->port : SIP_DEFAULT_PORT) != cfg->self.port)
+		return false;
+	return via->has_branch && via->branch.len >= plen &&
+	       memcmp(buf + via->branch.off, DP_BRANCH_PREFIX, plen) == 0;
+}
+
+/* The next hop of a response from the Via below ours (RFC 3261 18.2.2, RFC 3581 4). */
+static int next_hop(const char *buf, const struct sip_via *via, struct dp_sip_peer *next)
+{
+	struct lb_addr addr;
+
+	memset(&addr, 0, sizeof(addr));
+	if (via->has_received) {
+		if (!ip_parse(sip_str_ptr(buf, via->received), via->received.len, &addr))
+			return -DP_SIP_ERR_NO_NEXT_VIA;
+	} else if (via->host_kind == SIP_HOST_NAME) {
+		return -DP_SIP_ERR_NEXT_HOP_NAME;
+	} else if (!via_host_ip(buf, via, &addr)) {
+		return -DP_SIP_ERR_NO_NEXT_VIA;
+	}
+	if (ip_unusable(&addr))
+		return -DP_SIP_ERR_NO_NEXT_VIA;
+	addr.port = via->rport ? via->rport : via->port ? via->port : SIP_DEFAULT_PORT;
+	next->addr = addr;
+	return DP_SIP_OK;
+}
+
+int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
+                          const struct sip_msg *msg, struct dp_sip_peer *next)
+{
+	const char *buf = b->data;
+	struct sip_via client, hop;
+	struct dp_sip_peer target;
+	struct dp_edits l = {.n = 0};
+	char mac[DP_BRANCH_LEN];
+	int rc;
+
+	if (msg->via_count == 0 || !via_is_self(cfg, buf, &msg->top_via))
+		return -DP_SIP_ERR_NOT_OUR_VIA;
+	if (msg->via_count < 2 || sip_via_parse(buf, msg->vias[1], &client) != 0)
+		return -DP_SIP_ERR_NO_NEXT_VIA;
+	dp_sip_branch(cfg, buf, msg, &client, mac);
+	if (msg->top_via.branch.len != DP_BRANCH_LEN ||
+	    !ct_equal(buf + msg->top_via.branch.off, mac, DP_BRANCH_LEN))
+		return -DP_SIP_ERR_BAD_BRANCH_MAC;
+	if (sip_response_next_hop(buf, msg, &hop) != 0)
+		return -DP_SIP_ERR_NO_NEXT_VIA;
+	rc = next_hop(buf, &hop, &target);
+	if (rc != DP_SIP_OK)
+		return rc;
+
+	uint32_t line_end = msg->top_via_line.off + msg->top_via_line.len;
+	if (msg->vias[1].off < line_end && msg->vias[1].off > msg->vias[0].off)
+		/* "Via: ours, client": drop our value and its comma */
+		edit_add(&l, msg->vias[0].off, msg->vias[1].off - msg->vias[0].off, NULL, 0);
+	else
+		edit_add(&l, msg->top_via_line.off, msg->top_via_line.len, NULL, 0);
+	rc = edits_apply(b, message_end(buf, b->len, msg), &l);
+	if (rc != DP_SIP_OK)
+		return rc;
+	*next = target;
+	return DP_SIP_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Stateless replies
+ */
+
+struct out {
+	char *p;
+	size_t cap;
+	size_t len;
+	bool full;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->full || n > o->cap - o->len) {
+		o->full = true;
+		return;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+static void put_cstr(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void put_u32(struct out *o, uint32_t v)
+{
+	char num[10];
+
+	put(o, num, dec32(v, num));
+}
+
+static void put_header(struct out *o, const char *name, const char *buf, struct sip_str value)
+{
+	put_cstr(o, name);
+	put(o, buf + value.off, value.len);
+	put(o, "\r\n", 2);
+}
+
+/* The top Via value with received/rport added, as forwarding would write it. */
+static void put_top_via(struct out *o, const char *buf, struct sip_str value,
+                        const struct dp_sip_peer *src)
+{
+	struct sip_via via;
+	struct via_fix fx;
+	struct dp_edits l = {.n = 0};
+	uint32_t at = value.off;
+
+	put_cstr(o, "Via: ");
+	if (sip_via_parse(buf, value, &via) == 0) {
+		via_fix_plan(buf, &via, src, &fx);
+		via_fix_edits(&fx, &l);
+	}
+	for (unsigned k = 0; k < l.n; k++) {
+		put(o, buf + at, l.e[k].off - at);
+		put(o, l.e[k].ins, l.e[k].ins_len);
+		at = l.e[k].off + l.e[k].del;
+	}
+	put(o, buf + at, value.off + value.len - at);
+	put(o, "\r\n", 2);
+}
+
+int dp_sip_build_reply(const struct dp_sip_cfg *cfg, const char *req_buf, const struct sip_msg *req,
+                       const struct dp_sip_peer *src, int code, char *out, size_t cap)
+{
+	struct out o = {.p = out, .cap = cap, .len = 0, .full = false};
+	unsigned nvias = req->via_count < SIP_MAX_VIAS ? req->via_count : SIP_MAX_VIAS;
+
+	if (code < 100 || code > 699)
+		return -DP_SIP_ERR_REPLY_CODE;
+	if (nvias == 0 || req->vias[0].len == 0)
+		return -DP_SIP_ERR_REPLY_NO_VIA;
+
+	put_cstr(&o, "SIP/2.0 ");
+	put_u32(&o, (uint32_t)code);
+	put(&o, " ", 1);
+	put_cstr(&o, dp_sip_reason(code));
+	put(&o, "\r\n", 2);
+	/* RFC 3261 8.2.6.2: every Via, in order; 18.2.1 / RFC 3581: received and rport on top. */
+	put_top_via(&o, req_buf, req->vias[0], src);
+	for (unsigned i = 1; i < nvias; i++)
+		if (req->vias[i].len != 0)
+			put_header(&o, "Via: ", req_buf, req->vias[i]);
+	if (req->from.len != 0)
+		put_header(&o, "From: ", req_buf, req->from);
+	if (req->to.len != 0) {
+		put_cstr(&o, "To: ");
+		put(&o, req_buf + req->to.off, req->to.len);
+		if (req->to_tag.len == 0) {
+			/* RFC 3261 8.2.6.2: a To tag of our own, the same for every retransmission
+			 */
+			char tag[DP_REPLY_TAG_HEX];
+			reply_to_tag(cfg, req_buf, req, tag);
+			put_cstr(&o, ";tag=");
+			put(&o, tag, sizeof(tag));
+		}
+		put(&o, "\r\n", 2);
+	}
+	if (req->call_id.len != 0)
+		put_header(&o, "Call-ID: ", req_buf, req->call_id);
+	if (req->cseq_value.len != 0)
+		put_header(&o, "CSeq: ", req_buf, req->cseq_value);
+	if (code == 503 && cfg->retry_after != 0) {
+		put_cstr(&o, "Retry-After: ");
+		put_u32(&o, cfg->retry_after);
+		put(&o, "\r\n", 2);
+	}
+	put_cstr(&o, "Server: sipsteer\r\nContent-Length: 0\r\n\r\n");
+	if (o.full || o.len > INT32_MAX)
+		return -DP_SIP_ERR_REPLY_TOO_BIG;
+	return (int)o.len;
+}

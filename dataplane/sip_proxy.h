@@ -24,23 +24,33 @@
 #define DP_BRANCH_PREFIX       "z9hG4bK-sst-"
 #define DP_PROBE_BRANCH_PREFIX "z9hG4bK-ssp-"
 #define DP_BRANCH_MAC_HEX      16
+/* Length of our whole branch value, "z9hG4bK-sst-" + 16 hex digits. */
+#define DP_BRANCH_LEN (sizeof(DP_BRANCH_PREFIX) - 1 + DP_BRANCH_MAC_HEX)
+/* Length of the To tag a stateless reply adds (hex digits). */
+#define DP_REPLY_TAG_HEX 16
 
-/* Why the proxy refused to forward or relay a message. X(name, text) */
+/*
+ * Why the proxy refused to forward or relay a message, or to build a reply. X(name, text)
+ * NEXT_HOP_FAMILY is the caller's: dp_sip_relay_response() returns IPv4 and IPv6 next hops alike
+ * and the dataplane refuses those of a family it has no address in.
+ */
 #define DP_SIP_ERRORS(X)                                                                           \
 	X(NO_ROOM, "not enough headroom or tailroom for the edit")                                 \
 	X(NOT_OUR_VIA, "response top Via is not ours")                                             \
 	X(BAD_BRANCH_MAC, "response top Via branch was not made with our secret")                  \
 	X(NO_NEXT_VIA, "response has no usable Via below ours")                                    \
-	X(NEXT_HOP_NAME, "next Via names a host, not an IP literal, and has no received")         \
-	X(NEXT_HOP_FAMILY, "next hop address family is not served")                               \
-	X(REPLY_TOO_BIG, "stateless reply does not fit the buffer")
+	X(NEXT_HOP_NAME, "next Via names a host, not an IP literal, and has no received")          \
+	X(NEXT_HOP_FAMILY, "next hop address family is not served")                                \
+	X(REPLY_TOO_BIG, "stateless reply does not fit the buffer")                                \
+	X(REPLY_NO_VIA, "request has no Via to answer to")                                         \
+	X(REPLY_CODE, "reply status code outside 100-699")
 
 enum dp_sip_err {
 	DP_SIP_OK = 0,
 #define DP_SIP_ERR_ENUM(name, text) DP_SIP_ERR_##name,
 	DP_SIP_ERRORS(DP_SIP_ERR_ENUM)
 #undef DP_SIP_ERR_ENUM
-		DP_SIP_ERR_COUNT
+	    DP_SIP_ERR_COUNT
 };
 
 const char *dp_sip_err_name(enum dp_sip_err e); /* "not_our_via" */
@@ -48,20 +58,20 @@ const char *dp_sip_err_text(enum dp_sip_err e);
 
 /* What the proxy edits need to know; built by the control thread, read-only afterwards. */
 struct dp_sip_cfg {
-	struct lb_addr self;    /* the virtual IP and SIP port our Via names */
-	char self_host[48];     /* the same as text: "198.18.0.10" or "[2001:db8::10]" */
+	struct lb_addr self; /* the virtual IP and SIP port our Via names */
+	char self_host[48];  /* the same as text: "198.18.0.10" or "[2001:db8::10]" */
 	uint8_t self_host_len;
-	uint64_t key[2];        /* SipHash-2-4 key from the configured secret */
-	uint32_t retry_after;   /* seconds for 503; 0 = no Retry-After */
-	uint32_t max_forwards;  /* added when a request has no Max-Forwards (70) */
+	uint64_t key[2];       /* SipHash-2-4 key from the configured secret */
+	uint32_t retry_after;  /* seconds for 503; 0 = no Retry-After */
+	uint32_t max_forwards; /* added when a request has no Max-Forwards (70) */
 };
 
 /* A message in a buffer that may grow at both ends. */
 struct dp_sip_buf {
-	char *data;         /* first byte of the message; moves back when bytes are inserted */
-	uint32_t len;       /* message length */
-	uint32_t headroom;  /* writable bytes before data */
-	uint32_t tailroom;  /* writable bytes after data + len */
+	char *data;        /* first byte of the message; moves back when bytes are inserted */
+	uint32_t len;      /* message length */
+	uint32_t headroom; /* writable bytes before data */
+	uint32_t tailroom; /* writable bytes after data + len */
 };
 
 /* Where a packet came from or goes to. */
@@ -71,7 +81,7 @@ struct dp_sip_peer {
 
 /* Fill cfg from its parts (formats self_host, derives the SipHash key from secret). */
 void dp_sip_cfg_init(struct dp_sip_cfg *cfg, const struct lb_addr *self, const uint8_t secret[16],
-		     uint32_t retry_after, uint32_t max_forwards);
+                     uint32_t retry_after, uint32_t max_forwards);
 
 /*
  * Our Via branch for a request: DP_BRANCH_PREFIX + hex(SipHash(key, Call-ID | CSeq number |
@@ -81,7 +91,7 @@ void dp_sip_cfg_init(struct dp_sip_cfg *cfg, const struct lb_addr *self, const u
  * sizeof(DP_BRANCH_PREFIX) - 1 + DP_BRANCH_MAC_HEX bytes to out (no NUL); returns that count.
  */
 size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
-		     const struct sip_via *client_via, char *out);
+                     const struct sip_via *client_via, char *out);
 
 /*
  * Forward a parsed request (sip_parse() returned > 0 for it) to a backend, in place:
@@ -93,10 +103,12 @@ size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct
  *    asked with a bare rport) to the client's top Via (RFC 3261 18.2.1, RFC 3581);
  *  - insert "Via: SIP/2.0/UDP <self>;branch=<dp_sip_branch>" on top (RFC 3261 16.6 step 8).
  * Every other byte is left alone. Returns DP_SIP_OK or -DP_SIP_ERR_NO_ROOM (b unchanged then).
- * msg is stale afterwards.
+ * msg is stale afterwards. The inserted lines go right after the start line, so the bytes moved
+ * are the start line (into the headroom) plus, for the in-place Via and Route edits, the fewer of
+ * the bytes before or after each of them. Any thread; no allocation.
  */
 int dp_sip_forward_request(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
-			   const struct sip_msg *msg, const struct dp_sip_peer *src);
+                           const struct sip_msg *msg, const struct dp_sip_peer *src);
 
 /*
  * Relay a parsed response: check that its top Via is ours (self host and port, our branch
@@ -105,21 +117,29 @@ int dp_sip_forward_request(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
  * sent-by IP literal) and rport (else its port, else 5060). Returns DP_SIP_OK or
  * -DP_SIP_ERR_NOT_OUR_VIA, -DP_SIP_ERR_BAD_BRANCH_MAC, -DP_SIP_ERR_NO_NEXT_VIA,
  * -DP_SIP_ERR_NEXT_HOP_NAME; b is unchanged on failure. msg is stale afterwards.
+ * Checked in this order: NOT_OUR_VIA (top Via not our IP and port, or branch without our
+ * prefix), NO_NEXT_VIA (no second Via, or it does not parse), BAD_BRANCH_MAC (compared in
+ * constant time), then the next hop: NO_NEXT_VIA for a received that is no IP literal or a
+ * broadcast, multicast or unspecified target, NEXT_HOP_NAME for a host name without received.
+ * Bytes after the message (RFC 3261 18.3) are cut as for requests. Any thread; no allocation.
  */
 int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
-			  const struct sip_msg *msg, struct dp_sip_peer *next);
+                          const struct sip_msg *msg, struct dp_sip_peer *next);
 
 /*
  * Build the stateless reply `code` (400, 483, 503, 505, ...) to request req (parsed, possibly
  * with an error: the Via, From, To, Call-ID and CSeq it found are echoed) into out[0..cap):
  * status line, every Via of the request (the top one with received/rport as above), From, To
  * (with a To tag derived from the request when it has none), Call-ID, CSeq, Retry-After for
- * 503 when configured, Server, Content-Length: 0. Returns the length written, or
- * -DP_SIP_ERR_REPLY_TOO_BIG. The caller sends it to the top Via's received/rport (RFC 3261
- * 18.2.2), which for UDP is src.
+ * 503 when configured, Server, Content-Length: 0. Fields the request lacks are left out. The To
+ * tag is DP_REPLY_TAG_HEX hex digits of a MAC over Call-ID and From tag, so retransmissions get
+ * the same one. Returns the length written, or -DP_SIP_ERR_REPLY_TOO_BIG, -DP_SIP_ERR_REPLY_NO_VIA
+ * (nowhere to send it), -DP_SIP_ERR_REPLY_CODE (code outside 100-699). At most SIP_MAX_VIAS Via
+ * values are echoed (those sip_parse() stores). The caller sends it to the top Via's
+ * received/rport (RFC 3261 18.2.2), which for UDP is src. Any thread; no allocation.
  */
 int dp_sip_build_reply(const struct dp_sip_cfg *cfg, const char *req_buf, const struct sip_msg *req,
-		       const struct dp_sip_peer *src, int code, char *out, size_t cap);
+                       const struct dp_sip_peer *src, int code, char *out, size_t cap);
 
 /* Standard reason phrase for a status code ("Bad Request"), "" when unknown. */
 const char *dp_sip_reason(int code);

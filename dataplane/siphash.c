@@ -1,1 +1,102 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/* SipHash-2-4: two compression rounds per 8-byte word, four finalisation rounds. */
+#include "siphash.h"
+
+static inline uint64_t rotl64(uint64_t x, unsigned b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+static inline uint64_t load_le64(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+	       (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+	       (uint64_t)p[7] << 56;
+}
+
+static inline void sip_round(uint64_t *v0, uint64_t *v1, uint64_t *v2, uint64_t *v3)
+{
+	*v0 += *v1;
+	*v1 = rotl64(*v1, 13);
+	*v1 ^= *v0;
+	*v0 = rotl64(*v0, 32);
+	*v2 += *v3;
+	*v3 = rotl64(*v3, 16);
+	*v3 ^= *v2;
+	*v0 += *v3;
+	*v3 = rotl64(*v3, 21);
+	*v3 ^= *v0;
+	*v2 += *v1;
+	*v1 = rotl64(*v1, 17);
+	*v1 ^= *v2;
+	*v2 = rotl64(*v2, 32);
+}
+
+static inline void compress(struct dp_siphash *s, uint64_t m)
+{
+	s->v3 ^= m;
+	sip_round(&s->v0, &s->v1, &s->v2, &s->v3);
+	sip_round(&s->v0, &s->v1, &s->v2, &s->v3);
+	s->v0 ^= m;
+}
+
+void dp_siphash_key(uint64_t key[2], const uint8_t bytes[16])
+{
+	key[0] = load_le64(bytes);
+	key[1] = load_le64(bytes + 8);
+}
+
+void dp_siphash_init(struct dp_siphash *s, const uint64_t key[2])
+{
+	/* "somepseudorandomlygeneratedbytes" */
+	s->v0 = key[0] ^ UINT64_C(0x736f6d6570736575);
+	s->v1 = key[1] ^ UINT64_C(0x646f72616e646f6d);
+	s->v2 = key[0] ^ UINT64_C(0x6c7967656e657261);
+	s->v3 = key[1] ^ UINT64_C(0x7465646279746573);
+	s->tail = 0;
+	s->total = 0;
+	s->ntail = 0;
+}
+
+void dp_siphash_update(struct dp_siphash *s, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	s->total += len;
+	/* Complete a word started by an earlier update. */
+	while (s->ntail != 0 && len != 0) {
+		s->tail |= (uint64_t)*p++ << (8 * s->ntail);
+		len--;
+		if (++s->ntail == 8) {
+			compress(s, s->tail);
+			s->tail = 0;
+			s->ntail = 0;
+		}
+	}
+	for (; len >= 8; p += 8, len -= 8)
+		compress(s, load_le64(p));
+	for (; len != 0; len--)
+		s->tail |= (uint64_t)*p++ << (8 * s->ntail++);
+}
+
+uint64_t dp_siphash_final(const struct dp_siphash *s)
+{
+	struct dp_siphash f = *s;
+	/* Last word: the remaining bytes, and the input length mod 256 in the top byte. */
+	uint64_t m = f.tail | (f.total & 0xff) << 56;
+
+	compress(&f, m);
+	f.v2 ^= 0xff;
+	for (int i = 0; i < 4; i++)
+		sip_round(&f.v0, &f.v1, &f.v2, &f.v3);
+	return f.v0 ^ f.v1 ^ f.v2 ^ f.v3;
+}
+
+uint64_t dp_siphash24(const uint64_t key[2], const void *data, size_t len)
+{
+	struct dp_siphash s;
+
+	dp_siphash_init(&s, key);
+	dp_siphash_update(&s, data, len);
+	return dp_siphash_final(&s);
+}
