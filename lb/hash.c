@@ -80,9 +80,11 @@ static struct sip_str header_uri(const char *buf, struct sip_str v)
 {
 	const char *s = buf + v.off;
 	uint32_t i = 0, start, end;
+	bool quoted = false;
 
 	while (i < v.len) {
 		if (s[i] == '"') {
+			quoted = true;
 			/* RFC 3261 25.1 quoted-string: a backslash escapes the next byte. */
 			for (i++; i < v.len && s[i] != '"'; i++)
 				if (s[i] == '\\')
@@ -98,6 +100,9 @@ static struct sip_str header_uri(const char *buf, struct sip_str v)
 		}
 		i++;
 	}
+	/* A display name without <URI>, or an unterminated quote: no URI to hash. */
+	if (quoted)
+		return (struct sip_str){v.off, 0};
 	/* addr-spec form: header parameters start at the first ';' (RFC 3261 20.20). */
 	for (start = 0; start < v.len && (s[start] == ' ' || s[start] == '\t'); start++)
 		;
