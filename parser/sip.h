@@ -56,7 +56,7 @@ enum sip_method {
 #define SIP_METHOD_ENUM(name) SIP_METHOD_##name,
 	SIP_METHODS(SIP_METHOD_ENUM)
 #undef SIP_METHOD_ENUM
-		SIP_METHOD_COUNT
+	    SIP_METHOD_COUNT
 };
 
 /* Name of a method ("INVITE"), "" for SIP_METHOD_OTHER. */
@@ -96,14 +96,17 @@ const char *sip_method_name(enum sip_method m);
 	X(BAD_CONTENT_LENGTH, 400, "malformed Content-Length")                                     \
 	X(DUP_CONTENT_LENGTH, 400, "conflicting Content-Length headers")                           \
 	X(CONTENT_LENGTH_BEYOND, 400, "Content-Length beyond the end of the datagram")             \
-	X(RELAY_TARGET, 0, "response has no usable next Via to relay to")
+	X(RELAY_TARGET, 0, "response has no usable next Via to relay to")                          \
+	X(BAD_FROM, 400, "empty or malformed From")                                                \
+	X(BAD_TO, 400, "empty or malformed To")                                                    \
+	X(TOO_LONG, 0, "datagram longer than INT_MAX bytes")
 
 enum sip_err {
 	SIP_OK = 0,
 #define SIP_ERR_ENUM(name, reply, text) SIP_ERR_##name,
 	SIP_ERRORS(SIP_ERR_ENUM)
 #undef SIP_ERR_ENUM
-		SIP_ERR_COUNT
+	    SIP_ERR_COUNT
 };
 
 /* Short stable identifier ("no_call_id") for counters and JSON; "ok" for SIP_OK. */
@@ -132,23 +135,27 @@ enum sip_host_kind {
 
 /* One parsed Via value (what sip_via_parse() fills; the top Via of every message). */
 struct sip_via {
-	struct sip_str value;     /* the whole via-parm, "SIP/2.0/UDP host:port;branch=..." */
-	struct sip_str protocol;  /* "SIP/2.0/UDP" */
+	struct sip_str value;    /* the whole via-parm, "SIP/2.0/UDP host:port;branch=..." */
+	struct sip_str protocol; /* "SIP/2.0/UDP" */
 	enum sip_transport transport;
 	struct sip_str transport_name; /* "UDP", as written */
 	struct sip_str host;           /* sent-by host, IPv6 without brackets */
 	enum sip_host_kind host_kind;
-	uint16_t port;                 /* 0 when sent-by has no port */
+	uint16_t port; /* 0 when sent-by has no port */
 	bool has_branch;
-	struct sip_str branch;         /* value of branch=, may be empty */
+	struct sip_str branch; /* value of branch=, may be empty */
 	bool has_received;
 	struct sip_str received;
-	bool has_rport;                /* rport present, with or without a value */
-	uint16_t rport;                /* 0 when rport has no value */
-	struct sip_str params;         /* everything from the first ';' to the end of the value */
+	bool has_rport;        /* rport present, with or without a value */
+	uint16_t rport;        /* 0 when rport has no value */
+	struct sip_str params; /* everything from the first ';' to the end of the value */
 };
 
-/* The Via values sip_parse() records, in order; more are counted in via_count but not stored. */
+/*
+ * The Via values sip_parse() records, in order; more are counted in via_count (which saturates
+ * at UINT16_MAX) but not stored. Entries at and after min(via_count, SIP_MAX_VIAS) are not
+ * written by sip_parse(): read only the stored ones. Empty list elements ("a,,b") are skipped.
+ */
 #define SIP_MAX_VIAS 64
 
 /* What sip_parse() fills. Views are offsets into the buffer given to sip_parse(). */
@@ -218,6 +225,15 @@ struct sip_msg {
  * datagram without its blank line is accepted; a last line without CRLF is SIP_ERR_INCOMPLETE.
  * Requests with Max-Forwards 0 fail with SIP_ERR_TOO_MANY_HOPS (fields all filled).
  *
+ * Errors: a truncated message is SIP_ERR_INCOMPLETE whatever else is wrong with it; a bare CR or
+ * LF stops the scan (SIP_ERR_START_LINE / SIP_ERR_HEADER_LINE); otherwise the scan goes on to
+ * the end of the header block and the first defect in message order is returned, then missing
+ * headers (Via, Call-ID, From, To, CSeq), then framing (Content-Length), then Max-Forwards 0.
+ * So on most errors every header the message has is filled. The top Via is parsed in place;
+ * when it is malformed, top_via holds what was read before the defect (protocol, host, port).
+ * Leading CRLFs (RFC 3261 7.5 keep-alives) are skipped; a datagram of nothing else is
+ * SIP_ERR_EMPTY. len must be at most INT_MAX (SIP_ERR_TOO_LONG).
+ *
  * Thread-safe; reentrant; never allocates; never reads outside buf[0..len).
  */
 int sip_parse(const char *buf, size_t len, struct sip_msg *msg);
@@ -232,11 +248,16 @@ int sip_via_parse(const char *buf, struct sip_str value, struct sip_via *via);
  * Where a stateless element relays a response: the Via below the top one (RFC 3261 16.11,
  * 18.2.2). Fills *next with that Via. Returns 0, or -SIP_ERR_RELAY_TARGET when there is no second
  * Via, it does not parse, or its destination (received, else sent-by) is an IPv4 broadcast,
- * multicast or unspecified address.
+ * multicast or unspecified address (255.255.255.255, 224.0.0.0/4, 0.0.0.0/8) or an IPv6
+ * multicast or unspecified one (ff00::/8, ::, and IPv4-mapped forms of the IPv4 ones).
+ * A host name is not judged here: resolving it is the caller's business.
  */
 int sip_response_next_hop(const char *buf, const struct sip_msg *msg, struct sip_via *next);
 
-/* Which SIMD scanner the parser uses ("avx2", "sse4.2" or "scalar"). */
+/*
+ * Which SIMD scanner the parser uses ("avx2", "sse4.2" or "scalar"): the best one this CPU runs,
+ * checked at each call with __builtin_cpu_supports, unless the build forced one (meson -Dsimd=).
+ */
 const char *sip_parser_impl(void);
 
 #endif
