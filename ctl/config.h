@@ -26,9 +26,9 @@
 
 /* One DPDK port. */
 struct ctl_port {
-	char name[LB_NAME_MAX];       /* operator's name for it, e.g. "lan0" */
-	char device[CTL_DEVICE_MAX];  /* vdev string ("net_tap0,iface=sst0") or PCI address */
-	uint16_t mtu;                 /* 0: leave the device default (1500) */
+	char name[LB_NAME_MAX];      /* operator's name for it, e.g. "lan0" */
+	char device[CTL_DEVICE_MAX]; /* vdev string ("net_tap0,iface=sst0") or PCI address */
+	uint16_t mtu;                /* 0: leave the device default (1500) */
 };
 
 /* An IP prefix: address plus prefix length. */
@@ -58,8 +58,8 @@ struct ctl_config {
 	struct ctl_prefix vip6; /* family 0 when absent */
 	uint32_t n_sip_ports;
 	uint16_t sip_ports[CTL_MAX_SIP_PORTS]; /* default {5060} */
-	struct lb_addr gateway4; /* family 0 when absent */
-	struct lb_addr gateway6; /* family 0 when absent */
+	struct lb_addr gateway4;               /* family 0 when absent */
+	struct lb_addr gateway6;               /* family 0 when absent */
 
 	/* backends */
 	uint32_t n_backends;
@@ -71,19 +71,21 @@ struct ctl_config {
 	enum lb_key key_by_method[SIP_METHOD_COUNT];
 
 	/* sip: stateless proxy behaviour */
-	uint32_t retry_after;          /* seconds in 503 Retry-After, default 5; 0 = no header */
-	uint32_t max_forwards;         /* value added when a request has none, default 70 */
-	bool record_route;             /* insert Record-Route on dialog-creating requests */
-	bool path;                     /* add Path to REGISTER (RFC 3327) */
+	uint32_t retry_after;  /* seconds in 503 Retry-After, default 5; 0 = no header */
+	uint32_t max_forwards; /* value added when a request has none, default 70 */
+	bool record_route;     /* insert Record-Route on dialog-creating requests */
+	bool add_path; /* sip.path: add Path to REGISTER (RFC 3327); named so because `path` is the
+	                  file */
 	uint8_t secret[CTL_SECRET_LEN]; /* MAC key for Via branches and Record-Route pins */
-	bool secret_set;               /* false: a random secret at start (logged as a warning) */
+	bool secret_set;                /* false: a random secret at start (logged as a warning) */
+	char secret_file[CTL_PATH_MAX]; /* where secret was read from; "" when given inline */
 
 	/* probe: health checks */
-	bool probe_enabled;     /* default true */
-	uint32_t probe_interval_ms;  /* default 1000 */
-	uint32_t probe_timeout_ms;   /* default = interval */
-	uint32_t probe_down_after;   /* default 3 */
-	uint32_t probe_up_after;     /* default 2 */
+	bool probe_enabled;         /* default true */
+	uint32_t probe_interval_ms; /* default 1000 */
+	uint32_t probe_timeout_ms;  /* default = interval */
+	uint32_t probe_down_after;  /* default 3 */
+	uint32_t probe_up_after;    /* default 2 */
 	/* status codes counted as alive: bitmap over 100..699, default every final (200..699) */
 	uint64_t probe_alive[10];
 
@@ -94,26 +96,49 @@ struct ctl_config {
 	char log_level[16];            /* "debug", "info" (default), "warning", "error" */
 };
 
-/* Fill cfg with every default. */
+/* Fill cfg with every default (allocates nothing; cfg's old contents are not freed). */
 void ctl_config_defaults(struct ctl_config *cfg);
 
 /*
  * Load and validate a YAML file. Returns 0, or -errno with a one-line message in err
  * ("FILE:LINE: FIELD: what is wrong"). On failure cfg is left freed and zeroed. Allocates (the
- * backend array, EAL args): free with ctl_config_free. Control thread / startup only.
+ * backend array, EAL args): free with ctl_config_free. cfg's previous contents are overwritten,
+ * not freed: load into a fresh struct (e.g. on reload) and free the old one yourself.
+ * Errors: -EINVAL for anything wrong inside the file (syntax, schema, values, an unreadable
+ * sip.secret_file), -ENOMEM, or the errno of opening/reading `path` itself ("PATH: cannot read:
+ * No such file or directory"; -EFBIG above 16 MiB). Control thread / startup only.
  */
 int ctl_config_load(const char *path, struct ctl_config *cfg, char *err, size_t cap);
 
-/* Same, from a string in memory; `name` is used in messages in place of the file name. */
+/*
+ * Same, from text[0..len) in memory (need not be NUL-terminated); `name` is used in messages in
+ * place of the file name and copied into cfg->path.
+ */
 int ctl_config_parse(const char *name, const char *text, size_t len, struct ctl_config *cfg,
-		     char *err, size_t cap);
+                     char *err, size_t cap);
 
-/* Write cfg as YAML in the file's format (what `sipsteerctl config show` prints). */
+/*
+ * Write cfg as YAML in the file's format (what `sipsteerctl config show` prints): loading the
+ * text gives back an equal config (ctl_config_equal). A secret read from secret_file is written as
+ * that secret_file, never inline; an inline secret is written inline. Returns the length of the
+ * text (without its NUL), or -ENOSPC when cap bytes are too few (out then holds a truncated,
+ * NUL-terminated text). out NULL with cap 0 returns the length needed. Any thread; no allocation.
+ */
 int ctl_config_write(const struct ctl_config *cfg, char *out, size_t cap);
+
+/*
+ * true when a and b configure the same thing (every field but `path`; backends compared by
+ * value, including their order and health). Any thread.
+ */
+bool ctl_config_equal(const struct ctl_config *a, const struct ctl_config *b);
+
+/* true when `code` (100..699) counts as alive in cfg->probe_alive. */
+bool ctl_config_probe_alive(const struct ctl_config *cfg, unsigned code);
 
 /* Fill an lb_config view of cfg (points into cfg->backends). */
 void ctl_config_lb(const struct ctl_config *cfg, struct lb_config *out);
 
+/* Free what cfg holds and zero it (NULL is fine). */
 void ctl_config_free(struct ctl_config *cfg);
 
 /* The default configuration the daemon runs with when started without --config (make demo). */
