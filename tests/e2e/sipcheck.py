@@ -1,0 +1,882 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""sipsteer end-to-end checks: raw SIP over UDP from several network namespaces, and the
+checks on sipp traces and on the daemon's stats file.
+
+One process opens UDP sockets in several namespaces (setns(2) around socket creation: a socket
+stays in the namespace it was created in), so a test can send from a client and listen on the
+backends at once. Every receive has a timeout; nothing here waits forever.
+
+Subcommands (each exits 0 on success, 1 with a message per failed check):
+  replies    Max-Forwards 0 -> 483, or (--no-backends) every request -> 503 with Retry-After
+  corpus     each RFC 4475 message against its EXPECT.tsv verdict
+  forged     responses whose top Via is not ours are not relayed, and are counted
+  traces     sipp -trace_shortmsg logs of the backends: one backend per Call-ID, shares
+  sippstat   print the last line of a sipp -trace_stat CSV as key=value
+  stats      check/print the daemon's stats file (per-backend shares)
+"""
+
+import argparse
+import ctypes
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import time
+
+CLONE_NEWNET = 0x40000000
+VIP = "198.18.0.10"
+SIP_PORT = 5060
+CLIENT = ("client", "198.18.0.1")
+BACKENDS = [("be1", "198.18.0.21"), ("be2", "198.18.0.22"), ("be3", "198.18.0.23")]
+OUR_BRANCH = b"z9hG4bK-sst-"
+
+COMPACT = {
+    b"i": b"call-id",
+    b"v": b"via",
+    b"f": b"from",
+    b"t": b"to",
+    b"l": b"content-length",
+    b"m": b"contact",
+    b"c": b"content-type",
+    b"e": b"content-encoding",
+    b"s": b"subject",
+    b"k": b"supported",
+}
+
+_libc = ctypes.CDLL(None, use_errno=True)
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL: " + msg, flush=True)
+
+
+def note(msg):
+    print(msg, flush=True)
+
+
+def finish():
+    if failures:
+        note("%d check(s) failed" % len(failures))
+        sys.exit(1)
+    note("all checks passed")
+    sys.exit(0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sockets in namespaces
+
+
+def _setns(fd):
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, "setns: " + os.strerror(err))
+
+
+def udp_socket(netns, addr, port):
+    """A UDP socket bound to addr:port, created inside /run/netns/<netns>."""
+    home = os.open("/proc/self/ns/net", os.O_RDONLY)
+    target = os.open("/run/netns/" + netns, os.O_RDONLY)
+    try:
+        _setns(target)
+        try:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((addr, port))
+        finally:
+            _setns(home)
+    finally:
+        os.close(target)
+        os.close(home)
+    return s
+
+
+class Peers:
+    """The client socket and one socket per backend, all on port 5060."""
+
+    def __init__(self, with_backends=True):
+        self.client = udp_socket(CLIENT[0], CLIENT[1], SIP_PORT)
+        self.backends = {}
+        if with_backends:
+            for name, ip in BACKENDS:
+                self.backends[name] = udp_socket(name, ip, SIP_PORT)
+        self.names = {self.client: "client"}
+        for name, s in self.backends.items():
+            self.names[s] = name
+
+    def all(self):
+        return list(self.names)
+
+    def drain(self):
+        for s in self.all():
+            s.setblocking(False)
+            try:
+                while True:
+                    s.recvfrom(65535)
+            except BlockingIOError:
+                pass
+            s.setblocking(True)
+
+    def collect(self, timeout, done=None):
+        """Receive on every socket for up to timeout seconds (less when done(got) is true).
+        Returns a list of (receiver name, data, source)."""
+        got = []
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            ready, _, _ = select.select(self.all(), [], [], left)
+            for s in ready:
+                data, src = s.recvfrom(65535)
+                got.append((self.names[s], data, src))
+            if done is not None and done(got):
+                break
+        return got
+
+
+# ---------------------------------------------------------------------------------------------
+# A small, lenient SIP reader for the checks (not the one under test).
+
+
+class Msg:
+    def __init__(self, data):
+        self.data = data
+        end = data.find(b"\r\n\r\n")
+        if end < 0:
+            head, self.body = data, b""
+            self.body_off = len(data)
+        else:
+            head, self.body = data[:end], data[end + 4 :]
+            self.body_off = end + 4
+        lines = head.split(b"\r\n")
+        self.start = lines[0]
+        self.headers = []  # (lower-case full name, value), folded lines joined
+        for line in lines[1:]:
+            if line[:1] in (b" ", b"\t") and self.headers:
+                name, value = self.headers[-1]
+                self.headers[-1] = (name, value + b" " + line.strip())
+                continue
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            self.headers.append((COMPACT.get(name, name), value.strip()))
+
+    def get_all(self, name):
+        return [v for n, v in self.headers if n == name]
+
+    def get(self, name):
+        values = self.get_all(name)
+        return values[0] if values else None
+
+    def is_response(self):
+        return self.start.startswith(b"SIP/2.0 ")
+
+    def status(self):
+        if not self.is_response():
+            return None
+        parts = self.start.split(b" ", 2)
+        try:
+            return int(parts[1])
+        except (IndexError, ValueError):
+            return None
+
+    def top_via(self):
+        v = self.get("via")
+        return v.split(b",")[0].strip() if v is not None else None
+
+    def max_forwards(self):
+        v = self.get("max-forwards")
+        try:
+            return int(v) if v is not None else None
+        except ValueError:
+            return None
+
+
+def header_lines(data, name):
+    """Raw header lines (without CRLF) whose name is name (full or compact), in order."""
+    out = []
+    m = Msg(data)
+    head = data[: m.body_off]
+    for line in head.split(b"\r\n")[1:]:
+        n = line.partition(b":")[0].strip().lower()
+        if COMPACT.get(n, n) == name:
+            out.append(line)
+    return out
+
+
+def is_ours(via):
+    return via is not None and via.startswith(b"SIP/2.0/UDP " + VIP.encode()) and OUR_BRANCH in via
+
+
+# ---------------------------------------------------------------------------------------------
+# The daemon's stats file
+
+
+class Stats:
+    def __init__(self, pid, path):
+        self.pid = pid
+        self.path = path
+
+    def _sig(self):
+        try:
+            st = os.stat(self.path)
+            return (st.st_ino, st.st_mtime_ns)
+        except FileNotFoundError:
+            return None
+
+    def snapshot(self):
+        """SIGUSR1 the daemon, wait for the rewritten file, return it parsed."""
+        before = self._sig()
+        os.kill(self.pid, signal.SIGUSR1)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self._sig() not in (None, before):
+                try:
+                    with open(self.path, encoding="utf-8") as f:
+                        return json.load(f)
+                except (json.JSONDecodeError, FileNotFoundError):
+                    pass
+            time.sleep(0.05)
+        raise RuntimeError("no stats file from sipsteer (pid %d) after SIGUSR1" % self.pid)
+
+    def alive(self):
+        try:
+            os.kill(self.pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+
+
+def total(stats, *path):
+    node = stats.get("total", {})
+    for p in path:
+        node = node.get(p, {}) if isinstance(node, dict) else {}
+    return node if isinstance(node, int) else 0
+
+
+def drops(stats):
+    d = stats.get("total", {}).get("drops", {})
+    return {k: v for k, v in d.items() if isinstance(v, int)}
+
+
+def delta_map(before, after):
+    keys = set(before) | set(after)
+    return {k: after.get(k, 0) - before.get(k, 0) for k in keys if after.get(k, 0) != before.get(k, 0)}
+
+
+def replied(stats):
+    r = stats.get("total", {}).get("replied", {})
+    return {k: v for k, v in r.items() if isinstance(v, int)}
+
+
+def share_check(label, counts, weights, tolerance):
+    """counts: {name: n}; weights: {name: w}. Each share within tolerance of w / sum(w)."""
+    n = sum(counts.values())
+    wsum = sum(weights.values())
+    if n == 0:
+        fail("%s: nothing counted" % label)
+        return
+    for name in sorted(weights):
+        share = counts.get(name, 0) / n
+        want = weights[name] / wsum
+        line = "%s: %s %d of %d = %.3f (weight share %.3f)" % (label, name, counts.get(name, 0), n, share, want)
+        if abs(share - want) > tolerance:
+            fail(line + " off by more than %.3f" % tolerance)
+        else:
+            note(line)
+
+
+# ---------------------------------------------------------------------------------------------
+# replies
+
+
+def branch():
+    return "z9hG4bK-e2e-%d-%d" % (os.getpid(), time.monotonic_ns())
+
+
+def make_request(method, call_id, max_forwards=70, extra=b""):
+    via = "SIP/2.0/UDP %s:%d;rport;branch=%s" % (CLIENT[1], SIP_PORT, branch())
+    lines = [
+        "%s sip:service@%s SIP/2.0" % (method, VIP),
+        "Via: " + via,
+        "Max-Forwards: %d" % max_forwards if max_forwards is not None else None,
+        "From: <sip:e2e@%s>;tag=e2e%d" % (CLIENT[1], os.getpid()),
+        "To: <sip:service@%s>" % VIP,
+        "Call-ID: " + call_id,
+        "CSeq: 7 " + method,
+        "Contact: <sip:e2e@%s:%d>" % (CLIENT[1], SIP_PORT),
+    ]
+    head = "\r\n".join(line for line in lines if line is not None).encode()
+    return head + b"\r\n" + extra + b"Content-Length: 0\r\n\r\n"
+
+
+def expect_reply(peers, request, code, label, extra_check=None):
+    peers.drain()
+    peers.client.sendto(request, (VIP, SIP_PORT))
+    got = peers.collect(3.0, lambda g: any(r == "client" for r, _, _ in g))
+    replies = [Msg(d) for r, d, _ in got if r == "client"]
+    forwarded = [r for r, _, _ in got if r != "client"]
+    req = Msg(request)
+    if forwarded:
+        fail("%s: request reached %s instead of being answered" % (label, ", ".join(forwarded)))
+    if not replies:
+        fail("%s: no reply within 3 s (want %d)" % (label, code))
+        return None
+    rep = replies[0]
+    if rep.status() != code:
+        fail("%s: reply %r, want %d" % (label, rep.start, code))
+        return rep
+    problems = []
+    if rep.get("call-id") != req.get("call-id"):
+        problems.append("Call-ID %r not echoed" % rep.get("call-id"))
+    if rep.get("cseq") != req.get("cseq"):
+        problems.append("CSeq %r not echoed" % rep.get("cseq"))
+    top = rep.top_via() or b""
+    if not top.startswith(req.top_via().split(b";")[0]) or branch_of(top) != branch_of(req.top_via()):
+        problems.append("top Via %r is not the request's" % top)
+    if rep.get("to") is None or b"tag=" not in rep.get("to"):
+        problems.append("To %r has no tag" % rep.get("to"))
+    if extra_check is not None:
+        problems += extra_check(rep)
+    if problems:
+        fail("%s: %s" % (label, "; ".join(problems)))
+    else:
+        note("%s: %s" % (label, rep.start.decode(errors="replace")))
+    return rep
+
+
+def branch_of(via):
+    for param in via.split(b";")[1:]:
+        k, _, v = param.partition(b"=")
+        if k.strip().lower() == b"branch":
+            return v.strip()
+    return None
+
+
+def cmd_replies(args):
+    peers = Peers(with_backends=True)
+    stats = Stats(args.pid, args.stats)
+    before = stats.snapshot()
+    if args.no_backends:
+
+        def retry_after(rep):
+            ra = rep.get("retry-after")
+            if ra is None:
+                return ["no Retry-After"]
+            if ra.split(b";")[0].strip() != str(args.retry_after).encode():
+                return ["Retry-After %r, want %d" % (ra, args.retry_after)]
+            return []
+
+        want = {"503": 0}
+        for method in ("INVITE", "OPTIONS", "REGISTER"):
+            req = make_request(method, "nobe-%s-%d@e2e" % (method.lower(), os.getpid()))
+            if expect_reply(peers, req, 503, "%s with no backend" % method, retry_after):
+                want["503"] += 1
+    else:
+        want = {"483": 0}
+        for method in ("INVITE", "OPTIONS", "MESSAGE"):
+            req = make_request(method, "mf0-%s-%d@e2e" % (method.lower(), os.getpid()), max_forwards=0)
+            if expect_reply(peers, req, 483, "%s with Max-Forwards 0" % method):
+                want["483"] += 1
+        # Control: Max-Forwards 1 is still forwarded, with 0 left.
+        peers.drain()
+        req = make_request("OPTIONS", "mf1-%d@e2e" % os.getpid(), max_forwards=1)
+        peers.client.sendto(req, (VIP, SIP_PORT))
+        got = peers.collect(3.0, lambda g: bool(g))
+        at = [(r, Msg(d)) for r, d, _ in got]
+        if not at or at[0][0] == "client":
+            fail("OPTIONS with Max-Forwards 1: not forwarded (%s)" % (at[0][1].start if at else "nothing"))
+        elif at[0][1].max_forwards() != 0 or not is_ours(at[0][1].top_via()):
+            fail("OPTIONS with Max-Forwards 1: forwarded with Max-Forwards %r, top Via %r" % (at[0][1].max_forwards(), at[0][1].top_via()))
+        else:
+            note("OPTIONS with Max-Forwards 1: forwarded to %s with Max-Forwards 0" % at[0][0])
+    after = stats.snapshot()
+    d = delta_map(replied(before), replied(after))
+    for code, n in want.items():
+        if d.get(code, 0) != n:
+            fail("stats: replied[%s] went up by %d, want %d" % (code, d.get(code, 0), n))
+        else:
+            note("stats: replied[%s] +%d" % (code, n))
+    finish()
+
+
+# ---------------------------------------------------------------------------------------------
+# corpus
+
+
+def read_expect(path):
+    rows = []
+    with open(path, encoding="utf-8", newline="") as f:
+        lines = f.read().split("\n")
+    header = lines[0].rstrip("\r").split("\t")
+    for line in lines[1:]:
+        if not line.strip():
+            continue
+        rows.append(dict(zip(header, line.rstrip("\r").split("\t"))))
+    return rows
+
+
+def expected_body(orig):
+    """The body a forwarded request must carry: Content-Length bytes, or the rest (none given)."""
+    m = Msg(orig)
+    cl = m.get("content-length")
+    if cl is None:
+        return orig[m.body_off :]
+    try:
+        n = int(cl)
+    except ValueError:
+        return None
+    return orig[m.body_off : m.body_off + n]
+
+
+def check_forwarded(label, orig, fwd, call_id):
+    """Problems with a request forwarded by the balancer (empty list = fine)."""
+    o, f = Msg(orig), Msg(fwd)
+    problems = []
+    if f.start != o.start:
+        problems.append("start line changed: %r" % f.start[:80])
+    cid = f.get("call-id")
+    if call_id != "-" and cid != call_id.encode("utf-8"):
+        problems.append("Call-ID %r, want %r" % (cid, call_id))
+    vias = header_lines(fwd, b"via")
+    if not vias or not is_ours(vias[0].partition(b":")[2].strip()):
+        problems.append("top Via %r is not the balancer's" % (vias[0] if vias else None))
+    omf, fmf = o.max_forwards(), f.max_forwards()
+    want_mf = 70 if omf is None else omf - 1
+    if fmf != want_mf:
+        problems.append("Max-Forwards %r, want %d" % (fmf, want_mf))
+    body = expected_body(orig)
+    if body is not None and f.body != body:
+        problems.append("body changed (%d bytes, want %d)" % (len(f.body), len(body)))
+    return problems
+
+
+def feed_response_via(peers, name, data, label):
+    """Get a real balancer Via for response `data`: send the matching request (same Call-ID,
+    CSeq and top Via) from the client and take the Via lines the balancer forwarded."""
+    r = Msg(data)
+    via_line = header_lines(data, b"via")[0].partition(b":")[2].strip()
+    cseq = r.get("cseq")
+    method = cseq.split()[1] if cseq and len(cseq.split()) > 1 else b"INVITE"
+    req = b"\r\n".join(
+        [
+            method + b" sip:user@example.edu SIP/2.0",
+            b"Via: " + via_line,
+            b"Max-Forwards: 70",
+            b"From: " + r.get("from"),
+            b"To: " + r.get("to").split(b";tag=")[0],
+            b"Call-ID: " + r.get("call-id"),
+            b"CSeq: " + cseq,
+            b"Content-Length: 0",
+            b"",
+            b"",
+        ]
+    )
+    peers.drain()
+    peers.client.sendto(req, (VIP, SIP_PORT))
+    got = peers.collect(3.0, lambda g: bool(g))
+    at = [(who, d) for who, d, _ in got if who != "client"]
+    if not at:
+        fail("%s: the matching request was not forwarded (%s)" % (label, [Msg(d).start for _, d, _ in got]))
+        return None, None
+    who, fwd = at[0]
+    return who, header_lines(fwd, b"via")[:2]
+
+
+def cmd_corpus(args):
+    peers = Peers()
+    stats = Stats(args.pid, args.stats)
+    before = stats.snapshot()
+    rows = read_expect(args.expect)
+    seen_codes = {}
+    expect_drops = 0
+    n_forwarded = 0
+    for row in rows:
+        label = "%s (%s, %s)" % (row["file"], row["kind"], row["lb_action"])
+        with open(os.path.join(args.corpus, row["file"]), "rb") as f:
+            data = f.read()
+        if row["kind"] == "response":
+            expect_drops += corpus_response(peers, row, data, label)
+            continue
+        action, codes = row["lb_action"], row["reply"]
+        allowed = [int(c) for c in codes.split("|")] if codes not in ("-", "drop") else []
+        peers.drain()
+        peers.client.sendto(data, (VIP, SIP_PORT))
+
+        def decided(got):
+            return any(True for _ in got)
+
+        got = peers.collect(2.0 if codes != "drop" else 1.0, decided)
+        got += peers.collect(0.1)  # anything arriving right behind the first answer
+        fwd = [(who, d) for who, d, _ in got if who != "client"]
+        rep = [Msg(d) for who, d, _ in got if who == "client"]
+        outcome = []
+        if fwd:
+            outcome.append("forwarded to " + ",".join(w for w, _ in fwd))
+        if rep:
+            outcome.append("replied " + ",".join(str(m.status()) for m in rep))
+        outcome = "; ".join(outcome) or "nothing"
+        if fwd and rep:
+            fail("%s: both forwarded and replied (%s)" % (label, outcome))
+            continue
+        if len(fwd) > 1 or len(rep) > 1:
+            fail("%s: more than one copy (%s)" % (label, outcome))
+            continue
+        if fwd:
+            if action not in ("forward", "either"):
+                fail("%s: forwarded, want reply %s" % (label, codes))
+                continue
+            problems = check_forwarded(label, data, fwd[0][1], row["call_id"])
+            if problems:
+                fail("%s: %s" % (label, "; ".join(problems)))
+                continue
+            n_forwarded += 1
+        elif rep:
+            code = rep[0].status()
+            if action == "forward":
+                fail("%s: replied %s, want forward" % (label, rep[0].start[:60]))
+                continue
+            if code not in allowed:
+                fail("%s: replied %r, want %s" % (label, rep[0].start[:60], codes))
+                continue
+            cid = rep[0].get("call-id")
+            if row["call_id"] != "-" and cid != row["call_id"].encode("utf-8"):
+                fail("%s: reply Call-ID %r, want %r" % (label, cid, row["call_id"]))
+                continue
+            seen_codes[str(code)] = seen_codes.get(str(code), 0) + 1
+        else:
+            if codes != "drop":
+                fail("%s: nothing came back and nothing was forwarded (want %s)" % (label, "forward" if action == "forward" else codes))
+                continue
+            expect_drops += 1
+        note("ok   %-14s %s" % (row["file"], outcome))
+    if not stats.alive():
+        fail("sipsteer died during the corpus run")
+        finish()
+    after = stats.snapshot()
+    d_drops = delta_map(drops(before), drops(after))
+    d_replied = delta_map(replied(before), replied(after))
+    d_fwd = total(after, "forwarded") - total(before, "forwarded")
+    note("stats: forwarded +%d, replied %s, drops %s" % (d_fwd, json.dumps(d_replied, sort_keys=True), json.dumps(d_drops, sort_keys=True)))
+    n_drops = sum(d_drops.values())
+    if n_drops < expect_drops:
+        fail("stats: drop counters went up by %d, but %d messages were dropped" % (n_drops, expect_drops))
+    if d_fwd < n_forwarded:
+        fail("stats: forwarded went up by %d, but %d requests arrived at backends" % (d_fwd, n_forwarded))
+    for code, n in seen_codes.items():
+        if code in replied(after) and d_replied.get(code, 0) != n:
+            fail("stats: replied[%s] went up by %d, but %d such replies arrived" % (code, d_replied.get(code, 0), n))
+    finish()
+
+
+def corpus_response(peers, row, data, label):
+    """Feed one corpus response from a backend; returns how many drops it must cause."""
+    name = row["file"]
+    feeder = "be1"
+    drops_expected = 0
+    if row["lb_action"] == "forward":
+        # A relayable response needs a Via the balancer made: get one from a real request.
+        who, vias = feed_response_via(peers, name, data, label)
+        if not vias or len(vias) < 2:
+            return 0
+        m = Msg(data)
+        start, rest = data.split(b"\r\n", 1)
+        # (a) README policy: the balancer's Via on top of the file as is; the next hop is the
+        # file's own sent-by (192.0.2.x, off our network), so it cannot be delivered.
+        peers.drain()
+        peers.backends[who].sendto(start + b"\r\n" + vias[0] + b"\r\n" + rest, (VIP, SIP_PORT))
+        got = peers.collect(1.0)
+        if got:
+            fail("%s: a response for an off-network next hop showed up at %s" % (label, got[0][0]))
+            return 0
+        # (b) The Vias as the backend really received them (the client's now has received=),
+        # so the relay must reach the client, reason phrase and body intact, our Via gone.
+        orig_via = header_lines(data, b"via")[0]
+        body = start + b"\r\n" + vias[0] + b"\r\n" + vias[1] + b"\r\n" + rest.replace(orig_via + b"\r\n", b"", 1)
+        peers.drain()
+        peers.backends[who].sendto(body, (VIP, SIP_PORT))
+        got = peers.collect(2.0, lambda g: bool(g))
+        rel = [Msg(d) for w, d, _ in got if w == "client"]
+        if not rel:
+            fail("%s: relayed response never reached the client (%s)" % (label, [w for w, _, _ in got]))
+            return 0
+        r = rel[0]
+        problems = []
+        if r.start != start:
+            problems.append("status line changed to %r" % r.start)
+        if is_ours(r.top_via()):
+            problems.append("our Via was not removed")
+        if r.body != m.body:
+            problems.append("body changed")
+        if problems:
+            fail("%s: %s" % (label, "; ".join(problems)))
+            return 0
+        note("ok   %-14s relayed from %s to the client, status line intact" % (name, who))
+        return 0
+    # Responses the RFC says to discard: feed as is; nothing may come out anywhere.
+    peers.drain()
+    peers.backends[feeder].sendto(data, (VIP, SIP_PORT))
+    got = peers.collect(1.0)
+    if got:
+        fail("%s: fed response came out at %s" % (label, ",".join(w for w, _, _ in got)))
+        return 0
+    note("ok   %-14s dropped" % name)
+    drops_expected += 1
+    return drops_expected
+
+
+# ---------------------------------------------------------------------------------------------
+# forged
+
+
+def cmd_forged(args):
+    peers = Peers()
+    stats = Stats(args.pid, args.stats)
+    before = stats.snapshot()
+
+    # Control: a real request, its response relayed back to the client.
+    req = make_request("OPTIONS", "forged-ctl-%d@e2e" % os.getpid())
+    peers.drain()
+    peers.client.sendto(req, (VIP, SIP_PORT))
+    got = peers.collect(3.0, lambda g: bool(g))
+    at = [(w, d) for w, d, _ in got if w != "client"]
+    if not at:
+        fail("control request was not forwarded")
+        finish()
+    who, fwd = at[0]
+    vias = header_lines(fwd, b"via")
+    f = Msg(fwd)
+
+    def response(via_lines, call_id=None):
+        lines = [b"SIP/2.0 200 OK"] + via_lines
+        lines += [
+            b"From: " + f.get("from"),
+            b"To: " + f.get("to") + b";tag=be",
+            b"Call-ID: " + (call_id if call_id is not None else f.get("call-id")),
+            b"CSeq: " + f.get("cseq"),
+            b"Content-Length: 0",
+            b"",
+            b"",
+        ]
+        return b"\r\n".join(lines)
+
+    peers.drain()
+    peers.backends[who].sendto(response(vias), (VIP, SIP_PORT))
+    got = peers.collect(3.0, lambda g: bool(g))
+    if not any(w == "client" and Msg(d).status() == 200 for w, d, _ in got):
+        fail("control: the genuine 200 was not relayed to the client")
+    else:
+        note("control: genuine 200 from %s relayed to the client" % who)
+
+    client_via = b"Via: SIP/2.0/UDP %s:%d;rport;branch=z9hG4bKforged" % (CLIENT[1].encode(), SIP_PORT)
+    forged = [
+        ("top Via names the client, not the balancer", "not_our_via", [client_via]),
+        (
+            "top Via names another host with our branch prefix",
+            "not_our_via",
+            [b"Via: SIP/2.0/UDP 198.18.0.99:5060;branch=z9hG4bK-sst-0123456789abcdef", client_via],
+        ),
+        (
+            "our host and prefix, made-up MAC",
+            "bad_branch_mac",
+            [b"Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-sst-0123456789abcdef" % (VIP.encode(), SIP_PORT), client_via],
+        ),
+        ("our real Via replayed on another Call-ID", "bad_branch_mac", vias, b"replayed-" + f.get("call-id")),
+    ]
+    want = {}
+    for entry in forged:
+        label, reason, via_lines = entry[0], entry[1], entry[2]
+        call_id = entry[3] if len(entry) > 3 else None
+        peers.drain()
+        for name in ("be1", "be2"):
+            peers.backends[name].sendto(response(via_lines, call_id), (VIP, SIP_PORT))
+        got = peers.collect(1.0)
+        if got:
+            fail("forged (%s): came out at %s" % (label, ",".join(w for w, _, _ in got)))
+        else:
+            note("forged (%s): not relayed" % label)
+        want[reason] = want.get(reason, 0) + 2
+    after = stats.snapshot()
+    d = delta_map(drops(before), drops(after))
+    note("stats: drops %s" % json.dumps(d, sort_keys=True))
+    counted = {r: sum(v for k, v in d.items() if r in k) for r in want}
+    for r, n in want.items():
+        if counted[r] != n:
+            fail("stats: drops matching %r went up by %d, want %d" % (r, counted[r], n))
+    if total(after, "relayed") - total(before, "relayed") != 1:
+        fail("stats: relayed went up by %d, want 1 (the control)" % (total(after, "relayed") - total(before, "relayed")))
+    finish()
+
+
+# ---------------------------------------------------------------------------------------------
+# sipp traces and stats
+
+
+def read_shortmsg(path):
+    """(direction, call_id, cseq, first line) per line of a sipp -trace_shortmsg log."""
+    out = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 7:
+                continue
+            out.append((parts[3], parts[4], parts[5], parts[6]))
+    return out
+
+
+def cmd_traces(args):
+    per_call = {}  # call_id -> {backend: [(cseq, first line)]}
+    for spec in args.trace:
+        name, _, path = spec.partition("=")
+        for direction, call_id, cseq, first in read_shortmsg(path):
+            if direction != "R":
+                continue
+            per_call.setdefault(call_id, {}).setdefault(name, []).append((cseq, first))
+    names = [s.partition("=")[0] for s in args.trace]
+    calls = {n: 0 for n in names}
+    split = 0
+    missing = {}
+    retrans = 0
+    for call_id, by_be in per_call.items():
+        if len(by_be) != 1:
+            split += 1
+            if split <= 5:
+                fail("Call-ID %s reached %s" % (call_id, ", ".join(sorted(by_be))))
+            continue
+        (be, msgs), = by_be.items()
+        calls[be] += 1
+        methods = {c.split(" ")[-1] for c, _ in msgs}
+        for m in args.require:
+            if m not in methods:
+                missing[m] = missing.get(m, 0) + 1
+        requests = [(c, first) for c, first in msgs if not first.startswith("SIP/2.0")]
+        if len(requests) != len(set(requests)):
+            retrans += 1
+    if split:
+        fail("%d Call-IDs reached more than one backend" % split)
+    note("backends' side: %d Call-IDs, every one at exactly one backend: %s" % (len(per_call), "yes" if not split else "no"))
+    for m, n in sorted(missing.items()):
+        fail("%d calls have no %s at their backend" % (n, m))
+    if args.calls is not None and len(per_call) != args.calls:
+        fail("%d Call-IDs reached the backends, want %d" % (len(per_call), args.calls))
+    note("calls with a retransmitted request at their backend: %d" % retrans)
+    if args.min_retrans and retrans < args.min_retrans:
+        fail("only %d calls saw a retransmission, want at least %d" % (retrans, args.min_retrans))
+    if args.weights:
+        weights = dict(zip(names, [float(w) for w in args.weights.split(",")]))
+        share_check("backends' side (calls)", calls, weights, args.tolerance)
+    finish()
+
+
+def cmd_stats(args):
+    with open(args.file, encoding="utf-8") as f:
+        st = json.load(f)
+    bes = st.get("backends", [])
+    if args.table:
+        tot = st.get("total", {})
+        print("  %-6s %-18s %6s %10s %7s" % ("name", "address", "weight", "requests", "share"))
+        n = sum(b.get("requests", 0) for b in bes) or 1
+        for b in bes:
+            print("  %-6s %-18s %6s %10d %6.1f%%" % (b.get("name"), b.get("address"), b.get("weight"), b.get("requests", 0), 100.0 * b.get("requests", 0) / n))
+        print("  sipsteer: rx %d, tx %d, forwarded %d, relayed %d, replied %d, dropped %d" % (
+            tot.get("rx", 0), tot.get("tx", 0), tot.get("forwarded", 0), tot.get("relayed", 0),
+            sum(replied(st).values()), sum(drops(st).values())))
+        return
+    if args.get:
+        node = st
+        for p in args.get.split("."):
+            node = node.get(p, 0) if isinstance(node, dict) else 0
+        print(node if not isinstance(node, dict) else sum(v for v in node.values() if isinstance(v, int)))
+        return
+    weights = {b["name"]: float(w) for b, w in zip(bes, args.weights.split(","))} if args.weights else {b["name"]: float(b.get("weight", 1)) for b in bes}
+    counts = {b["name"]: b.get("requests", 0) for b in bes}
+    if len(bes) != len(weights):
+        fail("stats file lists %d backends" % len(bes))
+    share_check("sipsteer stats (requests)", counts, weights, args.tolerance)
+    if args.min_forwarded is not None and total(st, "forwarded") < args.min_forwarded:
+        fail("stats: forwarded %d, want at least %d" % (total(st, "forwarded"), args.min_forwarded))
+    if args.min_relayed is not None and total(st, "relayed") < args.min_relayed:
+        fail("stats: relayed %d, want at least %d" % (total(st, "relayed"), args.min_relayed))
+    note("stats: forwarded %d, relayed %d, replied %s, drops %s" % (
+        total(st, "forwarded"), total(st, "relayed"), json.dumps(replied(st), sort_keys=True), json.dumps(drops(st), sort_keys=True)))
+    finish()
+
+
+def cmd_sippstat(args):
+    """Print chosen columns of the last line of a sipp -trace_stat CSV, as key=value."""
+    with open(args.file, encoding="utf-8", errors="replace") as f:
+        lines = [line.rstrip("\n") for line in f if line.strip()]
+    if len(lines) < 2:
+        print("outgoing=0 successful=0 failed=0 retransmissions=0")
+        return
+    head = lines[0].split(";")
+    last = lines[-1].split(";")
+    col = dict(zip(head, last))
+
+    def num(k):
+        try:
+            return int(float(col.get(k, "0")))
+        except ValueError:
+            return 0
+
+    print("outgoing=%d successful=%d failed=%d retransmissions=%d current=%d" % (
+        num("OutgoingCall(C)"), num("SuccessfulCall(C)"), num("FailedCall(C)"), num("Retransmissions(C)"), num("CurrentCall")))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    def daemon_args(p):
+        p.add_argument("--pid", type=int, required=True, help="sipsteer's pid (for SIGUSR1)")
+        p.add_argument("--stats", required=True, help="sipsteer's --stats-file")
+
+    p = sub.add_parser("replies")
+    daemon_args(p)
+    p.add_argument("--no-backends", action="store_true")
+    p.add_argument("--retry-after", type=int, default=5)
+    p.set_defaults(fn=cmd_replies)
+
+    p = sub.add_parser("corpus")
+    daemon_args(p)
+    p.add_argument("--corpus", required=True)
+    p.add_argument("--expect", required=True)
+    p.set_defaults(fn=cmd_corpus)
+
+    p = sub.add_parser("forged")
+    daemon_args(p)
+    p.set_defaults(fn=cmd_forged)
+
+    p = sub.add_parser("traces")
+    p.add_argument("--trace", action="append", required=True, help="NAME=shortmsg log")
+    p.add_argument("--require", action="append", default=[], help="method every call must show")
+    p.add_argument("--calls", type=int)
+    p.add_argument("--weights")
+    p.add_argument("--tolerance", type=float, default=0.05)
+    p.add_argument("--min-retrans", type=int, default=0)
+    p.set_defaults(fn=cmd_traces)
+
+    p = sub.add_parser("stats")
+    p.add_argument("file")
+    p.add_argument("--weights")
+    p.add_argument("--tolerance", type=float, default=0.05)
+    p.add_argument("--min-forwarded", type=int)
+    p.add_argument("--min-relayed", type=int)
+    p.add_argument("--table", action="store_true")
+    p.add_argument("--get")
+    p.set_defaults(fn=cmd_stats)
+
+    p = sub.add_parser("sippstat")
+    p.add_argument("file")
+    p.set_defaults(fn=cmd_sippstat)
+
+    args = ap.parse_args()
+    args.fn(args)
+
+
+if __name__ == "__main__":
+    main()
