@@ -126,6 +126,11 @@ static int parse_osip(const struct bench_msg *m)
 	return rc != OSIP_SUCCESS;
 }
 
+static void osip_trace_sink(const char *file, int line, osip_trace_level_t level, const char *fmt,
+                            va_list ap)
+{
+}
+
 static int parse_libre(const struct bench_msg *m)
 {
 	struct re_sip_msg *msg = NULL;
@@ -150,13 +155,13 @@ static const struct peer peers[] = {
 /* A typical INVITE from a UA (RFC 3665 style), SDP offer included; Content-Length is computed. */
 static const char invite_headers[] =
     "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
-    "Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9\r\n"
+    "Via: SIP/2.0/UDP 192.0.2.101:5060;branch=z9hG4bK74bf9\r\n"
     "Max-Forwards: 70\r\n"
     "From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl\r\n"
     "To: Bob <sip:bob@biloxi.example.com>\r\n"
     "Call-ID: 3848276298220188511@atlanta.example.com\r\n"
     "CSeq: 1 INVITE\r\n"
-    "Contact: <sip:alice@client.atlanta.example.com;transport=udp>\r\n"
+    "Contact: <sip:alice@192.0.2.101>\r\n"
     "Content-Type: application/sdp\r\n"
     "Content-Length: %zu\r\n"
     "\r\n";
@@ -172,7 +177,7 @@ static const char invite_sdp[] = "v=0\r\n"
 static const char ok_headers[] =
     "SIP/2.0 200 OK\r\n"
     "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=z9hG4bK.sst.4f2a91c07d;rport=5060\r\n"
-    "Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101\r\n"
+    "Via: SIP/2.0/UDP 192.0.2.101:5060;branch=z9hG4bK74bf9\r\n"
     "From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl\r\n"
     "To: Bob <sip:bob@biloxi.example.com>;tag=8321234356\r\n"
     "Call-ID: 3848276298220188511@atlanta.example.com\r\n"
@@ -485,7 +490,7 @@ static void usage(FILE *out)
 	        "usage: " CMD " [--json] [--corpus DIR] [--iterations N]\n"
 	        "\n"
 	        "Time sipsteer's sip_parse() against sofia-sip (msg_make), osip2\n"
-	        "(osip_message_parse) and libre (sip_msg_decode) on a %s-style INVITE with SDP,\n"
+	        "(osip_message_parse) and libre (sip_msg_decode) on an %s-style INVITE with SDP,\n"
 	        "its 200 OK and every DIR/*.dat file (default tests/rfc4475) as one set.\n"
 	        "Each (parser, message) pair is warmed up, then timed over %d rounds; the median\n"
 	        "is reported as ns per message and GB/s. Peers' times include freeing their\n"
@@ -570,6 +575,13 @@ int bench_parser_main(int argc, char **argv)
 		fprintf(stderr, CMD ": osip2 parser_init failed\n");
 		goto out_re;
 	}
+	/*
+	 * osip2 as packaged prints every parse error on stdout: that would mix with the results
+	 * and be timed too. A sink with every level off silences it.
+	 */
+	osip_trace_initialize_func(TRACE_LEVEL0, osip_trace_sink);
+	for (int level = TRACE_LEVEL0; level < END_TRACE_LEVEL; level++)
+		osip_trace_disable_level((osip_trace_level_t)level);
 	sofia_mclass = sip_default_mclass();
 	for (size_t s = 0; s < 3; s++)
 		if (msg_set_mbufs(&sets[s]) < 0) {

@@ -344,8 +344,11 @@ static int report_message(FILE *out, const char *name, const char *buf, size_t l
 	json_cstr(out, name);
 	json_key(out, &first, "ok");
 	fputs(err == SIP_OK ? "true" : "false", out);
-	json_key(out, &first, "kind");
-	json_cstr(out, msg.is_request ? "request" : "response");
+	/* A message rejected before its start line was read is neither: no "kind" then. */
+	if (err == SIP_OK || msg.is_request || !sip_str_empty(msg.start_line)) {
+		json_key(out, &first, "kind");
+		json_cstr(out, msg.is_request ? "request" : "response");
+	}
 	if (err != SIP_OK) {
 		print_reject(out, &first, buf, &msg, err);
 	} else {
