@@ -1,0 +1,1333 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Stateless proxy edits: real messages go through sip_parse(), the edit, and sip_parse() again.
+ * Expected outputs are written out whole, so every byte outside the documented edits is checked.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "sip.h"
+#include "sip_proxy.h"
+#include "siphash.h"
+
+#define PKT_CAP   16384
+#define HEADROOM  128
+#define TAILROOM  512
+#define SELF_PORT 5060
+
+static const uint8_t secret[16] = {0x5e, 0xc2, 0x37, 0x11, 0x08, 0x9a, 0xfe, 0x42,
+                                   0x00, 0x13, 0x77, 0xc0, 0xde, 0x21, 0x6b, 0x99};
+static const uint8_t other_secret[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+
+/* ---------------------------------------------------------------------------------------------
+ * Helpers
+ */
+
+static struct lb_addr addr(const char *ip, uint16_t port)
+{
+	struct lb_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.port = port;
+	if (inet_pton(AF_INET, ip, a.v4) == 1) {
+		a.family = AF_INET;
+	} else {
+		assert_int_equal(inet_pton(AF_INET6, ip, a.v6), 1);
+		a.family = AF_INET6;
+	}
+	return a;
+}
+
+static struct dp_sip_peer peer(const char *ip, uint16_t port)
+{
+	struct dp_sip_peer p = {.addr = addr(ip, port)};
+	return p;
+}
+
+static void cfg_make(struct dp_sip_cfg *cfg, const char *self_ip, uint16_t port,
+                     const uint8_t key[16])
+{
+	struct lb_addr self = addr(self_ip, port);
+
+	dp_sip_cfg_init(cfg, &self, key, 30, 70);
+}
+
+/* A packet buffer with room on both sides; the bytes around the message are a known pattern. */
+struct pkt {
+	char mem[PKT_CAP];
+	struct dp_sip_buf b;
+};
+
+static void pkt_load(struct pkt *p, const char *msg, size_t len, uint32_t headroom,
+                     uint32_t tailroom)
+{
+	assert_true(headroom + len + tailroom <= PKT_CAP);
+	memset(p->mem, 0xa5, sizeof(p->mem));
+	memcpy(p->mem + headroom, msg, len);
+	p->b.data = p->mem + headroom;
+	p->b.len = (uint32_t)len;
+	p->b.headroom = headroom;
+	p->b.tailroom = tailroom;
+}
+
+static void pkt_load_str(struct pkt *p, const char *msg)
+{
+	pkt_load(p, msg, strlen(msg), HEADROOM, TAILROOM);
+}
+
+/* The buffer geometry is consistent: the message still lies in the same memory. */
+static void pkt_check_bounds(const struct pkt *p, uint32_t headroom, uint32_t tailroom,
+                             size_t orig_len)
+{
+	assert_ptr_equal(p->b.data - p->b.headroom, p->mem);
+	assert_int_equal((size_t)p->b.headroom + p->b.len + p->b.tailroom,
+	                 headroom + orig_len + tailroom);
+}
+
+static void parse_ok(const char *buf, size_t len, struct sip_msg *msg)
+{
+	int rc = sip_parse(buf, len, msg);
+	if (rc <= 0)
+		fail_msg("sip_parse: %d (%s) on:\n%.*s", rc, rc < 0 ? sip_err_name(-rc) : "",
+		         (int)len, buf);
+}
+
+static void assert_msg_equal(const struct dp_sip_buf *b, const char *expected)
+{
+	size_t n = strlen(expected);
+
+	if (b->len != n || memcmp(b->data, expected, n) != 0)
+		fail_msg("message differs\n--- got (%u)\n%.*s\n--- expected (%zu)\n%s", b->len,
+		         (int)b->len, b->data, n, expected);
+}
+
+static bool str_eq(const char *buf, struct sip_str s, const char *text)
+{
+	return s.len == strlen(text) && memcmp(buf + s.off, text, s.len) == 0;
+}
+
+static void assert_str(const char *buf, struct sip_str s, const char *text)
+{
+	if (!str_eq(buf, s, text))
+		fail_msg("got \"%.*s\", expected \"%s\"", (int)s.len, buf + s.off, text);
+}
+
+/* Our branch for a request, as the forward will write it, NUL-terminated. */
+static void branch_of(const struct dp_sip_cfg *cfg, const char *text, char out[DP_BRANCH_LEN + 1])
+{
+	struct sip_msg msg;
+
+	parse_ok(text, strlen(text), &msg);
+	assert_int_equal(dp_sip_branch(cfg, text, &msg, &msg.top_via, out), DP_BRANCH_LEN);
+	out[DP_BRANCH_LEN] = '\0';
+	assert_memory_equal(out, DP_BRANCH_PREFIX, sizeof(DP_BRANCH_PREFIX) - 1);
+	for (size_t i = sizeof(DP_BRANCH_PREFIX) - 1; i < DP_BRANCH_LEN; i++)
+		assert_non_null(strchr("0123456789abcdef", out[i]));
+}
+
+/*
+ * Forward text from src with cfg; the result must be exactly `expected`, where the first "%s"
+ * stands for our branch. Checks that the result parses and the buffer bounds hold.
+ */
+static void forward_expect(const struct dp_sip_cfg *cfg, const char *text,
+                           const struct dp_sip_peer *src, const char *expected_fmt)
+{
+	static struct pkt p;
+	struct sip_msg msg;
+	char branch[DP_BRANCH_LEN + 1], expected[PKT_CAP];
+
+	branch_of(cfg, text, branch);
+	snprintf(expected, sizeof(expected), expected_fmt, branch);
+	pkt_load_str(&p, text);
+	parse_ok(p.b.data, p.b.len, &msg);
+	assert_int_equal(dp_sip_forward_request(cfg, &p.b, &msg, src), DP_SIP_OK);
+	assert_msg_equal(&p.b, expected);
+	pkt_check_bounds(&p, HEADROOM, TAILROOM, strlen(text));
+	/* Max-Forwards 1 leaves 0: the next hop may not forward it, but it is whole. */
+	int rc = sip_parse(p.b.data, p.b.len, &msg);
+	if (rc != -SIP_ERR_TOO_MANY_HOPS)
+		parse_ok(p.b.data, p.b.len, &msg);
+	assert_true(msg.top_via.has_branch);
+	assert_str(p.b.data, msg.top_via.branch, branch);
+}
+
+static struct dp_sip_cfg cfg4, cfg6, cfg4_other;
+
+static int setup(void **state)
+{
+	cfg_make(&cfg4, "198.18.0.10", SELF_PORT, secret);
+	cfg_make(&cfg6, "2001:db8::10", SELF_PORT, secret);
+	cfg_make(&cfg4_other, "198.18.0.10", SELF_PORT, other_secret);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * SipHash-2-4
+ */
+
+/* Reference vectors of the SipHash paper (appendix A), key 00..0f, message 00..(i-1). */
+static const char *const siphash_vectors[64] = {
+    "310e0edd47db6f72", "fd67dc93c539f874", "5a4fa9d909806c0d", "2d7efbd796666785",
+    "b7877127e09427cf", "8da699cd64557618", "cee3fe586e46c9cb", "37d1018bf50002ab",
+    "6224939a79f5f593", "b0e4a90bdf82009e", "f3b9dd94c5bb5d7a", "a7ad6b22462fb3f4",
+    "fbe50e86bc8f1e75", "903d84c02756ea14", "eef27a8e90ca23f7", "e545be4961ca29a1",
+    "db9bc2577fcc2a3f", "9447be2cf5e99a69", "9cd38d96f0b3c14b", "bd6179a71dc96dbb",
+    "98eea21af25cd6be", "c7673b2eb0cbf2d0", "883ea3e395675393", "c8ce5ccd8c030ca8",
+    "94af49f6c650adb8", "eab8858ade92e1bc", "f315bb5bb835d817", "adcf6b0763612e2f",
+    "a5c91da7acaa4dde", "716595876650a2a6", "28ef495c53a387ad", "42c341d8fa92d832",
+    "ce7cf2722f512771", "e37859f94623f3a7", "381205bb1ab0e012", "ae97a10fd434e015",
+    "b4a31508beff4d31", "81396229f0907902", "4d0cf49ee5d4dcca", "5c73336a76d8bf9a",
+    "d0a704536ba93e0e", "925958fcd6420cad", "a915c29bc8067318", "952b79f3bc0aa6d4",
+    "f21df2e41d4535f9", "87577519048f53a9", "10a56cf5dfcd9adb", "eb75095ccd986cd0",
+    "51a9cb9ecba312e6", "96afadfc2ce666c7", "72fe52975a4364ee", "5a1645b276d592a1",
+    "b274cb8ebf87870a", "6f9bb4203de7b381", "eaecb2a30b22a87f", "9924a43cc1315724",
+    "bd838d3aafbf8db7", "0b1a2a3265d51aea", "135079a3231ce660", "932b2846e4d70666",
+    "e1915f5cb1eca46c", "f325965ca16d629f", "575ff28e60381be5", "724506eb4c328a95",
+};
+
+/* The vectors list the MAC's bytes in output (little-endian) order. */
+static uint64_t vector_value(const char *hex)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--) {
+		unsigned byte;
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &byte), 1);
+		v = v << 8 | byte;
+	}
+	return v;
+}
+
+static void test_siphash_vectors(void **state)
+{
+	uint8_t key_bytes[16], msg[64];
+	uint64_t key[2];
+
+	for (int i = 0; i < 16; i++)
+		key_bytes[i] = (uint8_t)i;
+	for (int i = 0; i < 64; i++)
+		msg[i] = (uint8_t)i;
+	dp_siphash_key(key, key_bytes);
+	assert_true(key[0] == UINT64_C(0x0706050403020100));
+	assert_true(key[1] == UINT64_C(0x0f0e0d0c0b0a0908));
+	for (size_t len = 0; len < 64; len++) {
+		uint64_t want = vector_value(siphash_vectors[len]);
+		assert_true(dp_siphash24(key, msg, len) == want);
+		/* Streaming: every split point, and one byte at a time. */
+		for (size_t cut = 0; cut <= len; cut++) {
+			struct dp_siphash s;
+			dp_siphash_init(&s, key);
+			dp_siphash_update(&s, msg, cut);
+			dp_siphash_update(&s, msg + cut, len - cut);
+			assert_true(dp_siphash_final(&s) == want);
+		}
+		struct dp_siphash s;
+		dp_siphash_init(&s, key);
+		for (size_t i = 0; i < len; i++)
+			dp_siphash_update(&s, msg + i, 1);
+		assert_true(dp_siphash_final(&s) == want);
+		assert_true(dp_siphash_final(&s) == want); /* final leaves the state alone */
+	}
+	/* The paper's worked example: 15 bytes 00..0e give a129ca6149be45e5. */
+	assert_true(dp_siphash24(key, msg, 15) == UINT64_C(0xa129ca6149be45e5));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Names, reasons, configuration
+ */
+
+static void test_err_names(void **state)
+{
+	assert_string_equal(dp_sip_err_name(DP_SIP_OK), "ok");
+	assert_string_equal(dp_sip_err_name(DP_SIP_ERR_NOT_OUR_VIA), "not_our_via");
+	assert_string_equal(dp_sip_err_name(DP_SIP_ERR_NO_ROOM), "no_room");
+	assert_string_equal(dp_sip_err_text(DP_SIP_ERR_BAD_BRANCH_MAC),
+	                    "response top Via branch was not made with our secret");
+	for (int e = 0; e < DP_SIP_ERR_COUNT; e++) {
+		assert_true(strlen(dp_sip_err_name(e)) > 0);
+		assert_true(strlen(dp_sip_err_text(e)) > 0);
+	}
+	assert_string_equal(dp_sip_err_name(DP_SIP_ERR_COUNT), "unknown");
+	assert_string_equal(dp_sip_err_text(DP_SIP_ERR_COUNT), "unknown error");
+}
+
+static void test_reasons(void **state)
+{
+	static const struct {
+		int code;
+		const char *reason;
+	} cases[] = {
+	    {100, "Trying"},
+	    {180, "Ringing"},
+	    {183, "Session Progress"},
+	    {200, "OK"},
+	    {400, "Bad Request"},
+	    {403, "Forbidden"},
+	    {404, "Not Found"},
+	    {408, "Request Timeout"},
+	    {415, "Unsupported Media Type"},
+	    {416, "Unsupported URI Scheme"},
+	    {420, "Bad Extension"},
+	    {480, "Temporarily Unavailable"},
+	    {481, "Call/Transaction Does Not Exist"},
+	    {482, "Loop Detected"},
+	    {483, "Too Many Hops"},
+	    {486, "Busy Here"},
+	    {487, "Request Terminated"},
+	    {488, "Not Acceptable Here"},
+	    {491, "Request Pending"},
+	    {500, "Server Internal Error"},
+	    {501, "Not Implemented"},
+	    {502, "Bad Gateway"},
+	    {503, "Service Unavailable"},
+	    {504, "Server Time-out"},
+	    {505, "Version Not Supported"},
+	    {513, "Message Too Large"},
+	    {0, ""},
+	    {299, ""},
+	    {-1, ""},
+	    {1000, ""},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(dp_sip_reason(cases[i].code), cases[i].reason);
+}
+
+static void test_cfg_init(void **state)
+{
+	assert_string_equal(cfg4.self_host, "198.18.0.10");
+	assert_int_equal(cfg4.self_host_len, strlen("198.18.0.10"));
+	assert_string_equal(cfg6.self_host, "[2001:db8::10]");
+	assert_int_equal(cfg6.self_host_len, strlen("[2001:db8::10]"));
+	assert_int_equal(cfg4.self.port, SELF_PORT);
+	assert_int_equal(cfg4.retry_after, 30);
+	assert_int_equal(cfg4.max_forwards, 70);
+	assert_true(cfg4.key[0] == UINT64_C(0x42fe9a081137c25e));
+	assert_true(cfg4.key[1] == UINT64_C(0x996b21dec0771300));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Request forwarding
+ */
+
+#define INVITE_HEAD                                                                                \
+	"INVITE sip:bob@example.com SIP/2.0\r\n"                                                   \
+	"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnashds8\r\n"
+#define INVITE_TAIL                                                                                \
+	"To: Bob <sip:bob@example.com>\r\n"                                                        \
+	"From: Alice <sip:alice@example.com>;tag=1928301774\r\n"                                   \
+	"Call-ID: a84b4c76e66710@pc33.example.com\r\n"                                             \
+	"CSeq: 314159 INVITE\r\n"                                                                  \
+	"Contact: <sip:alice@192.0.2.1>\r\n"                                                       \
+	"Content-Type: application/sdp\r\n"                                                        \
+	"Content-Length: 4\r\n"                                                                    \
+	"\r\n"                                                                                     \
+	"v=0\n"
+#define OUR_VIA "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%s\r\n"
+
+static void test_forward_basic(void **state)
+{
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+	static const char in[] = INVITE_HEAD "Max-Forwards: 70\r\n" INVITE_TAIL;
+
+	forward_expect(&cfg4, in, &src,
+	               "INVITE sip:bob@example.com SIP/2.0\r\n" OUR_VIA
+	               "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnashds8\r\n"
+	               "Max-Forwards: 69\r\n" INVITE_TAIL);
+
+	/* Only the start line moved into the headroom: the client's Via onwards stayed put. */
+	static struct pkt p;
+	struct sip_msg msg;
+	pkt_load_str(&p, in);
+	const char *client_via = p.b.data + strlen("INVITE sip:bob@example.com SIP/2.0\r\n");
+	parse_ok(p.b.data, p.b.len, &msg);
+	assert_int_equal(dp_sip_forward_request(&cfg4, &p.b, &msg, &src), DP_SIP_OK);
+	assert_memory_equal(client_via, "Via: SIP/2.0/UDP 192.0.2.1", 26);
+	assert_int_equal(p.b.headroom, HEADROOM - (strlen(OUR_VIA) - 2 + DP_BRANCH_LEN));
+	assert_int_equal(p.b.tailroom, TAILROOM);
+	parse_ok(p.b.data, p.b.len, &msg);
+	assert_int_equal(msg.via_count, 2);
+	assert_str(p.b.data, msg.top_via.host, "198.18.0.10");
+	assert_int_equal(msg.top_via.port, 5060);
+	assert_int_equal(msg.max_forwards, 69);
+	assert_str(p.b.data, msg.call_id, "a84b4c76e66710@pc33.example.com");
+	assert_str(p.b.data, msg.body, "v=0\n");
+}
+
+static void test_forward_ipv6_self(void **state)
+{
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+
+	forward_expect(&cfg6, INVITE_HEAD "Max-Forwards: 70\r\n" INVITE_TAIL, &src,
+	               "INVITE sip:bob@example.com SIP/2.0\r\n"
+	               "Via: SIP/2.0/UDP [2001:db8::10]:5060;branch=%s\r\n"
+	               "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnashds8\r\n"
+	               "Max-Forwards: 69\r\n" INVITE_TAIL);
+}
+
+static void test_forward_max_forwards_width(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"70", "69"},   {"10", "09"}, {"0068", "0067"}, {"1", "0"},       {"100", "099"},
+	    {"255", "254"}, {"01", "00"}, {"2", "1"},       {"1000", "0999"}, {"20", "19"},
+	};
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+	char in[2048], out[2048];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(in, sizeof(in), INVITE_HEAD "Max-Forwards: %s\r\n" INVITE_TAIL,
+		         cases[i].in);
+		snprintf(out, sizeof(out),
+		         "INVITE sip:bob@example.com SIP/2.0\r\n" OUR_VIA
+		         "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnashds8\r\n"
+		         "Max-Forwards: %s\r\n" INVITE_TAIL,
+		         "%s", cases[i].out);
+		forward_expect(&cfg4, in, &src, out);
+	}
+}
+
+static void test_forward_max_forwards_absent(void **state)
+{
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+	struct dp_sip_cfg cfg = cfg4;
+
+	forward_expect(&cfg4, INVITE_HEAD INVITE_TAIL, &src,
+	               "INVITE sip:bob@example.com SIP/2.0\r\n" OUR_VIA "Max-Forwards: 70\r\n"
+	               "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnashds8\r\n" INVITE_TAIL);
+	cfg.max_forwards = 16;
+	forward_expect(&cfg, INVITE_HEAD INVITE_TAIL, &src,
+	               "INVITE sip:bob@example.com SIP/2.0\r\n" OUR_VIA "Max-Forwards: 16\r\n"
+	               "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnashds8\r\n" INVITE_TAIL);
+}
+
+/* The client's top Via before and after, for a given source address. */
+static void test_forward_received_rport(void **state)
+{
+	static const struct {
+		const char *via, *src_ip;
+		uint16_t src_port;
+		const char *out;
+	} cases[] = {
+	    /* sent-by matches the source: untouched */
+	    {"SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa", "192.0.2.1", 5060,
+	     "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa"},
+	    /* NAT: another source address (RFC 3261 18.2.1) */
+	    {"SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa", "203.0.113.7", 5060,
+	     "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;received=203.0.113.7"},
+	    /* bare rport: filled, and received added even for the same address (RFC 3581 4) */
+	    {"SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bKa", "192.0.2.1", 7000,
+	     "SIP/2.0/UDP 192.0.2.1:5060;rport=7000;branch=z9hG4bKa;received=192.0.2.1"},
+	    {"SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport", "203.0.113.7", 41000,
+	     "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport=41000;received=203.0.113.7"},
+	    {"SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa;RPORT", "192.0.2.1", 5060,
+	     "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa;RPORT=5060;received=192.0.2.1"},
+	    /* rport that already has a value: left alone */
+	    {"SIP/2.0/UDP 192.0.2.1:5060;rport=5000;branch=z9hG4bKa", "192.0.2.1", 7000,
+	     "SIP/2.0/UDP 192.0.2.1:5060;rport=5000;branch=z9hG4bKa;received=192.0.2.1"},
+	    /* host name: always differs from the source address */
+	    {"SIP/2.0/UDP client.example.com:5060;branch=z9hG4bKa", "192.0.2.1", 5060,
+	     "SIP/2.0/UDP client.example.com:5060;branch=z9hG4bKa;received=192.0.2.1"},
+	    {"SIP/2.0/UDP client.example.com;branch=z9hG4bKa;rport", "192.0.2.1", 5062,
+	     "SIP/2.0/UDP client.example.com;branch=z9hG4bKa;rport=5062;received=192.0.2.1"},
+	    /* a stale received is replaced, a right one kept */
+	    {"SIP/2.0/UDP 192.0.2.1;received=192.0.2.9;branch=z9hG4bKa", "203.0.113.7", 5060,
+	     "SIP/2.0/UDP 192.0.2.1;received=203.0.113.7;branch=z9hG4bKa"},
+	    {"SIP/2.0/UDP 192.0.2.1;received=203.0.113.7;branch=z9hG4bKa", "203.0.113.7", 5060,
+	     "SIP/2.0/UDP 192.0.2.1;received=203.0.113.7;branch=z9hG4bKa"},
+	    /* IPv6: same address written differently counts as the same */
+	    {"SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa", "2001:db8::1", 5060,
+	     "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa"},
+	    {"SIP/2.0/UDP [2001:db8:0::0:1];branch=z9hG4bKa", "2001:db8::1", 5060,
+	     "SIP/2.0/UDP [2001:db8:0::0:1];branch=z9hG4bKa"},
+	    {"SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa", "2001:db8::2", 5060,
+	     "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa;received=2001:db8::2"},
+	    {"SIP/2.0/UDP [2001:db8::1];rport;branch=z9hG4bKa", "2001:db8::1", 6000,
+	     "SIP/2.0/UDP [2001:db8::1];rport=6000;branch=z9hG4bKa;received=2001:db8::1"},
+	    /* IPv4 sent-by, IPv6 source */
+	    {"SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa", "2001:db8::7", 5060,
+	     "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa;received=2001:db8::7"},
+	};
+	char in[2048], out[2048];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dp_sip_peer src = peer(cases[i].src_ip, cases[i].src_port);
+		snprintf(in, sizeof(in),
+		         "OPTIONS sip:bob@example.com SIP/2.0\r\nVia: %s\r\nMax-Forwards: 70\r\n"
+		         "To: <sip:bob@example.com>\r\nFrom: <sip:a@example.com>;tag=1\r\n"
+		         "Call-ID: rr%zu\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		         cases[i].via, i);
+		snprintf(out, sizeof(out),
+		         "OPTIONS sip:bob@example.com SIP/2.0\r\n" OUR_VIA
+		         "Via: %s\r\nMax-Forwards: 69\r\n"
+		         "To: <sip:bob@example.com>\r\nFrom: <sip:a@example.com>;tag=1\r\n"
+		         "Call-ID: rr%zu\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		         "%s", cases[i].out, i);
+		forward_expect(&cfg4, in, &src, out);
+	}
+}
+
+/* Route: the request's Route header lines before, and after the forward. */
+static void test_forward_route(void **state)
+{
+	static const struct {
+		const struct dp_sip_cfg *cfg;
+		const char *before, *after;
+	} cases[] = {
+	    {&cfg4, "Route: <sip:198.18.0.10;lr>\r\n", ""},
+	    {&cfg4, "Route: <sip:198.18.0.10:5060;lr>\r\n", ""},
+	    {&cfg4, "Route: \"lb\" <sip:sst@198.18.0.10;lr;sst=1.abc>\r\n", ""},
+	    {&cfg4, "Route: <SIP:198.18.0.10>\r\n", ""},
+	    {&cfg4, "Route: <sip:198.18.0.10;lr>, <sip:192.0.2.50;lr>\r\n",
+	     "Route: <sip:192.0.2.50;lr>\r\n"},
+	    {&cfg4, "Route: <sip:198.18.0.10;lr>,<sip:192.0.2.50;lr>,<sip:192.0.2.51;lr>\r\n",
+	     "Route: <sip:192.0.2.50;lr>,<sip:192.0.2.51;lr>\r\n"},
+	    {&cfg4, "Route: <sip:198.18.0.10;lr>\r\nRoute: <sip:192.0.2.50;lr>\r\n",
+	     "Route: <sip:192.0.2.50;lr>\r\n"},
+	    /* not ours: other host, other port, a host name, another scheme, a bad port */
+	    {&cfg4, "Route: <sip:192.0.2.50;lr>\r\n", "Route: <sip:192.0.2.50;lr>\r\n"},
+	    {&cfg4, "Route: <sip:192.0.2.50;lr>, <sip:198.18.0.10;lr>\r\n",
+	     "Route: <sip:192.0.2.50;lr>, <sip:198.18.0.10;lr>\r\n"},
+	    {&cfg4, "Route: <sip:198.18.0.10:5070;lr>\r\n", "Route: <sip:198.18.0.10:5070;lr>\r\n"},
+	    {&cfg4, "Route: <sip:lb.example.com;lr>\r\n", "Route: <sip:lb.example.com;lr>\r\n"},
+	    {&cfg4, "Route: <sips:198.18.0.10;lr>\r\n", "Route: <sips:198.18.0.10;lr>\r\n"},
+	    {&cfg4, "Route: <sip:198.18.0.10:99999;lr>\r\n",
+	     "Route: <sip:198.18.0.10:99999;lr>\r\n"},
+	    {&cfg4, "Route: <sip:198.18.0.100;lr>\r\n", "Route: <sip:198.18.0.100;lr>\r\n"},
+	    {&cfg4, "Route: <sip:[2001:db8::10];lr>\r\n", "Route: <sip:[2001:db8::10];lr>\r\n"},
+	    /* IPv6 self */
+	    {&cfg6, "Route: <sip:[2001:db8::10];lr>\r\n", ""},
+	    {&cfg6, "Route: <sip:[2001:db8:0::10]:5060;lr>, <sip:[2001:db8::50];lr>\r\n",
+	     "Route: <sip:[2001:db8::50];lr>\r\n"},
+	    {&cfg6, "Route: <sip:198.18.0.10;lr>\r\n", "Route: <sip:198.18.0.10;lr>\r\n"},
+	};
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+	char in[2048], out[2048];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(in, sizeof(in), INVITE_HEAD "%sMax-Forwards: 70\r\n" INVITE_TAIL,
+		         cases[i].before);
+		snprintf(out, sizeof(out),
+		         "INVITE sip:bob@example.com SIP/2.0\r\n"
+		         "Via: SIP/2.0/UDP %s:5060;branch=%%s\r\n"
+		         "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnashds8\r\n"
+		         "%sMax-Forwards: 69\r\n" INVITE_TAIL,
+		         cases[i].cfg->self_host, cases[i].after);
+		forward_expect(cases[i].cfg, in, &src, out);
+	}
+}
+
+/* A Route line right after the start line: our insertion and its removal meet. */
+static void test_forward_route_first_line(void **state)
+{
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+
+	forward_expect(&cfg4,
+	               "BYE sip:bob@192.0.2.30 SIP/2.0\r\n"
+	               "Route: <sip:198.18.0.10;lr>\r\n"
+	               "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKbye1\r\n"
+	               "Max-Forwards: 70\r\nTo: <sip:bob@example.com>;tag=99\r\n"
+	               "From: <sip:a@example.com>;tag=1\r\nCall-ID: bye1\r\nCSeq: 2 BYE\r\n"
+	               "Content-Length: 0\r\n\r\n",
+	               &src,
+	               "BYE sip:bob@192.0.2.30 SIP/2.0\r\n" OUR_VIA
+	               "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKbye1\r\n"
+	               "Max-Forwards: 69\r\nTo: <sip:bob@example.com>;tag=99\r\n"
+	               "From: <sip:a@example.com>;tag=1\r\nCall-ID: bye1\r\nCSeq: 2 BYE\r\n"
+	               "Content-Length: 0\r\n\r\n");
+}
+
+/* Every edit at once, with a comma-joined client Via line. */
+static void test_forward_all_edits(void **state)
+{
+	struct dp_sip_peer src = peer("203.0.113.7", 40000);
+
+	forward_expect(&cfg4,
+	               "INVITE sip:bob@example.com SIP/2.0\r\n"
+	               "Route: <sip:198.18.0.10;lr>, <sip:192.0.2.50;lr>\r\n"
+	               "Via: SIP/2.0/UDP 10.0.0.5:5060;rport;branch=z9hG4bKall ,"
+	               " SIP/2.0/UDP 192.0.2.99;branch=z9hG4bKup\r\n"
+	               "Max-Forwards: 10\r\n" INVITE_TAIL "trailing noise\r\n",
+	               &src,
+	               "INVITE sip:bob@example.com SIP/2.0\r\n" OUR_VIA
+	               "Route: <sip:192.0.2.50;lr>\r\n"
+	               "Via: SIP/2.0/UDP 10.0.0.5:5060;rport=40000;branch=z9hG4bKall;"
+	               "received=203.0.113.7 , SIP/2.0/UDP 192.0.2.99;branch=z9hG4bKup\r\n"
+	               "Max-Forwards: 09\r\n" INVITE_TAIL);
+}
+
+/* RFC 3261 18.3: bytes after Content-Length are noise and are not relayed. */
+static void test_forward_cuts_noise(void **state)
+{
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+
+	forward_expect(&cfg4,
+	               INVITE_HEAD
+	               "Max-Forwards: 70\r\n" INVITE_TAIL
+	               "\r\nINVITE sip:joe@example.com SIP/2.0\r\nCall-ID: other\r\n\r\n",
+	               &src,
+	               "INVITE sip:bob@example.com SIP/2.0\r\n" OUR_VIA
+	               "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnashds8\r\n"
+	               "Max-Forwards: 69\r\n" INVITE_TAIL);
+	/* No body, Content-Length 0, then noise. */
+	forward_expect(&cfg4,
+	               "REGISTER sip:example.com SIP/2.0\r\n"
+	               "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKreg\r\nMax-Forwards: 8\r\n"
+	               "To: <sip:a@example.com>\r\nFrom: <sip:a@example.com>;tag=5\r\n"
+	               "Call-ID: reg1\r\nCSeq: 8 REGISTER\r\nContent-Length: 0\r\n\r\n\r\nnoise",
+	               &src,
+	               "REGISTER sip:example.com SIP/2.0\r\n" OUR_VIA
+	               "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKreg\r\nMax-Forwards: 7\r\n"
+	               "To: <sip:a@example.com>\r\nFrom: <sip:a@example.com>;tag=5\r\n"
+	               "Call-ID: reg1\r\nCSeq: 8 REGISTER\r\nContent-Length: 0\r\n\r\n");
+}
+
+/* RFC 3261 16.11: one branch for an INVITE, its retransmission, its CANCEL, its non-2xx ACK. */
+static void test_branch_stability(void **state)
+{
+#define TXN(method, cseq_method, branch, to_tag)                                                   \
+	method " sip:bob@example.com SIP/2.0\r\n"                                                  \
+	       "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=" branch "\r\n"                             \
+	       "Max-Forwards: 70\r\nTo: <sip:bob@example.com>" to_tag "\r\n"                       \
+	       "From: <sip:alice@example.com>;tag=88\r\nCall-ID: stab@192.0.2.1\r\n"               \
+	       "CSeq: 7 " cseq_method "\r\nContent-Length: 0\r\n\r\n"
+	static const char invite[] = TXN("INVITE", "INVITE", "z9hG4bKinv7", "");
+	static const char cancel[] = TXN("CANCEL", "CANCEL", "z9hG4bKinv7", "");
+	static const char ack_non2xx[] = TXN("ACK", "ACK", "z9hG4bKinv7", ";tag=b1");
+	static const char ack_2xx[] = TXN("ACK", "ACK", "z9hG4bKack2", ";tag=b1");
+	static const char other_call[] = TXN("INVITE", "INVITE", "z9hG4bKinv8", "");
+	/* RFC 2543 clients: no cookie, so sent-by and From tag stand for the transaction. */
+	static const char old_invite[] = TXN("INVITE", "INVITE", "1", "");
+	static const char old_ack[] = TXN("ACK", "ACK", "2", ";tag=b1");
+	static const char bare_cookie[] = TXN("INVITE", "INVITE", "z9hG4bK", "");
+#undef TXN
+	char b_inv[DP_BRANCH_LEN + 1], b[DP_BRANCH_LEN + 1];
+
+	branch_of(&cfg4, invite, b_inv);
+	branch_of(&cfg4, invite, b);
+	assert_string_equal(b, b_inv); /* retransmission */
+	branch_of(&cfg4, cancel, b);
+	assert_string_equal(b, b_inv);
+	branch_of(&cfg4, ack_non2xx, b);
+	assert_string_equal(b, b_inv);
+	branch_of(&cfg4, ack_2xx, b);
+	assert_string_not_equal(b, b_inv);
+	branch_of(&cfg4, other_call, b);
+	assert_string_not_equal(b, b_inv);
+	branch_of(&cfg4_other, invite, b);
+	assert_string_not_equal(b, b_inv); /* another secret */
+	branch_of(&cfg4, old_invite, b_inv);
+	branch_of(&cfg4, old_ack, b);
+	assert_string_equal(b, b_inv);
+	branch_of(&cfg4, bare_cookie, b);
+	assert_string_not_equal(b, b_inv);
+
+	/* The forwarded request carries exactly that branch, for the retransmission too. */
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+	static struct pkt p1, p2;
+	struct sip_msg m1, m2;
+	pkt_load_str(&p1, invite);
+	pkt_load_str(&p2, cancel);
+	parse_ok(p1.b.data, p1.b.len, &m1);
+	parse_ok(p2.b.data, p2.b.len, &m2);
+	assert_int_equal(dp_sip_forward_request(&cfg4, &p1.b, &m1, &src), DP_SIP_OK);
+	assert_int_equal(dp_sip_forward_request(&cfg4, &p2.b, &m2, &src), DP_SIP_OK);
+	parse_ok(p1.b.data, p1.b.len, &m1);
+	parse_ok(p2.b.data, p2.b.len, &m2);
+	assert_int_equal(m1.top_via.branch.len, DP_BRANCH_LEN);
+	assert_memory_equal(p1.b.data + m1.top_via.branch.off, p2.b.data + m2.top_via.branch.off,
+	                    DP_BRANCH_LEN);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * NO_ROOM
+ */
+
+static void test_forward_no_room(void **state)
+{
+	static const char in[] = INVITE_HEAD "Max-Forwards: 70\r\n" INVITE_TAIL;
+	struct dp_sip_peer src = peer("203.0.113.7", 5060);
+	size_t grow = strlen(OUR_VIA) - 2 + DP_BRANCH_LEN + strlen(";received=203.0.113.7");
+	static const struct {
+		uint32_t headroom, tailroom;
+		bool ok;
+	} cases[] = {
+	    {0, 0, false},  {10, 10, false}, {40, 40, false},
+	    {0, 200, true}, {200, 0, true},  {40, 40 + 40, true},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		static struct pkt p, snap;
+		struct sip_msg msg;
+		bool fits = cases[i].headroom + cases[i].tailroom >= grow;
+		assert_int_equal(fits, cases[i].ok);
+		pkt_load(&p, in, strlen(in), cases[i].headroom, cases[i].tailroom);
+		parse_ok(p.b.data, p.b.len, &msg);
+		snap = p;
+		int rc = dp_sip_forward_request(&cfg4, &p.b, &msg, &src);
+		if (!cases[i].ok) {
+			assert_int_equal(rc, -DP_SIP_ERR_NO_ROOM);
+			assert_memory_equal(p.mem, snap.mem, sizeof(p.mem));
+			assert_ptr_equal(p.b.data, p.mem + cases[i].headroom);
+			assert_int_equal(p.b.len, snap.b.len);
+			assert_int_equal(p.b.headroom, snap.b.headroom);
+			assert_int_equal(p.b.tailroom, snap.b.tailroom);
+			continue;
+		}
+		assert_int_equal(rc, DP_SIP_OK);
+		pkt_check_bounds(&p, cases[i].headroom, cases[i].tailroom, strlen(in));
+		assert_int_equal(p.b.len, strlen(in) + grow);
+		parse_ok(p.b.data, p.b.len, &msg);
+		assert_int_equal(msg.via_count, 2);
+		assert_str(p.b.data, msg.top_via.host, "198.18.0.10");
+		assert_true(msg.vias[1].len > 0);
+		assert_str(p.b.data, msg.vias[1],
+		           "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnashds8;received=203.0.113.7");
+	}
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Response relay
+ */
+
+/*
+ * What a backend answers to a forwarded request: its Via lines copied in order, From, To with a
+ * tag, Call-ID and CSeq (RFC 3261 8.2.6.2). comma_join puts all Via values on one line.
+ */
+static size_t backend_response(const char *req, size_t req_len, int code, bool comma_join,
+                               char *out, size_t cap)
+{
+	struct sip_msg m;
+	size_t n = 0;
+
+	parse_ok(req, req_len, &m);
+	n += (size_t)snprintf(out + n, cap - n, "SIP/2.0 %d %s\r\n", code, dp_sip_reason(code));
+	for (unsigned i = 0; i < m.via_count; i++) {
+		if (comma_join)
+			n += (size_t)snprintf(out + n, cap - n, "%s%.*s", i == 0 ? "Via: " : ", ",
+			                      (int)m.vias[i].len, req + m.vias[i].off);
+		else
+			n += (size_t)snprintf(out + n, cap - n, "Via: %.*s\r\n", (int)m.vias[i].len,
+			                      req + m.vias[i].off);
+	}
+	if (comma_join)
+		n += (size_t)snprintf(out + n, cap - n, "\r\n");
+	n += (size_t)snprintf(out + n, cap - n,
+	                      "From: %.*s\r\nTo: %.*s;tag=be1\r\nCall-ID: %.*s\r\nCSeq: %.*s\r\n"
+	                      "Content-Length: 0\r\n\r\n",
+	                      (int)m.from.len, req + m.from.off, (int)m.to.len, req + m.to.off,
+	                      (int)m.call_id.len, req + m.call_id.off, (int)m.cseq_value.len,
+	                      req + m.cseq_value.off);
+	assert_true(n < cap);
+	return n;
+}
+
+/* Forward req from src, answer it as a backend would; the response lands in *resp. */
+static void round_trip(const struct dp_sip_cfg *cfg, const char *req, const struct dp_sip_peer *src,
+                       bool comma_join, struct pkt *resp)
+{
+	static struct pkt p;
+	static char text[PKT_CAP];
+	struct sip_msg m;
+
+	pkt_load_str(&p, req);
+	parse_ok(p.b.data, p.b.len, &m);
+	assert_int_equal(dp_sip_forward_request(cfg, &p.b, &m, src), DP_SIP_OK);
+	size_t n = backend_response(p.b.data, p.b.len, 180, comma_join, text, sizeof(text));
+	pkt_load(resp, text, n, HEADROOM, TAILROOM);
+}
+
+static void relay_expect(const struct dp_sip_cfg *cfg, struct pkt *resp, const char *next_ip,
+                         uint16_t next_port, const char *expected)
+{
+	struct sip_msg m;
+	struct dp_sip_peer next, want = peer(next_ip, next_port);
+	size_t orig_len = resp->b.len;
+
+	memset(&next, 0, sizeof(next));
+	parse_ok(resp->b.data, resp->b.len, &m);
+	assert_int_equal(dp_sip_relay_response(cfg, &resp->b, &m, &next), DP_SIP_OK);
+	assert_int_equal(next.addr.family, want.addr.family);
+	assert_int_equal(next.addr.port, want.addr.port);
+	if (want.addr.family == AF_INET)
+		assert_memory_equal(next.addr.v4, want.addr.v4, 4);
+	else
+		assert_memory_equal(next.addr.v6, want.addr.v6, 16);
+	assert_msg_equal(&resp->b, expected);
+	pkt_check_bounds(resp, HEADROOM, TAILROOM, orig_len);
+	parse_ok(resp->b.data, resp->b.len, &m);
+}
+
+#define SIMPLE_REQ(via)                                                                            \
+	"INVITE sip:bob@example.com SIP/2.0\r\nVia: " via "\r\nMax-Forwards: 70\r\n"               \
+	"To: <sip:bob@example.com>\r\nFrom: <sip:alice@example.com>;tag=77\r\n"                    \
+	"Call-ID: relay@192.0.2.1\r\nCSeq: 3 INVITE\r\nContent-Length: 0\r\n\r\n"
+#define SIMPLE_RESP_TAIL                                                                           \
+	"From: <sip:alice@example.com>;tag=77\r\nTo: <sip:bob@example.com>;tag=be1\r\n"            \
+	"Call-ID: relay@192.0.2.1\r\nCSeq: 3 INVITE\r\nContent-Length: 0\r\n\r\n"
+
+static void test_relay(void **state)
+{
+	static struct pkt resp;
+	static const struct {
+		const struct dp_sip_cfg *cfg;
+		const char *req, *src_ip;
+		uint16_t src_port;
+		bool comma_join;
+		const char *next_ip;
+		uint16_t next_port;
+		const char *client_via_after;
+	} cases[] = {
+	    {&cfg4, SIMPLE_REQ("SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bKr1"), "192.0.2.1", 5062,
+	     false, "192.0.2.1", 5062, "SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bKr1"},
+	    {&cfg4, SIMPLE_REQ("SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bKr1"), "192.0.2.1", 5062,
+	     true, "192.0.2.1", 5062, "SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bKr1"},
+	    /* no port in sent-by: 5060 */
+	    {&cfg4, SIMPLE_REQ("SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKr1"), "192.0.2.1", 5060, false,
+	     "192.0.2.1", 5060, "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKr1"},
+	    /* NAT with rport: back to the source address and port */
+	    {&cfg4, SIMPLE_REQ("SIP/2.0/UDP 10.0.0.5:5060;rport;branch=z9hG4bKr2"), "203.0.113.7",
+	     40001, false, "203.0.113.7", 40001,
+	     "SIP/2.0/UDP 10.0.0.5:5060;rport=40001;branch=z9hG4bKr2;received=203.0.113.7"},
+	    /* NAT without rport: received, sent-by port */
+	    {&cfg4, SIMPLE_REQ("SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bKr3"), "203.0.113.7", 40001,
+	     true, "203.0.113.7", 5070,
+	     "SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bKr3;received=203.0.113.7"},
+	    /* host name sent-by: received (we added it) */
+	    {&cfg4, SIMPLE_REQ("SIP/2.0/UDP pc33.example.com;branch=z9hG4bKr4"), "192.0.2.33", 5060,
+	     false, "192.0.2.33", 5060,
+	     "SIP/2.0/UDP pc33.example.com;branch=z9hG4bKr4;received=192.0.2.33"},
+	    /* RFC 2543 client: no cookie, MAC over sent-by and From tag */
+	    {&cfg4, SIMPLE_REQ("SIP/2.0/UDP 192.0.2.1:5060"), "192.0.2.1", 5060, false, "192.0.2.1",
+	     5060, "SIP/2.0/UDP 192.0.2.1:5060"},
+	    /* IPv6 */
+	    {&cfg6, SIMPLE_REQ("SIP/2.0/UDP [2001:db8::1]:5062;branch=z9hG4bKr6"), "2001:db8::1",
+	     5062, false, "2001:db8::1", 5062, "SIP/2.0/UDP [2001:db8::1]:5062;branch=z9hG4bKr6"},
+	    {&cfg6, SIMPLE_REQ("SIP/2.0/UDP [2001:db8::1];rport;branch=z9hG4bKr7"), "2001:db8::99",
+	     6000, true, "2001:db8::99", 6000,
+	     "SIP/2.0/UDP [2001:db8::1];rport=6000;branch=z9hG4bKr7;received=2001:db8::99"},
+	};
+	char expected[2048];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dp_sip_peer src = peer(cases[i].src_ip, cases[i].src_port);
+		round_trip(cases[i].cfg, cases[i].req, &src, cases[i].comma_join, &resp);
+		snprintf(expected, sizeof(expected), "SIP/2.0 180 Ringing\r\nVia: %s\r\n%s",
+		         cases[i].client_via_after, SIMPLE_RESP_TAIL);
+		relay_expect(cases[i].cfg, &resp, cases[i].next_ip, cases[i].next_port, expected);
+	}
+}
+
+/* Three Vias below ours on separate lines and comma-joined: only ours goes. */
+static void test_relay_keeps_lower_vias(void **state)
+{
+	static struct pkt resp;
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+	static const char req[] =
+	    "INVITE sip:bob@example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKp1, SIP/2.0/UDP "
+	    "192.0.2.2;branch=z9hG4bKp2\r\n"
+	    "Via: SIP/2.0/TCP 192.0.2.3;branch=z9hG4bKp3\r\nMax-Forwards: 70\r\n"
+	    "To: <sip:bob@example.com>\r\nFrom: <sip:alice@example.com>;tag=77\r\n"
+	    "Call-ID: relay@192.0.2.1\r\nCSeq: 3 INVITE\r\nContent-Length: 0\r\n\r\n";
+
+	round_trip(&cfg4, req, &src, true, &resp);
+	relay_expect(&cfg4, &resp, "192.0.2.1", 5060,
+	             "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKp1, "
+	             "SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKp2, "
+	             "SIP/2.0/TCP 192.0.2.3;branch=z9hG4bKp3\r\n" SIMPLE_RESP_TAIL);
+	round_trip(&cfg4, req, &src, false, &resp);
+	relay_expect(&cfg4, &resp, "192.0.2.1", 5060,
+	             "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKp1\r\n"
+	             "Via: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKp2\r\n"
+	             "Via: SIP/2.0/TCP 192.0.2.3;branch=z9hG4bKp3\r\n" SIMPLE_RESP_TAIL);
+}
+
+/*
+ * A response whose top Via claims to be ours: "%s" in the text stands for a branch. With sign,
+ * the branch is the MAC a real forward would have made for the Via below (so only the check
+ * under test can fail); otherwise it is taken as given.
+ */
+static void forged_response(const struct dp_sip_cfg *cfg, const char *fmt, bool sign,
+                            const char *branch, struct pkt *out)
+{
+	char text[4096], mac[DP_BRANCH_LEN + 1];
+	struct sip_msg m;
+	struct sip_via client;
+
+	memset(mac, 'x', DP_BRANCH_LEN);
+	memcpy(mac, DP_BRANCH_PREFIX, sizeof(DP_BRANCH_PREFIX) - 1);
+	mac[DP_BRANCH_LEN] = '\0';
+	snprintf(text, sizeof(text), fmt, sign ? mac : branch);
+	if (sign) {
+		parse_ok(text, strlen(text), &m);
+		assert_true(m.via_count >= 2);
+		assert_int_equal(sip_via_parse(text, m.vias[1], &client), 0);
+		dp_sip_branch(cfg, text, &m, &client, text + m.top_via.branch.off);
+	}
+	pkt_load_str(out, text);
+}
+
+static void test_relay_refused(void **state)
+{
+#define RESP(top, second)                                                                          \
+	"SIP/2.0 200 OK\r\nVia: " top "\r\n" second "From: <sip:alice@example.com>;tag=77\r\n"     \
+	"To: <sip:bob@example.com>;tag=be1\r\nCall-ID: forged@192.0.2.1\r\nCSeq: 3 INVITE\r\n"     \
+	"Content-Length: 0\r\n\r\n"
+#define CLIENT "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKf1\r\n"
+	static const struct {
+		const char *fmt;
+		bool sign;
+		const char *branch;
+		const struct dp_sip_cfg *cfg;
+		int err;
+	} cases[] = {
+	    /* the good one, as a control */
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s", CLIENT), true, NULL, &cfg4, 0},
+	    {RESP("SIP/2.0/UDP 198.18.0.10;branch=%s", CLIENT), true, NULL, &cfg4, 0},
+	    /* not ours: other host, other port, host name, probe prefix, no branch */
+	    {RESP("SIP/2.0/UDP 198.18.0.11:5060;branch=%s", CLIENT), true, NULL, &cfg4,
+	     DP_SIP_ERR_NOT_OUR_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5070;branch=%s", CLIENT), true, NULL, &cfg4,
+	     DP_SIP_ERR_NOT_OUR_VIA},
+	    {RESP("SIP/2.0/UDP lb.example.com:5060;branch=%s", CLIENT), true, NULL, &cfg4,
+	     DP_SIP_ERR_NOT_OUR_VIA},
+	    {RESP("SIP/2.0/UDP [2001:db8::10]:5060;branch=%s", CLIENT), true, NULL, &cfg4,
+	     DP_SIP_ERR_NOT_OUR_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s", CLIENT), false,
+	     DP_PROBE_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_NOT_OUR_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s", CLIENT), false, "z9hG4bKclient", &cfg4,
+	     DP_SIP_ERR_NOT_OUR_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;x=%s", CLIENT), false, "1", &cfg4,
+	     DP_SIP_ERR_NOT_OUR_VIA},
+	    /* ours in form, but a MAC we did not make */
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s", CLIENT), false,
+	     DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_BAD_BRANCH_MAC},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s", CLIENT), false, DP_BRANCH_PREFIX "0123",
+	     &cfg4, DP_SIP_ERR_BAD_BRANCH_MAC},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s", CLIENT), false,
+	     DP_BRANCH_PREFIX "0123456789abcdef0", &cfg4, DP_SIP_ERR_BAD_BRANCH_MAC},
+	    /* made with another secret */
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s", CLIENT), true, NULL, &cfg4_other,
+	     DP_SIP_ERR_BAD_BRANCH_MAC},
+	    /* nothing (usable) below ours */
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s", ""), false,
+	     DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 255.255.255.255;branch=z9hG4bKbc\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 224.0.1.75;branch=z9hG4bKmc\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 0.0.0.0;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=255.255.255.255;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    /* a host name below ours, and no received */
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bKn\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NEXT_HOP_NAME},
+	};
+#undef RESP
+#undef CLIENT
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		static struct pkt p, snap;
+		struct sip_msg m;
+		struct dp_sip_peer next = peer("192.0.2.200", 1);
+		struct dp_sip_peer next_before = next;
+
+		forged_response(cases[i].cfg, cases[i].fmt, cases[i].sign, cases[i].branch, &p);
+		snap = p;
+		parse_ok(p.b.data, p.b.len, &m);
+		int rc = dp_sip_relay_response(&cfg4, &p.b, &m, &next);
+		if (rc != -cases[i].err)
+			fail_msg("case %zu: got %d (%s), want %d", i, rc, dp_sip_err_name(-rc),
+			         -cases[i].err);
+		if (cases[i].err == 0)
+			continue;
+		assert_memory_equal(p.mem, snap.mem, sizeof(p.mem));
+		assert_ptr_equal(p.b.data, snap.b.data);
+		assert_int_equal(p.b.len, snap.b.len);
+		assert_int_equal(p.b.headroom, snap.b.headroom);
+		assert_int_equal(p.b.tailroom, snap.b.tailroom);
+		assert_memory_equal(&next, &next_before, sizeof(next));
+	}
+}
+
+/* A backend that strips received from a host-name Via: the MAC still holds, the name does not. */
+static void test_relay_next_hop_name(void **state)
+{
+	static struct pkt p;
+	struct dp_sip_peer src = peer("192.0.2.33", 5060), next;
+	struct sip_msg m;
+	static const char req[] = SIMPLE_REQ("SIP/2.0/UDP pc33.example.com;branch=z9hG4bKnm");
+	char resp[2048];
+
+	pkt_load_str(&p, req);
+	parse_ok(p.b.data, p.b.len, &m);
+	assert_int_equal(dp_sip_forward_request(&cfg4, &p.b, &m, &src), DP_SIP_OK);
+	parse_ok(p.b.data, p.b.len, &m);
+	snprintf(resp, sizeof(resp),
+	         "SIP/2.0 200 OK\r\nVia: %.*s\r\n"
+	         "Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bKnm\r\n" SIMPLE_RESP_TAIL,
+	         (int)m.vias[0].len, p.b.data + m.vias[0].off);
+	pkt_load_str(&p, resp);
+	parse_ok(p.b.data, p.b.len, &m);
+	assert_int_equal(dp_sip_relay_response(&cfg4, &p.b, &m, &next), -DP_SIP_ERR_NEXT_HOP_NAME);
+	assert_msg_equal(&p.b, resp);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Stateless replies
+ */
+
+static const char *header_value(const char *reply, const char *name, char *out, size_t cap)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "\r\n%s: ", name);
+	const char *h = strstr(reply, key);
+	if (h == NULL)
+		return NULL;
+	h += strlen(key);
+	const char *e = strstr(h, "\r\n");
+	snprintf(out, cap, "%.*s", (int)(e - h), h);
+	return out;
+}
+
+static void test_reply_exact(void **state)
+{
+	static const char req[] =
+	    "INVITE sip:bob@example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.5:5060;rport;branch=z9hG4bKe1\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.40;branch=z9hG4bKe0, SIP/2.0/TCP "
+	    "192.0.2.41;branch=z9hG4bKx\r\n"
+	    "Max-Forwards: 70\r\nTo: Bob <sip:bob@example.com>\r\n"
+	    "From: Alice <sip:alice@example.com>;tag=f1\r\nCall-ID: reply1@10.0.0.5\r\n"
+	    "CSeq: 12 INVITE\r\nContent-Length: 0\r\n\r\n";
+	struct dp_sip_peer src = peer("203.0.113.7", 40000);
+	struct sip_msg m, r;
+	char out[2048], expected[2048], tag[64];
+
+	parse_ok(req, strlen(req), &m);
+	int n = dp_sip_build_reply(&cfg4, req, &m, &src, 503, out, sizeof(out));
+	assert_true(n > 0);
+	parse_ok(out, (size_t)n, &r);
+	assert_false(r.is_request);
+	assert_int_equal(r.status_code, 503);
+	assert_true(r.to_tag.len == DP_REPLY_TAG_HEX);
+	snprintf(tag, sizeof(tag), "%.*s", (int)r.to_tag.len, out + r.to_tag.off);
+	snprintf(
+	    expected, sizeof(expected),
+	    "SIP/2.0 503 Service Unavailable\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.5:5060;rport=40000;branch=z9hG4bKe1;received=203.0.113.7\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.40;branch=z9hG4bKe0\r\n"
+	    "Via: SIP/2.0/TCP 192.0.2.41;branch=z9hG4bKx\r\n"
+	    "From: Alice <sip:alice@example.com>;tag=f1\r\n"
+	    "To: Bob <sip:bob@example.com>;tag=%s\r\n"
+	    "Call-ID: reply1@10.0.0.5\r\nCSeq: 12 INVITE\r\nRetry-After: 30\r\n"
+	    "Server: sipsteer\r\nContent-Length: 0\r\n\r\n",
+	    tag);
+	assert_int_equal(n, strlen(expected));
+	assert_memory_equal(out, expected, (size_t)n);
+
+	/* Stable across retransmissions; another call gets another tag. */
+	char again[2048];
+	assert_int_equal(dp_sip_build_reply(&cfg4, req, &m, &src, 503, again, sizeof(again)), n);
+	assert_memory_equal(out, again, (size_t)n);
+	static char other[sizeof(req)];
+	memcpy(other, req, sizeof(req));
+	memcpy(strstr(other, "reply1@"), "reply2@", 7);
+	parse_ok(other, strlen(other), &m);
+	n = dp_sip_build_reply(&cfg4, other, &m, &src, 400, again, sizeof(again));
+	assert_true(n > 0);
+	parse_ok(again, (size_t)n, &r);
+	assert_int_equal(r.to_tag.len, DP_REPLY_TAG_HEX);
+	assert_memory_not_equal(again + r.to_tag.off, tag, DP_REPLY_TAG_HEX);
+	/* No Retry-After but for 503, nor when not configured. */
+	assert_null(strstr(again, "Retry-After"));
+	struct dp_sip_cfg no_retry = cfg4;
+	no_retry.retry_after = 0;
+	n = dp_sip_build_reply(&no_retry, other, &m, &src, 503, again, sizeof(again));
+	assert_true(n > 0);
+	assert_null(strstr(again, "Retry-After"));
+}
+
+static void test_reply_keeps_to_tag(void **state)
+{
+	static const char req[] = "BYE sip:bob@192.0.2.30 SIP/2.0\r\n"
+	                          "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKbye2\r\n"
+	                          "Max-Forwards: 0\r\nTo: <sip:bob@example.com>;tag=99\r\n"
+	                          "From: <sip:a@example.com>;tag=1\r\nCall-ID: bye2\r\n"
+	                          "CSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+	struct sip_msg m, r;
+	char out[1024], value[256];
+
+	assert_int_equal(sip_parse(req, strlen(req), &m), -SIP_ERR_TOO_MANY_HOPS);
+	int n = dp_sip_build_reply(&cfg4, req, &m, &src, 483, out, sizeof(out));
+	assert_true(n > 0);
+	out[n] = '\0';
+	parse_ok(out, (size_t)n, &r);
+	assert_int_equal(r.status_code, 483);
+	assert_string_equal(header_value(out, "To", value, sizeof(value)),
+	                    "<sip:bob@example.com>;tag=99");
+	assert_string_equal(header_value(out, "Via", value, sizeof(value)),
+	                    "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKbye2");
+	assert_non_null(strstr(out, "SIP/2.0 483 Too Many Hops\r\n"));
+}
+
+/* Replies to broken corpus requests: whatever the parser found is echoed. */
+static void test_reply_errors(void **state)
+{
+	static const struct {
+		const char *file;
+		int code;
+		bool reparses; /* the reply is a complete response */
+		const char *call_id;
+	} cases[] = {
+	    {"zeromf.dat", 483, true, "zeromf.jfasdlfnm2o2l43r5u0asdfas"},
+	    {"mismatch01.dat", 400, true, "mismatch01.dj0234sxdfl3"},
+	    {"clerr.dat", 400, true, "clerr.0ha0isndaksdjweiafasdk3"},
+	    {"badvers.dat", 505, false, "badvers.31417@c.example.com"},
+	    {"insuf.dat", 400, false, NULL},
+	};
+	const char *dir = getenv("SIPSTEER_CORPUS");
+	struct dp_sip_peer src = peer("192.0.2.99", 5060);
+
+	if (dir == NULL)
+		skip();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[1024], req[8192], out[8192], value[512];
+		struct sip_msg m, r;
+		snprintf(path, sizeof(path), "%s/%s", dir, cases[i].file);
+		FILE *f = fopen(path, "rb");
+		assert_non_null(f);
+		size_t len = fread(req, 1, sizeof(req), f);
+		fclose(f);
+		int rc = sip_parse(req, len, &m);
+		assert_true(rc < 0);
+		assert_int_equal(sip_err_reply((enum sip_err) - rc), cases[i].code);
+		int n =
+		    dp_sip_build_reply(&cfg4, req, &m, &src, cases[i].code, out, sizeof(out) - 1);
+		assert_true(n > 0);
+		out[n] = '\0';
+		char status[64];
+		snprintf(status, sizeof(status), "SIP/2.0 %d %s\r\n", cases[i].code,
+		         dp_sip_reason(cases[i].code));
+		assert_true(strncmp(out, status, strlen(status)) == 0);
+		assert_non_null(strstr(out, "\r\nServer: sipsteer\r\nContent-Length: 0\r\n\r\n"));
+		assert_non_null(header_value(out, "Via", value, sizeof(value)));
+		if (cases[i].code != 505) /* a SIP/7.0 Via is echoed as it came */
+			assert_non_null(strstr(value, ";received=192.0.2.99"));
+		if (cases[i].call_id != NULL)
+			assert_string_equal(header_value(out, "Call-ID", value, sizeof(value)),
+			                    cases[i].call_id);
+		else
+			assert_null(header_value(out, "Call-ID", value, sizeof(value)));
+		if (cases[i].reparses) {
+			parse_ok(out, (size_t)n, &r);
+			assert_int_equal(r.status_code, cases[i].code);
+			assert_int_equal(r.via_count, m.via_count);
+			assert_int_equal(r.cseq, m.cseq);
+			assert_int_equal(r.to_tag.len, DP_REPLY_TAG_HEX);
+		}
+	}
+}
+
+static void test_reply_refused(void **state)
+{
+	static const char req[] = INVITE_HEAD "Max-Forwards: 70\r\n" INVITE_TAIL;
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+	struct sip_msg m;
+	char out[2048];
+
+	parse_ok(req, strlen(req), &m);
+	int n = dp_sip_build_reply(&cfg4, req, &m, &src, 400, out, sizeof(out));
+	assert_true(n > 0);
+	/* Every capacity short of the full reply is refused, the exact one is enough. */
+	for (size_t cap = 0; cap < (size_t)n; cap++)
+		assert_int_equal(dp_sip_build_reply(&cfg4, req, &m, &src, 400, out, cap),
+		                 -DP_SIP_ERR_REPLY_TOO_BIG);
+	assert_int_equal(dp_sip_build_reply(&cfg4, req, &m, &src, 400, out, (size_t)n), n);
+	assert_int_equal(dp_sip_build_reply(&cfg4, req, &m, &src, 99, out, sizeof(out)),
+	                 -DP_SIP_ERR_REPLY_CODE);
+	assert_int_equal(dp_sip_build_reply(&cfg4, req, &m, &src, 700, out, sizeof(out)),
+	                 -DP_SIP_ERR_REPLY_CODE);
+	/* Nothing to answer to without a Via. */
+	static const char no_via[] =
+	    "OPTIONS sip:a@example.com SIP/2.0\r\nMax-Forwards: 70\r\n"
+	    "To: <sip:a@example.com>\r\nFrom: <sip:b@example.com>;tag=1\r\n"
+	    "Call-ID: novia\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+	assert_int_equal(sip_parse(no_via, strlen(no_via), &m), -SIP_ERR_NO_VIA);
+	assert_int_equal(dp_sip_build_reply(&cfg4, no_via, &m, &src, 400, out, sizeof(out)),
+	                 -DP_SIP_ERR_REPLY_NO_VIA);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * RFC 4475 corpus
+ */
+
+static size_t corpus_read(const char *dir, const char *file, char *buf, size_t cap)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	size_t len = fread(buf, 1, cap, f);
+	fclose(f);
+	assert_true(len < cap);
+	return len;
+}
+
+/* Every request the policy forwards goes through the proxy and parses again, our Via on top. */
+static void test_corpus_forward(void **state)
+{
+	const char *dir = getenv("SIPSTEER_CORPUS");
+	char path[1024], line[1024];
+	unsigned forwarded = 0;
+
+	if (dir == NULL)
+		skip();
+	snprintf(path, sizeof(path), "%s/EXPECT.tsv", dir);
+	FILE *tsv = fopen(path, "r");
+	assert_non_null(tsv);
+	assert_non_null(fgets(line, sizeof(line), tsv)); /* header */
+	while (fgets(line, sizeof(line), tsv) != NULL) {
+		char *field[7];
+		char *p = line;
+		for (int i = 0; i < 7; i++) {
+			field[i] = p;
+			p = strchr(p, i < 6 ? '\t' : '\n');
+			if (p == NULL)
+				break;
+			*p++ = '\0';
+		}
+		if (strcmp(field[2], "request") != 0 || strcmp(field[3], "forward") != 0)
+			continue;
+
+		static struct pkt pk;
+		static char raw[PKT_CAP];
+		struct sip_msg m;
+		struct dp_sip_peer src = peer("203.0.113.9", 5099);
+		size_t len = corpus_read(dir, field[0], raw, sizeof(raw) - HEADROOM - TAILROOM);
+		pkt_load(&pk, raw, len, HEADROOM, TAILROOM);
+		int rc = sip_parse(pk.b.data, pk.b.len, &m);
+		if (rc <= 0)
+			fail_msg("%s: sip_parse %d", field[0], rc);
+		unsigned vias = m.via_count;
+		char branch[DP_BRANCH_LEN];
+		dp_sip_branch(&cfg4, pk.b.data, &m, &m.top_via, branch);
+		assert_int_equal(dp_sip_forward_request(&cfg4, &pk.b, &m, &src), DP_SIP_OK);
+		pkt_check_bounds(&pk, HEADROOM, TAILROOM, len);
+		rc = sip_parse(pk.b.data, pk.b.len, &m);
+		if (rc <= 0)
+			fail_msg("%s: forwarded message does not parse: %d (%s)", field[0], rc,
+			         sip_err_name(-rc));
+		assert_int_equal(rc, pk.b.len); /* no noise left */
+		if (!str_eq(pk.b.data, m.call_id, field[5]))
+			fail_msg("%s: Call-ID \"%.*s\" != \"%s\"", field[0], (int)m.call_id.len,
+			         pk.b.data + m.call_id.off, field[5]);
+		assert_int_equal(m.via_count, vias + 1);
+		assert_str(pk.b.data, m.top_via.host, "198.18.0.10");
+		assert_int_equal(m.top_via.port, SELF_PORT);
+		assert_int_equal(m.top_via.branch.len, DP_BRANCH_LEN);
+		assert_memory_equal(pk.b.data + m.top_via.branch.off, branch, DP_BRANCH_LEN);
+		assert_true(m.has_max_forwards);
+		/* The client's Via now records where the request came from. */
+		struct sip_via client;
+		assert_int_equal(sip_via_parse(pk.b.data, m.vias[1], &client), 0);
+		assert_true(client.has_received);
+		assert_str(pk.b.data, client.received, "203.0.113.9");
+		forwarded++;
+	}
+	fclose(tsv);
+	assert_int_equal(forwarded, 23); /* the forward requests in EXPECT.tsv */
+}
+
+/* unreason and noreason with our Via prepended relay back to exactly the corpus bytes. */
+static void test_corpus_relay(void **state)
+{
+	static const char *const files[] = {"unreason.dat", "noreason.dat"};
+	const char *dir = getenv("SIPSTEER_CORPUS");
+
+	if (dir == NULL)
+		skip();
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		static char raw[PKT_CAP], text[PKT_CAP];
+		static struct pkt pk;
+		struct sip_msg m;
+		struct sip_via client;
+		struct dp_sip_peer next;
+		size_t len = corpus_read(dir, files[i], raw, sizeof(raw) - 1024);
+		raw[len] = '\0';
+		char *eol = strstr(raw, "\r\n");
+		assert_non_null(eol);
+		size_t start = (size_t)(eol + 2 - raw);
+		static const char ours[] = "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=";
+		memcpy(text, raw, start);
+		memcpy(text + start, ours, strlen(ours));
+		memset(text + start + strlen(ours), 'x', DP_BRANCH_LEN);
+		memcpy(text + start + strlen(ours) + DP_BRANCH_LEN, "\r\n", 2);
+		size_t head = strlen(ours) + DP_BRANCH_LEN + 2;
+		memcpy(text + start + head, raw + start, len - start);
+		parse_ok(text, len + head, &m);
+		assert_int_equal(sip_via_parse(text, m.vias[1], &client), 0);
+		dp_sip_branch(&cfg4, text, &m, &client, text + m.top_via.branch.off);
+
+		pkt_load(&pk, text, len + head, HEADROOM, TAILROOM);
+		parse_ok(pk.b.data, pk.b.len, &m);
+		assert_int_equal(dp_sip_relay_response(&cfg4, &pk.b, &m, &next), DP_SIP_OK);
+		assert_int_equal(pk.b.len, len);
+		assert_memory_equal(pk.b.data, raw, len);
+		assert_int_equal(next.addr.family, AF_INET);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_siphash_vectors),
+	    cmocka_unit_test(test_err_names),
+	    cmocka_unit_test(test_reasons),
+	    cmocka_unit_test(test_cfg_init),
+	    cmocka_unit_test(test_forward_basic),
+	    cmocka_unit_test(test_forward_ipv6_self),
+	    cmocka_unit_test(test_forward_max_forwards_width),
+	    cmocka_unit_test(test_forward_max_forwards_absent),
+	    cmocka_unit_test(test_forward_received_rport),
+	    cmocka_unit_test(test_forward_route),
+	    cmocka_unit_test(test_forward_route_first_line),
+	    cmocka_unit_test(test_forward_all_edits),
+	    cmocka_unit_test(test_forward_cuts_noise),
+	    cmocka_unit_test(test_branch_stability),
+	    cmocka_unit_test(test_forward_no_room),
+	    cmocka_unit_test(test_relay),
+	    cmocka_unit_test(test_relay_keeps_lower_vias),
+	    cmocka_unit_test(test_relay_refused),
+	    cmocka_unit_test(test_relay_next_hop_name),
+	    cmocka_unit_test(test_reply_exact),
+	    cmocka_unit_test(test_reply_keeps_to_tag),
+	    cmocka_unit_test(test_reply_errors),
+	    cmocka_unit_test(test_reply_refused),
+	    cmocka_unit_test(test_corpus_forward),
+	    cmocka_unit_test(test_corpus_relay),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
