@@ -285,6 +285,14 @@ def test_exit_codes(exe, corpus, tmp):
     objs = json_lines(out, "65535-byte file")
     check(rc in (0, 1) and len(objs) == 1, "65535-byte file: exit %d, %r" % (rc, err))
 
+    # A failed write of the results is an I/O error too.
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "wb") as full:
+            p = subprocess.run([exe, good], stdout=full, stderr=subprocess.PIPE, timeout=60)
+        err = p.stderr.decode("utf-8", "replace")
+        check(p.returncode == 2 and "standard output" in err and os.strerror(28) in err,
+              "stdout on /dev/full: exit %d, stderr %r" % (p.returncode, err))
+
     empty = os.path.join(tmp, "empty.dat")
     open(empty, "wb").close()
     rc, out, err = run(exe, [empty])
