@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# `make demo`: sipsteer balancing real SIP calls, in a private network that vanishes afterwards.
+#
+#   client (sipp UAC, 198.18.0.1) -> sipsteer (VIP 198.18.0.10) -> be1..be3 (sipp UAS)
+#
+# Runs the daemon on its embedded default configuration for about DEMO_SECONDS (20) seconds of
+# calls at DEMO_RATE (50) calls/s, prints a progress line each second, then sipp's result and
+# sipsteer's per-backend counts. Exit 0 when every call succeeded. Needs root (network
+# namespaces), sipp and python3; the binary is ${BUILDDIR:-build}/dataplane/sipsteer.
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILDDIR=${BUILDDIR:-build}
+case "$BUILDDIR" in
+/*) ;;
+*) BUILDDIR="$ROOT/$BUILDDIR" ;;
+esac
+BIN="$BUILDDIR/dataplane/sipsteer"
+SECONDS_WANTED=${DEMO_SECONDS:-20}
+RATE=${DEMO_RATE:-50}
+CALLS=$((SECONDS_WANTED * RATE))
+SCEN="$ROOT/tests/e2e/scenarios"
+CHECK=(python3 "$ROOT/tests/e2e/sipcheck.py")
+
+say() { printf 'demo: %s\n' "$*"; }
+die() {
+	printf 'demo: %s\n' "$*" >&2
+	exit 1
+}
+
+if [ -z "${SIPSTEER_TOPO_INSIDE:-}" ]; then
+	[ -x "$BIN" ] || die "no sipsteer binary at $BIN: run 'make build' first (or set BUILDDIR)"
+	[ "$(id -u)" -eq 0 ] || die "needs root to create network namespaces (try: sudo make demo)"
+	for tool in unshare ip sipp python3; do
+		command -v "$tool" >/dev/null || die "$tool is missing: run scripts/install-deps.sh"
+	done
+fi
+
+# shellcheck source=lib/topology.sh
+. "$ROOT/scripts/lib/topology.sh"
+topo_enter "$@"
+trap 'say "interrupted, cleaning up"; exit 130' INT
+
+say "building a private network: client 198.18.0.1, sipsteer $TOPO_VIP, backends ${TOPO_BACKEND_IPS[*]}"
+topo_up
+say "starting sipsteer (embedded default configuration)"
+topo_sipsteer_start "$BIN" || die "sipsteer did not start (log above)"
+
+for i in "${!TOPO_BACKENDS[@]}"; do
+	topo_spawn "${TOPO_BACKENDS[$i]}" "uas-${TOPO_BACKENDS[$i]}" sipp -sf "$SCEN/uas.xml" \
+		-i "${TOPO_BACKEND_IPS[$i]}" -p 5060 -nostdin
+done
+sleep 0.5
+say "placing $CALLS calls at $RATE calls/s from the client to $TOPO_VIP:5060"
+topo_spawn client uac sipp "$TOPO_VIP:5060" -sf "$SCEN/uac.xml" -i "${TOPO_CLIENT_IPS[0]}" \
+	-p 5060 -nostdin -m "$CALLS" -r "$RATE" -l 200 -cid_str 'demo-%u@%s' \
+	-timeout "$((SECONDS_WANTED + 40))s" -timeout_error -recv_timeout 10s \
+	-trace_stat -stf "$TOPO_DIR/uac.csv" -fd 1
+UAC=$TOPO_LAST_PID
+
+kv() {
+	local item
+	for item in $2; do
+		[ "${item%%=*}" = "$1" ] && echo "${item#*=}" && return
+	done
+	echo 0
+}
+
+t=0
+while topo_alive "$UAC"; do
+	sleep 1
+	t=$((t + 1))
+	res=$("${CHECK[@]}" sippstat "$TOPO_DIR/uac.csv" 2>/dev/null)
+	fwd="?" rel="?"
+	if topo_stats >/dev/null 2>&1; then
+		fwd=$("${CHECK[@]}" stats "$TOPO_STATS" --get total.forwarded 2>/dev/null)
+		rel=$("${CHECK[@]}" stats "$TOPO_STATS" --get total.relayed 2>/dev/null)
+	fi
+	printf 'demo: [%3ds] calls %5d started %5d ok %3d failed | sipsteer %6s requests forwarded, %6s responses relayed\n' \
+		"$t" "$(kv outgoing "$res")" "$(kv successful "$res")" "$(kv failed "$res")" "$fwd" "$rel"
+done
+rc=0
+wait "$UAC" || rc=$?
+
+res=$("${CHECK[@]}" sippstat "$TOPO_DIR/uac.csv")
+echo
+say "sipp: $(kv successful "$res") of $CALLS calls succeeded, $(kv failed "$res") failed, $(kv retransmissions "$res") retransmissions (exit $rc)"
+if topo_stats >/dev/null; then
+	say "sipsteer, per backend:"
+	"${CHECK[@]}" stats "$TOPO_STATS" --table
+fi
+if [ "$rc" -eq 0 ] && [ "$(kv successful "$res")" -eq "$CALLS" ]; then
+	say "all calls succeeded"
+	exit 0
+fi
+say "some calls failed; sipp's and sipsteer's logs are in $TOPO_DIR"
+TOPO_KEEP_DIR=1
+exit 1
