@@ -242,8 +242,11 @@ static bool is_null(const yaml_node_t *n)
 	       !strcmp(v, "NULL");
 }
 
+/* What a node is, for "expected X, got Y"; plain values are quoted back. */
 static const char *kind(const yaml_node_t *n)
 {
+	static __thread char buf[SHOW_MAX + 2];
+
 	switch (n->type) {
 	case YAML_MAPPING_NODE:
 		return "a map";
@@ -252,8 +255,12 @@ static const char *kind(const yaml_node_t *n)
 	case YAML_SCALAR_NODE:
 		if (is_null(n))
 			return "nothing (null)";
-		return n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? "a plain value"
-		                                                       : "a quoted string";
+		if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+			return "a quoted string";
+		buf[0] = '\'';
+		show(n, buf + 1, sizeof(buf) - 2);
+		strcat(buf, "'");
+		return buf;
 	default:
 		return "an empty node";
 	}
@@ -417,6 +424,8 @@ static int check_seq(struct ctx *c, const yaml_node_t *n, const char *field, siz
 			return fail(c, n, field, "expected a list, got %s", kind(n));
 		len = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	}
+	if (len < min && min == 1)
+		return fail(c, n, field, "cannot be empty");
 	if (len < min)
 		return fail(c, n, field, "needs at least %zu %s", min, what);
 	if (len > max)
