@@ -249,16 +249,27 @@ static size_t ip_format(const struct lb_addr *a, char out[IP_TEXT_MAX])
 	return strlen(out);
 }
 
-/* A target a stateless element must never send to: broadcast, multicast, unspecified. */
+static bool ipv4_unusable(const uint8_t v4[4])
+{
+	/* 0.0.0.0/8 (this network), 224.0.0.0/4 (multicast), 255.255.255.255 (broadcast) */
+	return v4[0] == 0 || (v4[0] & 0xf0) == 0xe0 ||
+	       (v4[0] == 255 && v4[1] == 255 && v4[2] == 255 && v4[3] == 255);
+}
+
+/*
+ * A target a stateless element must never send to (RFC 4475 3.3.10): broadcast, multicast,
+ * unspecified; for IPv6 also the IPv4-mapped forms of those. The rule of
+ * sip_response_next_hop(), checked again on the address the packet will actually go to.
+ */
 static bool ip_unusable(const struct lb_addr *a)
 {
 	static const uint8_t zero16[16];
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-	if (a->family == AF_INET) {
-		uint32_t v = (uint32_t)a->v4[0] << 24 | (uint32_t)a->v4[1] << 16 |
-		             (uint32_t)a->v4[2] << 8 | a->v4[3];
-		return v == 0 || v == UINT32_MAX || (v >> 28) == 0xe;
-	}
+	if (a->family == AF_INET)
+		return ipv4_unusable(a->v4);
+	if (memcmp(a->v6, mapped, sizeof(mapped)) == 0)
+		return ipv4_unusable(a->v6 + 12);
 	return a->v6[0] == 0xff || memcmp(a->v6, zero16, 16) == 0;
 }
 

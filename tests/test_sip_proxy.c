@@ -697,6 +697,49 @@ static void test_forward_no_room(void **state)
 	}
 }
 
+/*
+ * Every split of the room between both ends, for a request with an edit in each region: either
+ * the exact result or NO_ROOM with the buffer untouched, never anything in between.
+ */
+static void test_forward_room_sweep(void **state)
+{
+	static const char in[] = "INVITE sip:bob@example.com SIP/2.0\r\n"
+	                         "Route: <sip:198.18.0.10;lr>, <sip:192.0.2.50;lr>\r\n"
+	                         "Via: SIP/2.0/UDP 10.0.0.5:5060;rport;branch=z9hG4bKall\r\n"
+	                         "Max-Forwards: 10\r\n" INVITE_TAIL "noise";
+	static const char out_fmt[] =
+	    "INVITE sip:bob@example.com SIP/2.0\r\n" OUR_VIA "Route: <sip:192.0.2.50;lr>\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.5:5060;rport=40000;branch=z9hG4bKall;"
+	    "received=203.0.113.7\r\n"
+	    "Max-Forwards: 09\r\n" INVITE_TAIL;
+	struct dp_sip_peer src = peer("203.0.113.7", 40000);
+	char branch[DP_BRANCH_LEN + 1], expected[4096];
+
+	branch_of(&cfg4, in, branch);
+	snprintf(expected, sizeof(expected), out_fmt, branch);
+	size_t growth = strlen(expected) - (strlen(in) - strlen("noise"));
+	for (uint32_t head = 0; head <= 2 * growth; head += 3) {
+		for (uint32_t tail = 0; tail <= 2 * growth; tail += 3) {
+			static struct pkt p, snap;
+			struct sip_msg m;
+			pkt_load(&p, in, strlen(in), head, tail);
+			snap = p;
+			parse_ok(p.b.data, p.b.len, &m);
+			int rc = dp_sip_forward_request(&cfg4, &p.b, &m, &src);
+			/* the noise after the message counts as tailroom */
+			if (head + tail + strlen("noise") < growth) {
+				assert_int_equal(rc, -DP_SIP_ERR_NO_ROOM);
+				assert_memory_equal(p.mem, snap.mem, sizeof(p.mem));
+				assert_memory_equal(&p.b, &snap.b, sizeof(p.b));
+				continue;
+			}
+			assert_int_equal(rc, DP_SIP_OK);
+			assert_msg_equal(&p.b, expected);
+			pkt_check_bounds(&p, head, tail, strlen(in));
+		}
+	}
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Response relay
  */
@@ -829,6 +872,25 @@ static void test_relay(void **state)
 	}
 }
 
+/* Popping our Via moves the status line forward; the rest of the response stays put. */
+static void test_relay_moves_status_line_only(void **state)
+{
+	static struct pkt resp;
+	struct dp_sip_peer src = peer("192.0.2.1", 5060), next;
+	struct sip_msg m;
+
+	round_trip(&cfg4, SIMPLE_REQ("SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKmv"), &src, false, &resp);
+	parse_ok(resp.b.data, resp.b.len, &m);
+	const char *client_via = resp.b.data + m.top_via_line.off + m.top_via_line.len;
+	uint32_t removed = m.top_via_line.len;
+	assert_memory_equal(client_via, "Via: SIP/2.0/UDP 192.0.2.1;", 27);
+	assert_int_equal(dp_sip_relay_response(&cfg4, &resp.b, &m, &next), DP_SIP_OK);
+	assert_memory_equal(client_via, "Via: SIP/2.0/UDP 192.0.2.1;", 27);
+	assert_int_equal(resp.b.headroom, HEADROOM + removed);
+	assert_int_equal(resp.b.tailroom, TAILROOM);
+	assert_memory_equal(resp.b.data, "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 192.0.2.1;", 48);
+}
+
 /* Three Vias below ours on separate lines and comma-joined: only ours goes. */
 static void test_relay_keeps_lower_vias(void **state)
 {
@@ -935,6 +997,18 @@ static void test_relay_refused(void **state)
 	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
 	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
 	          "Via: SIP/2.0/UDP 192.0.2.1;received=255.255.255.255;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP [ff02::1];branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP [::];branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP [::ffff:255.255.255.255];branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=nonsense;branch=z9hG4bKz\r\n"),
 	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
 	    /* a host name below ours, and no received */
 	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
@@ -1317,7 +1391,9 @@ int main(void)
 	    cmocka_unit_test(test_forward_cuts_noise),
 	    cmocka_unit_test(test_branch_stability),
 	    cmocka_unit_test(test_forward_no_room),
+	    cmocka_unit_test(test_forward_room_sweep),
 	    cmocka_unit_test(test_relay),
+	    cmocka_unit_test(test_relay_moves_status_line_only),
 	    cmocka_unit_test(test_relay_keeps_lower_vias),
 	    cmocka_unit_test(test_relay_refused),
 	    cmocka_unit_test(test_relay_next_hop_name),
