@@ -37,7 +37,7 @@ if [ -z "${SIPSTEER_TOPO_INSIDE:-}" ]; then
 	done
 fi
 
-# shellcheck source=lib/topology.sh
+# shellcheck source=scripts/lib/topology.sh
 . "$ROOT/scripts/lib/topology.sh"
 topo_enter "$@"
 trap 'say "interrupted, cleaning up"; exit 130' INT

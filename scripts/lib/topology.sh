@@ -24,6 +24,7 @@
 #
 # Only RFC 2544 benchmarking addresses (198.18.0.0/15) are used.
 
+# shellcheck disable=SC2034 # the variables below are for the scripts that source this file
 TOPO_VIP=198.18.0.10
 TOPO_PREFIX=24
 TOPO_CLIENTS=(client client2)

@@ -13,7 +13,7 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_ROOT=$(cd "$E2E_DIR/../.." && pwd)
 E2E_SCEN="$E2E_DIR/scenarios"
 E2E_CHECK=("${PYTHON3:-python3}" "$E2E_DIR/sipcheck.py")
-# shellcheck source=../../scripts/lib/topology.sh
+# shellcheck source=scripts/lib/topology.sh
 . "$E2E_ROOT/scripts/lib/topology.sh"
 
 e2e_skip() {
@@ -51,6 +51,7 @@ e2e_init() {
 }
 
 # e2e_start_sipsteer [ARGS...]: start the daemon (its log and stats file live in $TOPO_DIR).
+# shellcheck disable=SC2120 # arguments are optional
 e2e_start_sipsteer() {
 	topo_sipsteer_start "$SIPSTEER_BIN" "$@" || e2e_fail "sipsteer did not start"
 }

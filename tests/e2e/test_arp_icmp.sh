@@ -3,6 +3,7 @@
 # ARP and ICMP: both clients resolve the VIP and get every echo answered; the daemon does not
 # answer ARP for an address that is not its own.
 set -u
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 fails=0

@@ -6,6 +6,7 @@
 #
 #   test_calls.sh SIPSTEER_BIN [CONFIG WEIGHTS]   (default: embedded config, weights 1,1,1)
 set -u
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 CONFIG=${2:-}

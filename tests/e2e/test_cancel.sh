@@ -8,6 +8,7 @@
 #   2. basic calls under 10% packet loss (tc netem on the client's link when the kernel has it,
 #      else sipp's own -lost 10 on the client): the retransmissions must reach the call's backend.
 set -u
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 CALLS=${E2E_CANCEL_CALLS:-300}

@@ -5,6 +5,7 @@
 # get their stateless reply, responses fed from a backend are relayed or dropped as the RFC
 # says. Afterwards the daemon still answers ping and its counters account for the drops.
 set -u
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 CORPUS=${SIPSTEER_CORPUS:-$E2E_ROOT/tests/rfc4475}

@@ -5,6 +5,7 @@
 # None may reach the client, and each is counted under not_our_via or bad_branch_mac. A genuine
 # response first shows that the client would have seen a relayed one.
 set -u
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 

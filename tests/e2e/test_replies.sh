@@ -4,6 +4,7 @@
 # `backends: []` every request gets 503 with Retry-After. Each reply must echo the request's
 # Via, Call-ID and CSeq, add a To tag, and be counted in the stats file.
 set -u
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 fails=0
