@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer harness for the SIP parser: sip_parse() on the input, then sip_via_parse() on every
+ * stored Via and sip_response_next_hop() on responses. Asserts that every view lies inside the
+ * input, that a success consumed no more than the input, and that every scanner this CPU runs
+ * (scalar, SSE4.2, AVX2) returns the same result and the same fields.
+ * Build and run: tests/fuzz/run.sh SECONDS.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip.h"
+#include "sip_internal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz check failed: %s (%s:%d)\n", #cond, __FILE__,        \
+			        __LINE__);                                                         \
+			abort();                                                                   \
+		}                                                                                  \
+	} while (0)
+
+static void check_view(struct sip_str s, size_t len)
+{
+	CHECK((uint64_t)s.off + s.len <= len);
+}
+
+static void check_via(const struct sip_via *v, size_t len)
+{
+	const struct sip_str views[] = {v->value,  v->protocol, v->transport_name, v->host,
+	                                v->branch, v->received, v->params};
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		check_view(views[i], len);
+	CHECK((unsigned)v->transport < SIP_TRANSPORT_COUNT);
+}
+
+static void check_msg(const struct sip_msg *m, size_t len)
+{
+	const struct sip_str views[] = {
+	    m->method_name,
+	    m->request_uri,
+	    m->reason,
+	    m->start_line,
+	    m->call_id,
+	    m->top_via_line,
+	    m->max_forwards_value,
+	    m->cseq_method_name,
+	    m->cseq_value,
+	    m->from,
+	    m->from_tag,
+	    m->to,
+	    m->to_tag,
+	    m->to_uri,
+	    m->route,
+	    m->route_line,
+	    m->body,
+	};
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		check_view(views[i], len);
+	check_via(&m->top_via, len);
+	for (size_t i = 0; i < m->via_count && i < SIP_MAX_VIAS; i++)
+		check_view(m->vias[i], len);
+	CHECK(m->headers_end <= len);
+	CHECK((unsigned)m->method < SIP_METHOD_COUNT);
+	CHECK((unsigned)m->cseq_method < SIP_METHOD_COUNT);
+}
+
+static int (*const parsers[SIP_SCANNER_COUNT])(const char *, size_t, struct sip_msg *) = {
+    [SIP_SCANNER_SCALAR] = sip_parse_scalar,
+    [SIP_SCANNER_SSE42] = sip_parse_sse42,
+    [SIP_SCANNER_AVX2] = sip_parse_avx2,
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *buf = (const char *)data;
+	struct sip_msg m;
+
+	int rc = sip_parse(buf, size, &m);
+	CHECK(rc != 0);
+	CHECK(rc < 0 ? -rc < SIP_ERR_COUNT : (size_t)rc <= size);
+	if (rc < 0 && -rc == SIP_ERR_TOO_LONG)
+		return 0;
+	check_msg(&m, size);
+	if (rc > 0) {
+		CHECK(m.body.off + m.body.len == (uint32_t)rc);
+		CHECK(m.via_count > 0 && !sip_str_empty(m.call_id));
+	}
+
+	for (int s = 0; s < SIP_SCANNER_COUNT; s++) {
+		if (!sip_cpu_has((enum sip_scanner)s))
+			continue;
+		struct sip_msg other;
+		CHECK(parsers[s](buf, size, &other) == rc);
+		CHECK(memcmp(&m, &other, offsetof(struct sip_msg, vias)) == 0);
+		CHECK(memcmp(&m.top_via, &other.top_via,
+		             sizeof(m) - offsetof(struct sip_msg, top_via)) == 0);
+		CHECK(m.via_count == other.via_count);
+		for (size_t i = 0; i < m.via_count && i < SIP_MAX_VIAS; i++)
+			CHECK(memcmp(&m.vias[i], &other.vias[i], sizeof(m.vias[i])) == 0);
+	}
+
+	for (size_t i = 0; i < m.via_count && i < SIP_MAX_VIAS; i++) {
+		struct sip_via v;
+		int vrc = sip_via_parse(buf, m.vias[i], &v);
+		CHECK(vrc == 0 || vrc == -SIP_ERR_BAD_VIA);
+		check_via(&v, size);
+	}
+	if (!m.is_request && m.via_count > 0) {
+		struct sip_via next;
+		int nrc = sip_response_next_hop(buf, &m, &next);
+		CHECK(nrc == 0 || nrc == -SIP_ERR_RELAY_TARGET);
+		check_via(&next, size);
+	}
+	return 0;
+}
