@@ -847,6 +847,61 @@ static void test_load_errors(void **state)
 	ctl_config_free(&cfg);
 }
 
+/*
+ * Every ```yaml block of docs/config.md loads: whole files as they are, section snippets with the
+ * required sections they lack added after them.
+ */
+static void test_docs_reference_blocks(void **state)
+{
+	const char *tests = getenv("SIPSTEER_TESTS");
+	char path[PATH_MAX], err[512];
+	static char doc[128 * 1024], text[16 * 1024];
+	struct ctl_config cfg;
+	int blocks = 0;
+
+	snprintf(path, sizeof(path), "%s/../docs/config.md", tests ? tests : "tests");
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t len = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	doc[len] = '\0';
+	for (char *p = strstr(doc, "```yaml\n"); p != NULL; p = strstr(p, "```yaml\n")) {
+		p += strlen("```yaml\n");
+		char *end = strstr(p, "```");
+		assert_non_null(end);
+		size_t n = (size_t)(end - p);
+		assert_true(n < sizeof(text) / 2);
+		memcpy(text, p, n);
+		text[n] = '\0';
+		bool whole = strncmp(text, "ports:", 6) == 0;
+		if (strncmp(text, "ports:", 6) != 0 && strstr(text, "\nports:") == NULL)
+			strcat(text, PORTS);
+		if (strncmp(text, "listen:", 7) != 0 && strstr(text, "\nlisten:") == NULL)
+			strcat(text, strstr(text, "[2001:") ? LISTEN "  ipv6: 2001:db8::10/64\n"
+			                                    : LISTEN);
+		if (strncmp(text, "backends:", 9) != 0 && strstr(text, "\nbackends:") == NULL)
+			strcat(text, "backends: []\n");
+		int rc = ctl_config_parse("config.md", text, strlen(text), &cfg, err, sizeof(err));
+		if (rc != 0)
+			fail_msg("docs/config.md block %d (%s): %s\n%s", blocks,
+			         whole ? "file" : "snippet", err, text);
+		if (whole && strstr(text, "be3") != NULL) {
+			/* the built-in configuration, as documented, is the built-in one */
+			struct ctl_config builtin;
+			assert_int_equal(ctl_config_parse("builtin", ctl_config_embedded,
+			                                  strlen(ctl_config_embedded), &builtin,
+			                                  err, sizeof(err)),
+			                 0);
+			assert_true(ctl_config_equal(&cfg, &builtin));
+			ctl_config_free(&builtin);
+		}
+		ctl_config_free(&cfg);
+		blocks++;
+		p = end + 3;
+	}
+	assert_true(blocks >= 8);
+}
+
 /* A message never overflows the caller's buffer, and err may be NULL. */
 static void test_small_error_buffer(void **state)
 {
@@ -871,13 +926,21 @@ static void test_small_error_buffer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_embedded),      cmocka_unit_test(test_docs_example),
-	    cmocka_unit_test(test_defaults),      cmocka_unit_test(test_timeout_follows_interval),
-	    cmocka_unit_test(test_null_sections), cmocka_unit_test(test_ack_cancel_follow_invite),
-	    cmocka_unit_test(test_addresses),     cmocka_unit_test(test_lb_view),
-	    cmocka_unit_test(test_secret_file),   cmocka_unit_test(test_round_trip),
-	    cmocka_unit_test(test_bad),           cmocka_unit_test(test_counts),
-	    cmocka_unit_test(test_load_errors),   cmocka_unit_test(test_small_error_buffer),
+	    cmocka_unit_test(test_embedded),
+	    cmocka_unit_test(test_docs_example),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_timeout_follows_interval),
+	    cmocka_unit_test(test_null_sections),
+	    cmocka_unit_test(test_ack_cancel_follow_invite),
+	    cmocka_unit_test(test_addresses),
+	    cmocka_unit_test(test_lb_view),
+	    cmocka_unit_test(test_secret_file),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_counts),
+	    cmocka_unit_test(test_load_errors),
+	    cmocka_unit_test(test_docs_reference_blocks),
+	    cmocka_unit_test(test_small_error_buffer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
