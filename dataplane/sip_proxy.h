@@ -118,9 +118,9 @@ int dp_sip_forward_request(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
  * -DP_SIP_ERR_NOT_OUR_VIA, -DP_SIP_ERR_BAD_BRANCH_MAC, -DP_SIP_ERR_NO_NEXT_VIA,
  * -DP_SIP_ERR_NEXT_HOP_NAME; b is unchanged on failure. msg is stale afterwards.
  * Checked in this order: NOT_OUR_VIA (top Via not our IP and port, or branch without our
- * prefix), NO_NEXT_VIA (no second Via, or it does not parse), BAD_BRANCH_MAC (compared in
- * constant time), then the next hop: NO_NEXT_VIA for a received that is no IP literal or a
- * broadcast, multicast or unspecified target, NEXT_HOP_NAME for a host name without received.
+ * prefix); NO_NEXT_VIA when sip_response_next_hop() refuses the Via below (absent, malformed,
+ * broadcast, multicast or unspecified target); BAD_BRANCH_MAC (compared in constant time); then
+ * NO_NEXT_VIA for a received that is no IP literal, NEXT_HOP_NAME for a host name without it.
  * Bytes after the message (RFC 3261 18.3) are cut as for requests. Any thread; no allocation.
  */
 int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,

@@ -2,6 +2,8 @@
 /* SipHash-2-4: two compression rounds per 8-byte word, four finalisation rounds. */
 #include "siphash.h"
 
+#include <string.h>
+
 static inline uint64_t rotl64(uint64_t x, unsigned b)
 {
 	return (x << b) | (x >> (64 - b));
@@ -61,22 +63,32 @@ void dp_siphash_init(struct dp_siphash *s, const uint64_t key[2])
 void dp_siphash_update(struct dp_siphash *s, const void *data, size_t len)
 {
 	const uint8_t *p = data;
+	uint8_t word[8];
 
 	s->total += len;
 	/* Complete a word started by an earlier update. */
-	while (s->ntail != 0 && len != 0) {
-		s->tail |= (uint64_t)*p++ << (8 * s->ntail);
-		len--;
-		if (++s->ntail == 8) {
-			compress(s, s->tail);
-			s->tail = 0;
-			s->ntail = 0;
-		}
+	if (s->ntail != 0) {
+		size_t take = 8 - s->ntail < len ? 8 - s->ntail : len;
+		memset(word, 0, sizeof(word));
+		memcpy(word, p, take);
+		s->tail |= load_le64(word) << (8 * s->ntail);
+		s->ntail += (unsigned)take;
+		p += take;
+		len -= take;
+		if (s->ntail < 8)
+			return;
+		compress(s, s->tail);
+		s->tail = 0;
+		s->ntail = 0;
 	}
 	for (; len >= 8; p += 8, len -= 8)
 		compress(s, load_le64(p));
-	for (; len != 0; len--)
-		s->tail |= (uint64_t)*p++ << (8 * s->ntail++);
+	if (len != 0) {
+		memset(word, 0, sizeof(word));
+		memcpy(word, p, len);
+		s->tail = load_le64(word);
+		s->ntail = (unsigned)len;
+	}
 }
 
 uint64_t dp_siphash_final(const struct dp_siphash *s)

@@ -506,6 +506,16 @@ static void test_forward_route(void **state)
 	     "Route: <sip:198.18.0.10:99999;lr>\r\n"},
 	    {&cfg4, "Route: <sip:198.18.0.100;lr>\r\n", "Route: <sip:198.18.0.100;lr>\r\n"},
 	    {&cfg4, "Route: <sip:[2001:db8::10];lr>\r\n", "Route: <sip:[2001:db8::10];lr>\r\n"},
+	    /* malformed Route values are never ours */
+	    {&cfg4, "Route: sip:198.18.0.10;lr\r\n", "Route: sip:198.18.0.10;lr\r\n"},
+	    {&cfg4, "Route: <sip:198.18.0.10\r\n", "Route: <sip:198.18.0.10\r\n"},
+	    {&cfg4, "Route: <sip:198.18.0.10:;lr>\r\n", "Route: <sip:198.18.0.10:;lr>\r\n"},
+	    {&cfg4, "Route: <sip:198.18.0.10:50x;lr>\r\n", "Route: <sip:198.18.0.10:50x;lr>\r\n"},
+	    {&cfg4, "Route: <sip:198.18.0.010;lr>\r\n", "Route: <sip:198.18.0.010;lr>\r\n"},
+	    {&cfg4, "Route: <sip:>\r\n", "Route: <sip:>\r\n"},
+	    {&cfg4, "Route: <sip>\r\n", "Route: <sip>\r\n"},
+	    {&cfg6, "Route: <sip:[2001:db8::10;lr>\r\n", "Route: <sip:[2001:db8::10;lr>\r\n"},
+	    {&cfg6, "Route: <sip:2001:db8::10;lr>\r\n", "Route: <sip:2001:db8::10;lr>\r\n"},
 	    /* IPv6 self */
 	    {&cfg6, "Route: <sip:[2001:db8::10];lr>\r\n", ""},
 	    {&cfg6, "Route: <sip:[2001:db8:0::10]:5060;lr>, <sip:[2001:db8::50];lr>\r\n",
