@@ -14,13 +14,13 @@ struct bench_cmd {
 
 static const struct bench_cmd cmds[] = {
 #ifdef SIPSTEER_BENCH_PARSER
-	{"parser", bench_parser_main, "parser ns/message and GB/s against sofia-sip, osip2, libre"},
+    {"parser", bench_parser_main, "parser ns/message and GB/s against sofia-sip, osip2, libre"},
 #endif
 #ifdef SIPSTEER_BENCH_LB
-	{"lb", bench_lb_main, "Maglev pick and build times, imbalance and disruption"},
+    {"lb", bench_lb_main, "Maglev pick and build times, imbalance and disruption"},
 #endif
 #ifdef SIPSTEER_BENCH_DATAPLANE
-	{"dataplane", bench_dataplane_main, "worker loop messages/s on a memif/ring port pair"},
+    {"dataplane", bench_dataplane_main, "worker loop messages/s on a memif/ring port pair"},
 #endif
 };
 
@@ -34,13 +34,35 @@ uint64_t bench_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Run every benchmark in turn with the same options; the first failure's code is returned. */
+static int run_all(int argc, char **argv)
+{
+	int rc = 0;
+
+	for (const struct bench_cmd *c = cmds; c < cmds + N_CMDS; c++) {
+		char *sub_argv[argc + 1];
+
+		sub_argv[0] = (char *)c->name;
+		for (int i = 1; i < argc; i++)
+			sub_argv[i] = argv[i];
+		sub_argv[argc] = NULL;
+		fflush(stdout);
+		int r = c->main(argc, sub_argv);
+		fflush(stdout);
+		if (r != 0 && rc == 0)
+			rc = r;
+	}
+	return rc;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: sipsteer-bench COMMAND [--json] [options]\n"
-		     "       sipsteer-bench COMMAND --help\n\n"
-		     "commands:\n");
+	             "       sipsteer-bench COMMAND --help\n\n"
+	             "commands:\n");
 	for (const struct bench_cmd *c = cmds; c < cmds + N_CMDS; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->what);
+	fprintf(out, "  %-10s %s\n", "all", "every benchmark above, one after the other");
 }
 
 int main(int argc, char **argv)
@@ -53,6 +75,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "all"))
+		return run_all(argc - 1, argv + 1);
 	for (const struct bench_cmd *c = cmds; c < cmds + N_CMDS; c++)
 		if (!strcmp(argv[1], c->name))
 			return c->main(argc - 1, argv + 1);
