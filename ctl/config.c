@@ -1054,6 +1054,13 @@ static int parse_hashing(struct ctx *c, const yaml_node_t *root)
 			            "%u is not prime (Maglev needs a prime; e.g. 65537, 131071, "
 			            "1048573)",
 			            c->cfg->table_size);
+		/* Maglev gives each active backend at least one slot */
+		if (c->cfg->table_size <= c->cfg->n_backends)
+			return fail(
+			    c, v, "hashing.table_size",
+			    "%u slots are too few for %u backends (it must be larger than the "
+			    "number of backends; 100 times is better)",
+			    c->cfg->table_size, c->cfg->n_backends);
 	}
 	if ((v = map_get(c, n, "seed")) != NULL &&
 	    (rc = get_uint(c, v, "hashing.seed", 0, UINT64_MAX, &c->cfg->seed)))

@@ -785,6 +785,16 @@ static void test_counts(void **state)
 	assert_int_equal(parse(text, &cfg, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "t:7: eal: has 33 arguments, at most 32"));
 
+	/* a table must be larger than the backend count */
+	n = (size_t)snprintf(text, cap, PORTS "listen:\n  ipv4: 10.0.0.1/8\nbackends:\n");
+	for (int i = 0; i < 1021; i++)
+		n += (size_t)snprintf(text + n, cap - n, "  - {name: b%d, address: 10.1.%d.%d}\n",
+		                      i, i / 256, i % 256);
+	snprintf(text + n, cap - n, "hashing:\n  table_size: 1021\n");
+	assert_int_equal(parse(text, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "t:1029: hashing.table_size: 1021 slots are too few for 1021 "
+	                            "backends"));
+
 	/* LB_MAX_BACKENDS backends load; one more does not */
 	for (int extra = 0; extra <= 1; extra++) {
 		n = (size_t)snprintf(text, cap, PORTS "listen:\n  ipv4: 10.0.0.1/8\nbackends:\n");
