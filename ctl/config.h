@@ -5,7 +5,7 @@
  * tests all use it.
  *
  * Errors name the file, the line and the field:
- *   "sipsteer.yaml:14: backends[1].weight: 70000 is above 65535"
+ *   "sipsteer.yaml:14: backends[1].weight: 70000 is out of range 0..65535"
  */
 #ifndef SIPSTEER_CTL_CONFIG_H
 #define SIPSTEER_CTL_CONFIG_H
@@ -74,8 +74,8 @@ struct ctl_config {
 	uint32_t retry_after;  /* seconds in 503 Retry-After, default 5; 0 = no header */
 	uint32_t max_forwards; /* value added when a request has none, default 70 */
 	bool record_route;     /* insert Record-Route on dialog-creating requests */
-	bool add_path; /* sip.path: add Path to REGISTER (RFC 3327); named so because `path` is the
-	                  file */
+	/* sip.path: add Path to REGISTER (RFC 3327); not `path`, which names the file above */
+	bool add_path;
 	uint8_t secret[CTL_SECRET_LEN]; /* MAC key for Via branches and Record-Route pins */
 	bool secret_set;                /* false: a random secret at start (logged as a warning) */
 	char secret_file[CTL_PATH_MAX]; /* where secret was read from; "" when given inline */
@@ -135,13 +135,19 @@ bool ctl_config_equal(const struct ctl_config *a, const struct ctl_config *b);
 /* true when `code` (100..699) counts as alive in cfg->probe_alive. */
 bool ctl_config_probe_alive(const struct ctl_config *cfg, unsigned code);
 
-/* Fill an lb_config view of cfg (points into cfg->backends). */
+/*
+ * Fill an lb_config view of cfg for lb_set_build: it points into cfg->backends, so cfg must
+ * outlive it. Every value was already range-checked by the loader.
+ */
 void ctl_config_lb(const struct ctl_config *cfg, struct lb_config *out);
 
 /* Free what cfg holds and zero it (NULL is fine). */
 void ctl_config_free(struct ctl_config *cfg);
 
-/* The default configuration the daemon runs with when started without --config (make demo). */
+/*
+ * The default configuration the daemon runs with when started without --config (make demo): a
+ * YAML text for ctl_config_parse, shown in docs/config.md.
+ */
 extern const char ctl_config_embedded[];
 
 #endif
