@@ -18,6 +18,8 @@ packages=(
 	libsofia-sip-ua-dev libosip2-dev libre-dev
 	# real peers and network tools for the end-to-end suite and the demo
 	sip-tester tshark iproute2 iputils-ping procps util-linux python3
+	# metrics tests parse the Prometheus endpoint with a real parser
+	python3-prometheus-client
 )
 
 missing=()
