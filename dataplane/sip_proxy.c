@@ -707,18 +707,21 @@ static bool route_is_self(const struct dp_sip_cfg *cfg, const char *buf, struct 
 	       port == cfg->self.port;
 }
 
-/* Plan removing the first Route value: its whole line, or just it and its comma. */
+/*
+ * Plan removing the first Route value: just it and the comma (and empty elements) after it when
+ * more values follow on its line, else the whole line.
+ */
 static void plan_route_pop(const char *buf, const struct sip_msg *msg, struct dp_edits *l)
 {
 	uint32_t line_end = msg->route_line.off + msg->route_line.len;
 	uint32_t i = skip_lws(buf, msg->route.off + msg->route.len, line_end);
 
-	if (i < line_end && buf[i] == ',') {
+	while (i < line_end && buf[i] == ',')
 		i = skip_lws(buf, i + 1, line_end);
+	if (i < line_end && i > msg->route.off + msg->route.len && buf[i] != '\r' && buf[i] != '\n')
 		edit_add(l, msg->route.off, i - msg->route.off, NULL, 0);
-	} else {
+	else
 		edit_add(l, msg->route_line.off, msg->route_line.len, NULL, 0);
-	}
 }
 
 /*

@@ -506,6 +506,12 @@ static void test_forward_route(void **state)
 	     "Route: <sip:198.18.0.10:99999;lr>\r\n"},
 	    {&cfg4, "Route: <sip:198.18.0.100;lr>\r\n", "Route: <sip:198.18.0.100;lr>\r\n"},
 	    {&cfg4, "Route: <sip:[2001:db8::10];lr>\r\n", "Route: <sip:[2001:db8::10];lr>\r\n"},
+	    /* empty list elements go with ours; nothing left means the whole line goes */
+	    {&cfg4, "Route: <sip:198.18.0.10;lr> , ,<sip:192.0.2.50;lr>\r\n",
+	     "Route: <sip:192.0.2.50;lr>\r\n"},
+	    {&cfg4, "Route: <sip:198.18.0.10;lr>, \r\n", ""},
+	    {&cfg4, "Route: <sip:198.18.0.10;lr>,,\r\nRoute: <sip:192.0.2.50;lr>\r\n",
+	     "Route: <sip:192.0.2.50;lr>\r\n"},
 	    /* malformed Route values are never ours */
 	    {&cfg4, "Route: sip:198.18.0.10;lr\r\n", "Route: sip:198.18.0.10;lr\r\n"},
 	    {&cfg4, "Route: <sip:198.18.0.10\r\n", "Route: <sip:198.18.0.10\r\n"},
@@ -1383,6 +1389,107 @@ static void test_corpus_relay(void **state)
 	}
 }
 
+/* xorshift64: a fixed sequence, so every run tries the same mutations. */
+static uint64_t rng_next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * Mutated corpus messages (bytes replaced with SIP delimiters or noise, cuts) through whatever
+ * applies: forward for requests that parse, relay for responses, replies for requests that fail.
+ * Buffers are allocated to the exact size so the sanitizer build catches any stray access; the
+ * results must stay within them and keep their length accounting.
+ */
+static void test_mutations(void **state)
+{
+	static const char *const files[] = {"wsinv.dat",      "dblreq.dat",  "inv2543.dat",
+	                                    "transports.dat", "longreq.dat", "unreason.dat",
+	                                    "badinv01.dat",   "insuf.dat",   "zeromf.dat",
+	                                    "esc01.dat",      "mpart01.dat", "intmeth.dat"};
+	static const char noise[] = ",;:=<>[]\"\r\n \t@0123456789z";
+	const char *dir = getenv("SIPSTEER_CORPUS");
+	uint64_t x = UINT64_C(0x9e3779b97f4a7c15);
+	unsigned forwarded = 0, relayed_tries = 0, replied = 0;
+
+	if (dir == NULL)
+		skip();
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		static char raw[PKT_CAP];
+		size_t len = corpus_read(dir, files[f], raw, sizeof(raw));
+		for (int round = 0; round < 1000; round++) {
+			uint32_t head = (uint32_t)(rng_next(&x) % 160);
+			uint32_t tail = (uint32_t)(rng_next(&x) % 160);
+			size_t n = len;
+			char *mem = malloc(head + len + tail);
+			assert_non_null(mem);
+			char *msg = mem + head;
+			memcpy(msg, raw, len);
+			int edits = 1 + (int)(rng_next(&x) % 4);
+			for (int e = 0; e < edits; e++) {
+				size_t at = (size_t)(rng_next(&x) % n);
+				msg[at] = noise[rng_next(&x) % (sizeof(noise) - 1)];
+			}
+			if (rng_next(&x) % 4 == 0)
+				n = 1 + (size_t)(rng_next(&x) % len);
+
+			struct sip_msg m;
+			struct dp_sip_buf b = {
+			    .data = msg, .len = (uint32_t)n, .headroom = head, .tailroom = tail};
+			struct dp_sip_peer src = peer("203.0.113.9", 5099), next;
+			int rc = sip_parse(msg, n, &m);
+			if (rc > 0 && m.is_request) {
+				char call_id[1024];
+				snprintf(call_id, sizeof(call_id), "%.*s", (int)m.call_id.len,
+				         msg + m.call_id.off);
+				int fr = dp_sip_forward_request(&cfg4, &b, &m, &src);
+				assert_true(fr == DP_SIP_OK || fr == -DP_SIP_ERR_NO_ROOM);
+				if (fr == DP_SIP_OK) {
+					/* what a request that parsed becomes parses too */
+					int again = sip_parse(b.data, b.len, &m);
+					if (again != -SIP_ERR_TOO_MANY_HOPS && again <= 0)
+						fail_msg("%s round %d: forwarded message fails: "
+						         "%s\n%.*s",
+						         files[f], round, sip_err_name(-again),
+						         (int)b.len, b.data);
+					assert_str(b.data, m.call_id, call_id);
+					assert_str(b.data, m.top_via.host, "198.18.0.10");
+					forwarded++;
+				}
+			} else if (rc > 0) {
+				int rr = dp_sip_relay_response(&cfg4, &b, &m, &next);
+				assert_true(rr <= 0 && rr > -DP_SIP_ERR_COUNT);
+				relayed_tries++;
+			} else if (rc < 0 && m.is_request &&
+			           sip_err_reply((enum sip_err) - rc) != 0) {
+				char *out = malloc(2048);
+				assert_non_null(out);
+				int r = dp_sip_build_reply(&cfg4, msg, &m, &src,
+				                           sip_err_reply((enum sip_err) - rc), out,
+				                           2048);
+				assert_true(r > 0 || r == -DP_SIP_ERR_REPLY_NO_VIA ||
+				            r == -DP_SIP_ERR_REPLY_TOO_BIG);
+				if (r > 0) {
+					assert_memory_equal(out, "SIP/2.0 ", 8);
+					assert_memory_equal(out + r - 4, "\r\n\r\n", 4);
+					replied++;
+				}
+				free(out);
+			}
+			assert_true(b.data >= mem && b.data - b.headroom == mem);
+			assert_int_equal((size_t)b.headroom + b.len + b.tailroom, head + n + tail);
+			free(mem);
+		}
+	}
+	/* The mutations reach every path. */
+	assert_true(forwarded > 0);
+	assert_true(relayed_tries > 0);
+	assert_true(replied > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1413,6 +1520,7 @@ int main(void)
 	    cmocka_unit_test(test_reply_refused),
 	    cmocka_unit_test(test_corpus_forward),
 	    cmocka_unit_test(test_corpus_relay),
+	    cmocka_unit_test(test_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
