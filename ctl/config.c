@@ -1100,10 +1100,16 @@ static int read_secret_file(struct ctx *c, const yaml_node_t *v, const char *pat
 	char text[128];
 	ssize_t got;
 	size_t len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	/* O_NONBLOCK: a FIFO put there by mistake must not hang the start */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return fail(c, v, field, "cannot read '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(c, v, field, "cannot read '%s': not a regular file", path);
+	}
 	while (len < sizeof(text) - 1 &&
 	       (got = read(fd, text + len, sizeof(text) - 1 - len)) != 0) {
 		if (got < 0) {
