@@ -21,11 +21,11 @@
 /* "[" IPv6 "]" or IPv4, NUL included; enough for any IP literal we accept. */
 #define IP_TEXT_MAX 48
 
-/* Domain separation between the MACs derived from one key. */
-enum mac_use {
-	MAC_BRANCH = 'b',
-	MAC_TO_TAG = 't',
-};
+/*
+ * To tags use a key of their own (the configured key with this folded in), so a tag that a
+ * reply shows can never be replayed as a branch MAC.
+ */
+#define TO_TAG_KEY_TWEAK UINT64_C(0x746f2d7461672d31) /* "to-tag-1" */
 
 /* ---------------------------------------------------------------------------------------------
  * Error names, reasons
@@ -515,11 +515,9 @@ size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct
 {
 	struct dp_siphash h;
 	char num[12];
-	uint8_t use = MAC_BRANCH;
 	size_t n;
 
 	dp_siphash_init(&h, cfg->key);
-	dp_siphash_update(&h, &use, 1);
 	mac_str(&h, buf, req->call_id);
 	n = dec32(req->cseq, num);
 	num[n++] = '\0';
@@ -548,10 +546,9 @@ static void reply_to_tag(const struct dp_sip_cfg *cfg, const char *buf, const st
                          char out[DP_REPLY_TAG_HEX])
 {
 	struct dp_siphash h;
-	uint8_t use = MAC_TO_TAG;
+	uint64_t key[2] = {cfg->key[0] ^ TO_TAG_KEY_TWEAK, cfg->key[1]};
 
-	dp_siphash_init(&h, cfg->key);
-	dp_siphash_update(&h, &use, 1);
+	dp_siphash_init(&h, key);
 	mac_str(&h, buf, req->call_id);
 	dp_siphash_update(&h, buf + req->from_tag.off, req->from_tag.len);
 	hex64(dp_siphash_final(&h), out);

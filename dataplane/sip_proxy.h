@@ -84,11 +84,14 @@ void dp_sip_cfg_init(struct dp_sip_cfg *cfg, const struct lb_addr *self, const u
                      uint32_t retry_after, uint32_t max_forwards);
 
 /*
- * Our Via branch for a request: DP_BRANCH_PREFIX + hex(SipHash(key, Call-ID | CSeq number |
- * client's top-Via branch when it starts with z9hG4bK, else client's sent-by and From tag)).
- * RFC 3261 16.11: identical for retransmissions, for the CANCEL of an INVITE and for the ACK of
- * a non-2xx response, and recomputable from any response to the request. Writes
- * sizeof(DP_BRANCH_PREFIX) - 1 + DP_BRANCH_MAC_HEX bytes to out (no NUL); returns that count.
+ * Our Via branch for a request: DP_BRANCH_PREFIX + 16 lowercase hex digits of
+ * SipHash-2-4(cfg->key, Call-ID || 0x00 || CSeq number in decimal || 0x00 || X || 0x00 || From
+ * tag), where X is client_via's branch when it starts with "z9hG4bK" (the bare cookie included),
+ * else its sent-by host ":" port (5060 when absent). RFC 3261 16.11: identical for
+ * retransmissions, for the CANCEL of an INVITE and for the ACK of a non-2xx response, and
+ * recomputable from any response to the request (which echoes all four). client_via is the
+ * request's top Via, or for a response the Via below ours. Writes DP_BRANCH_LEN bytes to out
+ * (no NUL) and returns DP_BRANCH_LEN. Any thread; no allocation.
  */
 size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
                      const struct sip_via *client_via, char *out);

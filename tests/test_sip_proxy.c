@@ -4,6 +4,7 @@
  * Expected outputs are written out whole, so every byte outside the documented edits is checked.
  */
 #include <setjmp.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -648,6 +649,25 @@ static void test_branch_stability(void **state)
 	assert_string_equal(b, b_inv);
 	branch_of(&cfg4, bare_cookie, b);
 	assert_string_not_equal(b, b_inv);
+
+	/* The documented formula, byte for byte. */
+	static const char inv_input[] = "stab@192.0.2.1\0"
+	                                "7\0"
+	                                "z9hG4bKinv7\0"
+	                                "88";
+	static const char old_input[] = "stab@192.0.2.1\0"
+	                                "7\0"
+	                                "192.0.2.1:5060\0"
+	                                "88";
+	char want[DP_BRANCH_LEN + 1];
+	snprintf(want, sizeof(want), DP_BRANCH_PREFIX "%016" PRIx64,
+	         dp_siphash24(cfg4.key, inv_input, sizeof(inv_input) - 1));
+	branch_of(&cfg4, invite, b);
+	assert_string_equal(b, want);
+	snprintf(want, sizeof(want), DP_BRANCH_PREFIX "%016" PRIx64,
+	         dp_siphash24(cfg4.key, old_input, sizeof(old_input) - 1));
+	branch_of(&cfg4, old_invite, b);
+	assert_string_equal(b, want);
 
 	/* The forwarded request carries exactly that branch, for the retransmission too. */
 	struct dp_sip_peer src = peer("192.0.2.1", 5060);
