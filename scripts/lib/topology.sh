@@ -33,6 +33,7 @@ TOPO_BACKENDS=(be1 be2 be3)
 TOPO_BACKEND_IPS=(198.18.0.21 198.18.0.22 198.18.0.23)
 TOPO_TAP=sst0
 TOPO_BRIDGE=br0
+TOPO_TAP_MAC=02:00:c6:12:00:fe # kernel side of the tap, never the daemon's own MAC
 
 # Seconds to wait for the daemon's tap and its "ready" line.
 TOPO_START_TIMEOUT=${TOPO_START_TIMEOUT:-60}
@@ -146,6 +147,10 @@ topo_spawn() {
 	TOPO_PIDS+=("$TOPO_LAST_PID")
 }
 
+topo_log_tap() {
+	printf '%s\n' "$*" >>"$TOPO_DIR/topology.log"
+}
+
 topo_tap_present() {
 	ip link show dev "$TOPO_TAP" >/dev/null 2>&1
 }
@@ -162,7 +167,7 @@ topo_sipsteer_check_alive() {
 }
 
 # topo_sipsteer_start BIN [ARGS...]: run the daemon in the outer namespace with a stats file in
-# $TOPO_DIR, enslave its tap to the bridge as soon as it appears, and wait for "sipsteer: ready".
+# $TOPO_DIR, wait for its tap and for "sipsteer: ready", then enslave the tap to the bridge.
 topo_sipsteer_start() {
 	local bin=$1
 	shift
@@ -179,7 +184,6 @@ topo_sipsteer_start() {
 		}
 		sleep 0.1
 	done
-	ip link set "$TOPO_TAP" master "$TOPO_BRIDGE" up || return 1
 	until topo_ready_logged; do
 		topo_sipsteer_check_alive || return 1
 		[ "$SECONDS" -lt "$deadline" ] || {
@@ -188,6 +192,23 @@ topo_sipsteer_start() {
 			return 1
 		}
 		sleep 0.1
+	done
+	# DPDK's net_tap gives the kernel side of the tap the port's own MAC (again when the port
+	# starts). Enslaved with that MAC, the bridge would take the address as its own and never
+	# forward the daemon's frames out of the port: give the kernel side another one.
+	topo_log_tap "tap $TOPO_TAP up with $(ip -br link show dev "$TOPO_TAP" | awk '{print $3}')"
+	ip link set "$TOPO_TAP" address "$TOPO_TAP_MAC" || return 1
+	ip link set "$TOPO_TAP" master "$TOPO_BRIDGE" up || return 1
+	# The daemon resolves its backends by ARP (each backend then knows the VIP): give it a
+	# moment so the first calls do not race the resolution. Not fatal: a config may have none.
+	topo_wait 5 topo_backends_know_vip || topo_log_tap "not every backend was resolved in 5 s"
+	return 0
+}
+
+topo_backends_know_vip() {
+	local ns
+	for ns in "${TOPO_BACKENDS[@]}"; do
+		ip -n "$ns" neigh show "$TOPO_VIP" | grep -q lladdr || return 1
 	done
 }
 
