@@ -166,6 +166,8 @@ class Msg:
             self.headers.append((COMPACT.get(name, name), value.strip()))
 
     def get_all(self, name):
+        if isinstance(name, str):
+            name = name.encode()
         return [v for n, v in self.headers if n == name]
 
     def get(self, name):
