@@ -265,6 +265,10 @@ def drops(stats):
     return {k: v for k, v in d.items() if isinstance(v, int)}
 
 
+def nonzero(counts):
+    return {k: v for k, v in counts.items() if v}
+
+
 def delta_map(before, after):
     keys = set(before) | set(after)
     return {k: after.get(k, 0) - before.get(k, 0) for k in keys if after.get(k, 0) != before.get(k, 0)}
@@ -804,7 +808,7 @@ def cmd_stats(args):
     if args.min_relayed is not None and total(st, "relayed") < args.min_relayed:
         fail("stats: relayed %d, want at least %d" % (total(st, "relayed"), args.min_relayed))
     note("stats: forwarded %d, relayed %d, replied %s, drops %s" % (
-        total(st, "forwarded"), total(st, "relayed"), json.dumps(replied(st), sort_keys=True), json.dumps(drops(st), sort_keys=True)))
+        total(st, "forwarded"), total(st, "relayed"), json.dumps(nonzero(replied(st)), sort_keys=True), json.dumps(nonzero(drops(st)), sort_keys=True)))
     finish()
 
 
