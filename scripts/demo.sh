@@ -67,10 +67,10 @@ kv() {
 	echo 0
 }
 
-t=0
+start=$SECONDS
 while topo_alive "$UAC"; do
 	sleep 1
-	t=$((t + 1))
+	t=$((SECONDS - start))
 	res=$("${CHECK[@]}" sippstat "$TOPO_DIR/uac.csv" 2>/dev/null)
 	fwd="?" rel="?"
 	if topo_stats >/dev/null 2>&1; then
