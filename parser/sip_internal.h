@@ -12,20 +12,23 @@
 
 #include "sip.h"
 
-/* Character classes (RFC 3261 25.1), one bit each in sip_cc[]. */
+/* Character classes (RFC 3261 25.1), one bit each in sip_cc[]; sip_scan.h has the same sets as
+ * PSHUFB nibble tables for the SIMD scanners (tests/test_parser.c checks they agree). */
 #define SIP_CC_TOKEN                                                                               \
-	0x01               /* alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" \
-	                    */
-#define SIP_CC_WORD   0x02 /* Call-ID: word = token plus ( ) < > : \ DQUOTE / [ ] ? { }, and "@" */
-#define SIP_CC_LWS    0x04 /* SP, HTAB, CR, LF: inside a value, CR and LF only appear in folds */
-#define SIP_CC_DIGIT  0x08
-#define SIP_CC_HEX    0x10
-#define SIP_CC_HOST   0x20 /* alphanum / "-" / "." / "_": a host name or an IPv4 literal */
-#define SIP_CC_PVALUE 0x40 /* generic-param value without quotes: token / host incl. IPv6 */
+	0x001 /* alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" */
+#define SIP_CC_WORD     0x002 /* Call-ID: word = token plus ( ) < > : \ DQUOTE / [ ] ? { }, and "@" */
+#define SIP_CC_LWS      0x004 /* SP, HTAB, CR, LF: inside a value, CR and LF only appear in folds */
+#define SIP_CC_DIGIT    0x008
+#define SIP_CC_HEX      0x010
+#define SIP_CC_HOST     0x020 /* alphanum / "-" / "." / "_": a host name or an IPv4 literal */
+#define SIP_CC_PVALUE   0x040 /* generic-param value without quotes: token / host incl. IPv6 */
+#define SIP_CC_VISIBLE  0x080 /* 0x21-0x7e: what a Request-URI may hold */
+#define SIP_CC_VIA_SEP  0x100 /* , DQUOTE < : where a Via list element may end or get complex */
+#define SIP_CC_NAME_SEP 0x200 /* DQUOTE < ; : landmarks of a From/To value */
 
-extern const uint8_t sip_cc[256];
+extern const uint16_t sip_cc[256] __attribute__((visibility("hidden")));
 
-static inline bool sip_cc_is(char c, uint8_t cls)
+static inline bool sip_cc_is(char c, uint16_t cls)
 {
 	return (sip_cc[(unsigned char)c] & cls) != 0;
 }
@@ -38,8 +41,8 @@ static inline size_t sip_skip_lws(const char *buf, size_t p, size_t end)
 	return p;
 }
 
-/* Skip a run of characters of class cls in buf[p..end). */
-static inline size_t sip_skip_class(const char *buf, size_t p, size_t end, uint8_t cls)
+/* Skip a run of characters of class cls in buf[p..end) (scalar; sip_scan.h has SIMD ones). */
+static inline size_t sip_skip_class(const char *buf, size_t p, size_t end, uint16_t cls)
 {
 	while (p < end && sip_cc_is(buf[p], cls))
 		p++;
@@ -68,14 +71,18 @@ bool sip_ipv4_parse(const char *s, size_t n, uint32_t *addr);
 bool sip_ipv6_parse(const char *s, size_t n, uint8_t addr[16]);
 
 /*
- * The three builds of sip_parse(), one per line scanner. Same contract as sip_parse(); the
- * SIMD ones may only be called when sip_cpu_has() says the CPU runs them.
+ * The three builds of the parser (sip_parse_core.h compiled once per scanner). Same contracts as
+ * sip_parse() and sip_via_parse(); the SIMD ones may only be called when sip_cpu_has() says the
+ * CPU runs them.
  */
 enum sip_scanner { SIP_SCANNER_SCALAR = 0, SIP_SCANNER_SSE42, SIP_SCANNER_AVX2, SIP_SCANNER_COUNT };
 
 int sip_parse_scalar(const char *buf, size_t len, struct sip_msg *msg);
 int sip_parse_sse42(const char *buf, size_t len, struct sip_msg *msg);
 int sip_parse_avx2(const char *buf, size_t len, struct sip_msg *msg);
+int sip_via_parse_scalar(const char *buf, struct sip_str value, struct sip_via *via);
+int sip_via_parse_sse42(const char *buf, struct sip_str value, struct sip_via *via);
+int sip_via_parse_avx2(const char *buf, struct sip_str value, struct sip_via *via);
 
 /* Whether this CPU (and this build) can run scanner s. */
 bool sip_cpu_has(enum sip_scanner s);

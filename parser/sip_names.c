@@ -5,10 +5,11 @@
 #include "sip.h"
 #include "sip_internal.h"
 
-#define TOK   (SIP_CC_TOKEN | SIP_CC_WORD | SIP_CC_PVALUE)
+#define VIS   SIP_CC_VISIBLE
+#define TOK   (SIP_CC_TOKEN | SIP_CC_WORD | SIP_CC_PVALUE | VIS)
 #define ALPHA (TOK | SIP_CC_HOST)
 
-const uint8_t sip_cc[256] = {
+const uint16_t sip_cc[256] = {
     ['a' ... 'f'] = ALPHA | SIP_CC_HEX,
     ['g' ... 'z'] = ALPHA,
     ['A' ... 'F'] = ALPHA | SIP_CC_HEX,
@@ -24,20 +25,28 @@ const uint8_t sip_cc[256] = {
     ['`'] = TOK,
     ['\''] = TOK,
     ['~'] = TOK,
-    ['('] = SIP_CC_WORD,
-    [')'] = SIP_CC_WORD,
-    ['<'] = SIP_CC_WORD,
-    ['>'] = SIP_CC_WORD,
-    ['\\'] = SIP_CC_WORD,
-    ['"'] = SIP_CC_WORD,
-    ['/'] = SIP_CC_WORD,
-    ['?'] = SIP_CC_WORD,
-    ['{'] = SIP_CC_WORD,
-    ['}'] = SIP_CC_WORD,
-    ['@'] = SIP_CC_WORD,
-    [':'] = SIP_CC_WORD | SIP_CC_PVALUE,
-    ['['] = SIP_CC_WORD | SIP_CC_PVALUE,
-    [']'] = SIP_CC_WORD | SIP_CC_PVALUE,
+    ['('] = SIP_CC_WORD | VIS,
+    [')'] = SIP_CC_WORD | VIS,
+    ['<'] = SIP_CC_WORD | VIS | SIP_CC_VIA_SEP | SIP_CC_NAME_SEP,
+    ['>'] = SIP_CC_WORD | VIS,
+    ['\\'] = SIP_CC_WORD | VIS,
+    ['"'] = SIP_CC_WORD | VIS | SIP_CC_VIA_SEP | SIP_CC_NAME_SEP,
+    ['/'] = SIP_CC_WORD | VIS,
+    ['?'] = SIP_CC_WORD | VIS,
+    ['{'] = SIP_CC_WORD | VIS,
+    ['}'] = SIP_CC_WORD | VIS,
+    ['@'] = SIP_CC_WORD | VIS,
+    [':'] = SIP_CC_WORD | SIP_CC_PVALUE | VIS,
+    ['['] = SIP_CC_WORD | SIP_CC_PVALUE | VIS,
+    [']'] = SIP_CC_WORD | SIP_CC_PVALUE | VIS,
+    [','] = VIS | SIP_CC_VIA_SEP,
+    [';'] = VIS | SIP_CC_NAME_SEP,
+    ['#'] = VIS,
+    ['$'] = VIS,
+    ['&'] = VIS,
+    ['='] = VIS,
+    ['^'] = VIS,
+    ['|'] = VIS,
     [' '] = SIP_CC_LWS,
     ['\t'] = SIP_CC_LWS,
     ['\r'] = SIP_CC_LWS,

@@ -18,6 +18,7 @@
 
 #include "sip.h"
 #include "sip_internal.h"
+#include "sip_scan.h"
 
 typedef int (*parse_fn)(const char *, size_t, struct sip_msg *);
 static const parse_fn parsers[SIP_SCANNER_COUNT] = {
@@ -851,6 +852,20 @@ static void test_impl_name(void **state)
 	print_message("scanner: %s\n", impl);
 }
 
+/* The SIMD scanners' nibble tables hold exactly the sets of the scalar byte table. */
+static void test_class_tables(void **state)
+{
+	const struct sip_class *const classes[] = {
+	    &sip_class_token,   &sip_class_word,    &sip_class_host,     &sip_class_pvalue,
+	    &sip_class_visible, &sip_class_via_sep, &sip_class_name_sep,
+	};
+	for (size_t k = 0; k < sizeof(classes) / sizeof(classes[0]); k++)
+		for (int c = 0; c < 256; c++)
+			if (sip_class_has(classes[k], (unsigned char)c) !=
+			    ((sip_cc[c] & classes[k]->bit) != 0))
+				fail_msg("class %#x disagrees on byte %#x", classes[k]->bit, c);
+}
+
 /* Long lines cross every vector width and tail path of the scanners. */
 static void test_line_lengths(void **state)
 {
@@ -882,6 +897,7 @@ int main(void)
 	    cmocka_unit_test(test_error_tables),
 	    cmocka_unit_test(test_impl_name),
 	    cmocka_unit_test(test_line_lengths),
+	    cmocka_unit_test(test_class_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

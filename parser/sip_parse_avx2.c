@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The parser built for AVX2 (32-byte scans); sip_parse() calls it only when the CPU has it. */
+#if defined(__x86_64__) || defined(__i386__)
+#define SIP_VARIANT_AVX2 1
+#define SIP_VARIANT_NAME avx2
+#define SIP_TARGET       __attribute__((target("avx2,bmi")))
+#include "sip_parse_core.h"
+#else
+#include "sip_internal.h"
+
+/* Not an x86 CPU: sip_cpu_has() says no, and these only forward to the scalar build. */
+int sip_parse_avx2(const char *buf, size_t len, struct sip_msg *msg)
+{
+	return sip_parse_scalar(buf, len, msg);
+}
+
+int sip_via_parse_avx2(const char *buf, struct sip_str value, struct sip_via *via)
+{
+	return sip_via_parse_scalar(buf, value, via);
+}
+#endif

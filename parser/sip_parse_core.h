@@ -1,0 +1,868 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The parser proper, compiled three times: sip_parse_scalar.c, sip_parse_sse42.c and
+ * sip_parse_avx2.c each define SIP_VARIANT_* and SIP_TARGET (the target attribute every function
+ * here carries) and include this file, which defines sip_parse_<variant>() and
+ * sip_via_parse_<variant>(). sip_parse.c picks one at run time. Everything is static but those
+ * two, so the three builds live side by side.
+ *
+ * How it works: the line loop (at the end) finds each line end with sip_scan_eol(), joins folded
+ * lines and hands each header to header(), which looks at the name and parses only the headers
+ * a stateless balancer reads. Character runs (tokens, hosts, Call-ID words, the Request-URI,
+ * list separators) are found with the class scanners of sip_scan.h, 16 or 32 bytes at a time.
+ * Unknown headers cost one line scan and one look at their name.
+ */
+#include <limits.h>
+#include <string.h>
+
+#include "sip.h"
+#include "sip_internal.h"
+#include "sip_scan.h"
+
+#define SIP_CAT2(a, b)  a##_##b
+#define SIP_CAT(a, b)   SIP_CAT2(a, b)
+#define SIP_ENTRY(name) SIP_CAT(name, SIP_VARIANT_NAME)
+#define SIP_FN          static SIP_TARGET
+
+struct parse_state {
+	const char *buf;
+	size_t len;
+	struct sip_msg *msg;
+	enum sip_err err; /* first defect found, in message order */
+	bool has_call_id, has_from, has_to, has_cseq;
+};
+
+static inline SIP_TARGET struct sip_str view(size_t from, size_t to)
+{
+	return (struct sip_str){.off = (uint32_t)from, .len = (uint32_t)(to - from)};
+}
+
+static inline SIP_TARGET void fail(struct parse_state *st, enum sip_err e)
+{
+	if (st->err == SIP_OK)
+		st->err = e;
+}
+
+static inline SIP_TARGET bool is_wsp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Trailing LWS off buf[s..e). */
+static inline SIP_TARGET size_t trim_end(const char *buf, size_t s, size_t e)
+{
+	while (e > s && sip_cc_is(buf[e - 1], SIP_CC_LWS))
+		e--;
+	return e;
+}
+
+/* All of buf[s..e) is decimal digits (at least one); the value saturates above UINT32_MAX. */
+SIP_FN bool digits_u32(const char *buf, size_t s, size_t e, uint64_t *value)
+{
+	uint64_t v = 0;
+	if (s == e)
+		return false;
+	for (size_t i = s; i < e; i++) {
+		if (!sip_cc_is(buf[i], SIP_CC_DIGIT))
+			return false;
+		v = v * 10 + (uint64_t)(buf[i] - '0');
+		if (v > UINT32_MAX)
+			v = (uint64_t)UINT32_MAX + 1;
+	}
+	*value = v;
+	return true;
+}
+
+/* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT; only 2.0 is spoken (RFC 3261 7.1, 21.5.20). */
+SIP_FN enum sip_err version_check(const char *buf, size_t s, size_t e)
+{
+	if (e - s == 7 && sip_ieq(buf + s, "sip/2.0", 7))
+		return SIP_OK;
+	if (e - s < 4 || !sip_ieq(buf + s, "sip/", 4))
+		return SIP_ERR_START_LINE;
+	size_t p = s + 4, d = sip_skip_class(buf, p, e, SIP_CC_DIGIT);
+	if (d == p || d == e || buf[d] != '.')
+		return SIP_ERR_START_LINE;
+	p = d + 1;
+	d = sip_skip_class(buf, p, e, SIP_CC_DIGIT);
+	if (d == p || d != e)
+		return SIP_ERR_START_LINE;
+	return SIP_ERR_VERSION;
+}
+
+/*
+ * Request-URI checks for what the balancer relays without rewriting (RFC 4475 3.1.2.7, 3.1.2.8,
+ * 3.1.2.11): an absoluteURI with a scheme, no LWS or control bytes, no <> around it, and for
+ * sip:/sips: no headers part (RFC 3261 19.1.1: headers are not allowed in a Request-URI).
+ */
+SIP_FN enum sip_err request_uri_check(const char *buf, size_t s, size_t e)
+{
+	if (buf[s] == '<' || sip_skip_cls(buf, s, e, &sip_class_visible) != e)
+		return SIP_ERR_REQUEST_URI;
+	const char *c = memchr(buf + s, ':', e - s);
+	size_t colon = c ? (size_t)(c - buf) : 0;
+	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+	if (colon == 0 || colon == s || !((buf[s] | 0x20) >= 'a' && (buf[s] | 0x20) <= 'z'))
+		return SIP_ERR_REQUEST_URI;
+	for (size_t i = s; i < colon; i++)
+		if (!sip_cc_is(buf[i], SIP_CC_HOST) && buf[i] != '+')
+			return SIP_ERR_REQUEST_URI;
+	size_t scheme = colon - s;
+	if ((scheme == 3 && sip_ieq(buf + s, "sip", 3)) ||
+	    (scheme == 4 && sip_ieq(buf + s, "sips", 4))) {
+		/* userinfo may hold '?' (RFC 4475 3.1.1.2); headers start after the host */
+		const char *at = memrchr(buf + colon, '@', e - colon);
+		size_t host = at ? (size_t)(at - buf) : colon;
+		if (memchr(buf + host, '?', e - host) != NULL)
+			return SIP_ERR_REQUEST_URI;
+	}
+	return SIP_OK;
+}
+
+/*
+ * Request-Line = Method SP Request-URI SP SIP-Version: exactly two single spaces. Doubled or
+ * trailing spaces (RFC 4475 3.1.2.9, 3.1.2.10) would have to be repaired before forwarding, so
+ * they are refused rather than relayed.
+ */
+SIP_FN void request_line(struct parse_state *st, size_t s, size_t e)
+{
+	const char *buf = st->buf;
+	struct sip_msg *msg = st->msg;
+
+	msg->is_request = true;
+	size_t sp1 = sip_skip_cls(buf, s, e, &sip_class_token);
+	if (sp1 == e || (sp1 == s && buf[s] == ' ')) {
+		fail(st, SIP_ERR_START_LINE);
+		return;
+	}
+	if (sp1 == s || buf[sp1] != ' ') {
+		fail(st, SIP_ERR_METHOD);
+		return;
+	}
+	msg->method_name = view(s, sp1);
+	msg->method = sip_method_lookup(buf + s, sp1 - s);
+
+	/* the last space: sp1 when the line has only two tokens */
+	size_t ver = (size_t)((const char *)memrchr(buf + sp1, ' ', e - sp1) - buf) + 1;
+	if (ver - 1 == sp1 || ver == e) {
+		fail(st, SIP_ERR_START_LINE);
+		return;
+	}
+	size_t us = sp1 + 1, ue = ver - 1;
+	msg->request_uri = view(us, ue);
+	if (buf[us] == ' ' || buf[ue - 1] == ' ') {
+		fail(st, SIP_ERR_START_LINE);
+		return;
+	}
+	enum sip_err err = version_check(buf, ver, e);
+	if (err == SIP_OK)
+		err = request_uri_check(buf, us, ue);
+	if (err != SIP_OK)
+		fail(st, err);
+}
+
+/* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase; the reason may be empty. */
+SIP_FN void status_line(struct parse_state *st, size_t s, size_t e)
+{
+	const char *buf = st->buf;
+	struct sip_msg *msg = st->msg;
+
+	msg->is_request = false;
+	size_t sp = s;
+	while (sp < e && buf[sp] != ' ')
+		sp++;
+	enum sip_err err = version_check(buf, s, sp);
+	if (sp == e) {
+		fail(st, SIP_ERR_START_LINE);
+		return;
+	}
+	if (err != SIP_OK) {
+		fail(st, err);
+		return;
+	}
+	size_t cs = sp + 1, ce = sip_skip_class(buf, cs, e, SIP_CC_DIGIT);
+	if (ce == cs || (ce < e && buf[ce] != ' ')) {
+		fail(st, SIP_ERR_START_LINE);
+		return;
+	}
+	msg->reason = ce < e ? view(ce + 1, e) : view(e, e);
+	uint64_t code = 0;
+	digits_u32(buf, cs, ce, &code);
+	if (ce - cs != 3 || code < 100 || code > 699) {
+		fail(st, SIP_ERR_STATUS_CODE);
+		return;
+	}
+	msg->status_code = (uint16_t)code;
+}
+
+SIP_FN void start_line(struct parse_state *st, size_t s, size_t e)
+{
+	st->msg->start_line = view(s, e);
+	/* A method cannot contain '/', so "SIP/" opens a Status-Line. */
+	if (e - s >= 4 && sip_ieq(st->buf + s, "sip/", 4))
+		status_line(st, s, e);
+	else
+		request_line(st, s, e);
+}
+
+/*
+ * End of one element of a comma-separated header value: the first ',' outside a quoted string
+ * and outside <...> (RFC 3261 7.3.1), or end.
+ */
+SIP_FN size_t list_element_end(const char *buf, size_t p, size_t end)
+{
+	/* Usually no quote or bracket comes before the comma: one vector scan finds it. */
+	p = sip_find_cls(buf, p, end, &sip_class_via_sep);
+	if (p == end || buf[p] == ',')
+		return p;
+	unsigned angle = 0;
+	for (; p < end; p++) {
+		char c = buf[p];
+		if (c == '"') {
+			for (p++; p < end && buf[p] != '"'; p++)
+				if (buf[p] == '\\' && p + 1 < end)
+					p++;
+			if (p == end)
+				return end;
+		} else if (c == '<') {
+			angle++;
+		} else if (c == '>') {
+			if (angle > 0)
+				angle--;
+		} else if (c == ',' && angle == 0) {
+			return p;
+		}
+	}
+	return end;
+}
+
+/* Each element of a Via header; the first Via of the message is parsed in place. */
+SIP_FN void via_header(struct parse_state *st, size_t vs, size_t ve, struct sip_str line)
+{
+	const char *buf = st->buf;
+	struct sip_msg *msg = st->msg;
+
+	for (size_t p = vs;;) {
+		size_t end = list_element_end(buf, p, ve);
+		size_t s = sip_skip_lws(buf, p, end), e = trim_end(buf, s, end);
+		if (s < e) {
+			uint16_t i = msg->via_count;
+			struct sip_str v = view(s, e);
+			if (i < SIP_MAX_VIAS)
+				msg->vias[i] = v;
+			if (i == 0) {
+				msg->top_via_line = line;
+				if (SIP_ENTRY(sip_via_parse)(buf, v, &msg->top_via) != 0)
+					fail(st, SIP_ERR_BAD_VIA);
+			}
+			if (i < UINT16_MAX)
+				msg->via_count = (uint16_t)(i + 1);
+		}
+		if (end == ve)
+			return;
+		p = end + 1;
+	}
+}
+
+/* Value of the first ";tag=" among the header params in buf[p..end). */
+SIP_FN struct sip_str find_tag(const char *buf, size_t p, size_t end)
+{
+	for (;;) {
+		p = sip_skip_lws(buf, p, end);
+		if (p >= end || buf[p] != ';')
+			return view(end, end);
+		p = sip_skip_lws(buf, p + 1, end);
+		size_t name = p;
+		p = sip_skip_cls(buf, p, end, &sip_class_token);
+		size_t name_len = p - name;
+		p = sip_skip_lws(buf, p, end);
+		size_t vs = p, ve = p;
+		if (p < end && buf[p] == '=') {
+			p = sip_skip_lws(buf, p + 1, end);
+			vs = p;
+			if (p < end && buf[p] == '"') {
+				for (p++; p < end && buf[p] != '"'; p++)
+					if (buf[p] == '\\' && p + 1 < end)
+						p++;
+				p = p < end ? p + 1 : end;
+			} else {
+				p = sip_skip_cls(buf, p, end, &sip_class_pvalue);
+			}
+			ve = p;
+		}
+		if (name_len == 3 && sip_ieq(buf + name, "tag", 3))
+			return view(vs, ve);
+	}
+}
+
+/*
+ * From / To = ( name-addr / addr-spec ) *( SEMI param ). Fills the URI (inside <>, else up to
+ * the first ';') and the tag. Returns false when the value is empty or '<' has no '>'.
+ */
+SIP_FN bool name_addr(const char *buf, size_t vs, size_t ve, struct sip_str *uri,
+                      struct sip_str *tag)
+{
+	size_t lt = ve, semi = ve;
+	if (vs == ve)
+		return false;
+	for (size_t p = vs; (p = sip_find_cls(buf, p, ve, &sip_class_name_sep)) < ve; p++) {
+		if (buf[p] == '"') {
+			for (p++; p < ve && buf[p] != '"'; p++)
+				if (buf[p] == '\\' && p + 1 < ve)
+					p++;
+			if (p == ve) {
+				/* RFC 4475 3.1.2.6: infer that the unclosed quote ends before '<'.
+				 */
+				const char *q = memchr(buf + vs, '<', ve - vs);
+				lt = q ? (size_t)(q - buf) : ve;
+				break;
+			}
+		} else if (buf[p] == '<') {
+			lt = p;
+			break;
+		} else if (buf[p] == ';') {
+			semi = p;
+			break;
+		}
+	}
+	size_t params;
+	if (lt < ve) {
+		const char *gt = memchr(buf + lt + 1, '>', ve - lt - 1);
+		if (gt == NULL)
+			return false;
+		size_t us = sip_skip_lws(buf, lt + 1, (size_t)(gt - buf));
+		*uri = view(us, trim_end(buf, us, (size_t)(gt - buf)));
+		params = (size_t)(gt - buf) + 1;
+	} else {
+		*uri = view(vs, trim_end(buf, vs, semi));
+		params = semi;
+	}
+	*tag = find_tag(buf, params, ve);
+	return true;
+}
+
+SIP_FN void cseq_header(struct parse_state *st, size_t vs, size_t ve)
+{
+	const char *buf = st->buf;
+	struct sip_msg *msg = st->msg;
+
+	if (st->has_cseq) {
+		fail(st, SIP_ERR_DUP_CSEQ);
+		return;
+	}
+	st->has_cseq = true;
+	msg->cseq_value = view(vs, ve);
+	/* CSeq = 1*DIGIT LWS Method; leading zeros are legal (RFC 4475 3.1.1.1) */
+	size_t de = sip_skip_class(buf, vs, ve, SIP_CC_DIGIT);
+	size_t ms = sip_skip_lws(buf, de, ve);
+	size_t me = sip_skip_cls(buf, ms, ve, &sip_class_token);
+	uint64_t number;
+	if (de == vs || ms == de || me == ms || me != ve || !digits_u32(buf, vs, de, &number)) {
+		fail(st, SIP_ERR_BAD_CSEQ);
+		return;
+	}
+	msg->cseq_method_name = view(ms, me);
+	msg->cseq_method = sip_method_lookup(buf + ms, me - ms);
+	if (number > UINT32_MAX) {
+		fail(st, SIP_ERR_CSEQ_RANGE); /* RFC 3261 8.1.1.5: 32-bit unsigned */
+		return;
+	}
+	msg->cseq = (uint32_t)number;
+	/* RFC 3261 8.1.1.5: the method matches the request's, ACK and CANCEL included. */
+	struct sip_str m = msg->method_name;
+	if (msg->is_request && m.len > 0 &&
+	    (m.len != me - ms || memcmp(buf + m.off, buf + ms, m.len) != 0))
+		fail(st, SIP_ERR_CSEQ_METHOD);
+}
+
+SIP_FN void max_forwards_header(struct parse_state *st, size_t vs, size_t ve)
+{
+	struct sip_msg *msg = st->msg;
+	uint64_t v;
+
+	if (msg->has_max_forwards) {
+		fail(st, SIP_ERR_DUP_MAX_FORWARDS);
+		return;
+	}
+	msg->has_max_forwards = true;
+	msg->max_forwards_value = view(vs, ve);
+	if (!digits_u32(st->buf, vs, ve, &v) || v > UINT32_MAX) {
+		fail(st, SIP_ERR_BAD_MAX_FORWARDS);
+		return;
+	}
+	msg->max_forwards = (uint32_t)v;
+}
+
+SIP_FN void content_length_header(struct parse_state *st, size_t vs, size_t ve)
+{
+	struct sip_msg *msg = st->msg;
+	uint64_t v;
+
+	/* "-999" (RFC 4475 3.1.2.3) and anything else not 1*DIGIT never becomes a length. */
+	if (!digits_u32(st->buf, vs, ve, &v) || v > UINT32_MAX) {
+		fail(st, SIP_ERR_BAD_CONTENT_LENGTH);
+		return;
+	}
+	if (msg->has_content_length) {
+		/* Repeating the same value frames the same body; two values frame nothing. */
+		if (msg->content_length != v)
+			fail(st, SIP_ERR_DUP_CONTENT_LENGTH);
+		return;
+	}
+	msg->has_content_length = true;
+	msg->content_length = (uint32_t)v;
+}
+
+SIP_FN void call_id_header(struct parse_state *st, size_t vs, size_t ve)
+{
+	if (st->has_call_id) {
+		fail(st, SIP_ERR_DUP_CALL_ID);
+		return;
+	}
+	st->has_call_id = true;
+	st->msg->call_id = view(vs, ve);
+	/* callid = word [ "@" word ] */
+	if (vs == ve || sip_skip_cls(st->buf, vs, ve, &sip_class_word) != ve)
+		fail(st, SIP_ERR_BAD_CALL_ID);
+}
+
+SIP_FN void from_header(struct parse_state *st, size_t vs, size_t ve)
+{
+	struct sip_msg *msg = st->msg;
+	struct sip_str uri;
+
+	if (st->has_from) {
+		fail(st, SIP_ERR_DUP_FROM);
+		return;
+	}
+	st->has_from = true;
+	msg->from = view(vs, ve);
+	if (!name_addr(st->buf, vs, ve, &uri, &msg->from_tag))
+		fail(st, SIP_ERR_BAD_FROM);
+}
+
+SIP_FN void to_header(struct parse_state *st, size_t vs, size_t ve)
+{
+	struct sip_msg *msg = st->msg;
+
+	if (st->has_to) {
+		fail(st, SIP_ERR_DUP_TO);
+		return;
+	}
+	st->has_to = true;
+	msg->to = view(vs, ve);
+	if (!name_addr(st->buf, vs, ve, &msg->to_uri, &msg->to_tag))
+		fail(st, SIP_ERR_BAD_TO);
+}
+
+SIP_FN void route_header(struct parse_state *st, size_t vs, size_t ve, struct sip_str line)
+{
+	struct sip_msg *msg = st->msg;
+
+	if (msg->has_route)
+		return;
+	msg->has_route = true;
+	size_t end = list_element_end(st->buf, vs, ve);
+	msg->route = view(vs, trim_end(st->buf, vs, end));
+	msg->route_line = line;
+}
+
+/*
+ * One header: buf[line..eol) is the whole logical line (folds included) and its final CRLF
+ * sits at eol. header-name HCOLON value, HCOLON = *( SP / HTAB ) ":" SWS (RFC 3261 7.3.1).
+ * Names compare case-insensitively; compact forms per RFC 3261 7.3.3.
+ */
+static inline SIP_TARGET void header(struct parse_state *st, size_t line, size_t eol)
+{
+	const char *buf = st->buf;
+	size_t name_end = sip_skip_cls(buf, line, eol, &sip_class_token);
+	size_t n = name_end - line, p = name_end;
+	while (p < eol && is_wsp(buf[p]))
+		p++;
+	if (n == 0 || p == eol || buf[p] != ':') {
+		fail(st, SIP_ERR_HEADER_LINE);
+		return;
+	}
+	size_t vs = sip_skip_lws(buf, p + 1, eol), ve = trim_end(buf, vs, eol);
+	const char *name = buf + line;
+	char c = (char)(name[0] | 0x20);
+
+	switch (n) {
+	case 1:
+		switch (c) {
+		case 'i':
+			call_id_header(st, vs, ve);
+			break;
+		case 'v':
+			via_header(st, vs, ve, view(line, eol + 2));
+			break;
+		case 'f':
+			from_header(st, vs, ve);
+			break;
+		case 't':
+			to_header(st, vs, ve);
+			break;
+		case 'l':
+			content_length_header(st, vs, ve);
+			break;
+		}
+		break;
+	case 2:
+		if (sip_ieq(name, "to", 2))
+			to_header(st, vs, ve);
+		break;
+	case 3:
+		if (sip_ieq(name, "via", 3))
+			via_header(st, vs, ve, view(line, eol + 2));
+		break;
+	case 4:
+		if (sip_ieq(name, "from", 4))
+			from_header(st, vs, ve);
+		else if (sip_ieq(name, "cseq", 4))
+			cseq_header(st, vs, ve);
+		break;
+	case 5:
+		if (sip_ieq(name, "route", 5))
+			route_header(st, vs, ve, view(line, eol + 2));
+		break;
+	case 7:
+		if (sip_ieq(name, "call-id", 7))
+			call_id_header(st, vs, ve);
+		break;
+	case 12:
+		if (c == 'm' && sip_ieq(name, "max-forwards", 12))
+			max_forwards_header(st, vs, ve);
+		else if (c == 'r' && sip_ieq(name, "record-route", 12))
+			st->msg->has_record_route = true;
+		break;
+	case 14:
+		if (sip_ieq(name, "content-length", 14))
+			content_length_header(st, vs, ve);
+		break;
+	}
+}
+
+/* memset() of a few hundred bytes; rep stos costs more than the stores themselves here. */
+static inline SIP_TARGET void zero(void *p, size_t n)
+{
+#if defined(SIP_VARIANT_AVX2)
+	char *c = p;
+	size_t i = 0;
+	for (; i + 32 <= n; i += 32) {
+		_mm256_storeu_si256((__m256i *)(void *)(c + i), _mm256_setzero_si256());
+		/* keeps the compiler from turning the loop back into memset (rep stos) */
+		__asm__("" : "+r"(i));
+	}
+	memset(c + i, 0, n - i);
+#else
+	memset(p, 0, n);
+#endif
+}
+
+static inline SIP_TARGET void parse_init(struct parse_state *st, const char *buf, size_t len,
+                                         struct sip_msg *msg)
+{
+	st->buf = buf;
+	st->len = len;
+	st->msg = msg;
+	st->err = SIP_OK;
+	st->has_call_id = st->has_from = st->has_to = st->has_cseq = false;
+	/* Everything but the Via array, which is written up to via_count only. */
+	zero(msg, offsetof(struct sip_msg, vias));
+	zero(&msg->top_via, sizeof(*msg) - offsetof(struct sip_msg, top_via));
+}
+
+/* A bare CR or LF ends the scan: return the first defect found so far, else this one. */
+static inline SIP_TARGET int stop(struct parse_state *st, enum sip_err e)
+{
+	fail(st, e);
+	return -(int)st->err;
+}
+
+/*
+ * After the header block: presence checks, framing (RFC 3261 18.3), Max-Forwards 0
+ * (16.3 step 2). body_off is where the body starts (len when there is no blank line).
+ */
+SIP_FN int finish(struct parse_state *st, size_t headers_end, size_t body_off)
+{
+	struct sip_msg *msg = st->msg;
+	size_t avail = st->len - body_off;
+
+	msg->headers_end = (uint32_t)headers_end;
+	if (msg->via_count == 0)
+		fail(st, SIP_ERR_NO_VIA);
+	if (!st->has_call_id)
+		fail(st, SIP_ERR_NO_CALL_ID);
+	if (!st->has_from)
+		fail(st, SIP_ERR_NO_FROM);
+	if (!st->has_to)
+		fail(st, SIP_ERR_NO_TO);
+	if (!st->has_cseq)
+		fail(st, SIP_ERR_NO_CSEQ);
+	if (msg->has_content_length && msg->content_length > avail) {
+		fail(st, SIP_ERR_CONTENT_LENGTH_BEYOND);
+		msg->body = view(body_off, st->len);
+	} else if (msg->has_content_length) {
+		/* Bytes after the body are noise not to relay (RFC 4475 3.1.1.8). */
+		msg->body = view(body_off, body_off + msg->content_length);
+	} else {
+		msg->body = view(body_off, st->len);
+	}
+	if (msg->is_request && msg->has_max_forwards && msg->max_forwards == 0 &&
+	    msg->max_forwards_value.len > 0)
+		fail(st, SIP_ERR_TOO_MANY_HOPS);
+	if (st->err != SIP_OK)
+		return -(int)st->err;
+	return (int)(msg->body.off + msg->body.len);
+}
+
+/* ---- Via (RFC 3261 20.42, 25.1 via-parm) ---- */
+
+SIP_FN enum sip_transport transport_lookup(const char *s, size_t n)
+{
+	switch (n) {
+	case 2:
+		if (sip_ieq(s, "ws", 2))
+			return SIP_TRANSPORT_WS;
+		break;
+	case 3:
+		if (sip_ieq(s, "udp", 3))
+			return SIP_TRANSPORT_UDP;
+		if (sip_ieq(s, "tcp", 3))
+			return SIP_TRANSPORT_TCP;
+		if (sip_ieq(s, "tls", 3))
+			return SIP_TRANSPORT_TLS;
+		if (sip_ieq(s, "wss", 3))
+			return SIP_TRANSPORT_WSS;
+		break;
+	case 4:
+		if (sip_ieq(s, "sctp", 4))
+			return SIP_TRANSPORT_SCTP;
+		break;
+	}
+	return SIP_TRANSPORT_OTHER;
+}
+
+/* A decimal port 1-65535 in s[0..n), leading zeros allowed. */
+SIP_FN bool port_parse(const char *s, size_t n, uint16_t *port)
+{
+	uint32_t v = 0;
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!sip_cc_is(s[i], SIP_CC_DIGIT))
+			return false;
+		v = v * 10 + (uint32_t)(s[i] - '0');
+		if (v > 65535)
+			return false;
+	}
+	if (v == 0)
+		return false;
+	*port = (uint16_t)v;
+	return true;
+}
+
+/* sent-by host at buf[p..end): fills host and host_kind, returns the end or 0 when malformed. */
+SIP_FN size_t host_parse(const char *buf, size_t p, size_t end, struct sip_via *via)
+{
+	if (p < end && buf[p] == '[') {
+		size_t close = p + 1;
+		while (close < end && buf[close] != ']')
+			close++;
+		uint8_t a6[16];
+		if (close == end || !sip_ipv6_parse(buf + p + 1, close - p - 1, a6))
+			return 0;
+		via->host = view(p + 1, close);
+		via->host_kind = SIP_HOST_IPV6;
+		return close + 1;
+	}
+	size_t start = p;
+	p = sip_skip_cls(buf, p, end, &sip_class_host);
+	if (p == start || buf[start] == '.' || buf[start] == '-')
+		return 0;
+	via->host = view(start, p);
+	via->host_kind = SIP_HOST_NAME;
+	uint32_t a4;
+	if (!sip_cc_is(buf[start], SIP_CC_DIGIT))
+		return p;
+	if (sip_ipv4_parse(buf + start, p - start, &a4)) {
+		via->host_kind = SIP_HOST_IPV4;
+		return p;
+	}
+	for (size_t i = start; i < p; i++)
+		if (!sip_cc_is(buf[i], SIP_CC_DIGIT) && buf[i] != '.')
+			return p;
+	return 0; /* "192.0.2" or "1.2.3.4.5": neither an address nor a name */
+}
+
+/*
+ * via-parm = sent-protocol LWS sent-by *( SEMI via-params ), where SLASH, COLON, SEMI and EQUAL
+ * allow LWS around them (RFC 3261 25.1), folds included: the value may span several lines.
+ */
+SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, struct sip_via *via)
+{
+	size_t p = value.off, end = (size_t)value.off + value.len;
+	size_t start;
+
+	memset(via, 0, sizeof(*via));
+	via->value = value;
+
+	/* sent-protocol: protocol-name SLASH protocol-version SLASH transport, all tokens */
+	p = sip_skip_lws(buf, p, end);
+	size_t proto = p;
+	bool fast = false;
+	if (end - p > 8 && sip_ieq(buf + p, "sip/2.0/", 8)) {
+		/* the usual spelling, no LWS inside: straight to the transport */
+		start = p + 8;
+		p = sip_skip_cls(buf, start, end, &sip_class_token);
+		fast = p > start;
+		if (!fast)
+			p = proto;
+	}
+	for (int part = 0; !fast && part < 3; part++) {
+		if (part > 0) {
+			p = sip_skip_lws(buf, p, end);
+			if (p == end || buf[p] != '/')
+				return -SIP_ERR_BAD_VIA;
+			p = sip_skip_lws(buf, p + 1, end);
+		}
+		start = p;
+		p = sip_skip_cls(buf, p, end, &sip_class_token);
+		if (p == start)
+			return -SIP_ERR_BAD_VIA;
+	}
+	via->protocol = view(proto, p);
+	via->transport_name = view(start, p);
+	via->transport = transport_lookup(buf + start, p - start);
+
+	/* LWS then sent-by = host [ COLON port ] */
+	start = p;
+	p = sip_skip_lws(buf, p, end);
+	if (p == start)
+		return -SIP_ERR_BAD_VIA;
+	p = host_parse(buf, p, end, via);
+	if (p == 0)
+		return -SIP_ERR_BAD_VIA;
+	p = sip_skip_lws(buf, p, end);
+	if (p < end && buf[p] == ':') {
+		p = sip_skip_lws(buf, p + 1, end);
+		start = p;
+		p = sip_skip_class(buf, p, end, SIP_CC_DIGIT);
+		if (!port_parse(buf + start, p - start, &via->port))
+			return -SIP_ERR_BAD_VIA;
+		p = sip_skip_lws(buf, p, end);
+	}
+
+	/* *( SEMI via-params ); generic-param = token [ EQUAL gen-value ] */
+	if (p < end)
+		via->params = view(p, end);
+	while (p < end) {
+		if (buf[p] != ';')
+			return -SIP_ERR_BAD_VIA;
+		p = sip_skip_lws(buf, p + 1, end);
+		size_t name = p;
+		p = sip_skip_cls(buf, p, end, &sip_class_token);
+		size_t name_len = p - name;
+		if (name_len == 0)
+			return -SIP_ERR_BAD_VIA; /* ";;" (RFC 4475 3.1.2.1) */
+		p = sip_skip_lws(buf, p, end);
+		bool has_value = false;
+		size_t val = p, val_end = p;
+		if (p < end && buf[p] == '=') {
+			has_value = true;
+			p = sip_skip_lws(buf, p + 1, end);
+			val = p;
+			if (p < end && buf[p] == '"') {
+				for (p++; p < end && buf[p] != '"'; p++)
+					if (buf[p] == '\\' && p + 1 < end)
+						p++;
+				if (p == end)
+					return -SIP_ERR_BAD_VIA;
+				p++;
+			} else {
+				p = sip_skip_cls(buf, p, end, &sip_class_pvalue);
+			}
+			val_end = p;
+			p = sip_skip_lws(buf, p, end);
+		}
+		if (name_len == 6 && sip_ieq(buf + name, "branch", 6)) {
+			if (!via->has_branch) {
+				via->has_branch = true;
+				via->branch = view(val, val_end);
+			}
+		} else if (name_len == 8 && sip_ieq(buf + name, "received", 8)) {
+			if (val == val_end)
+				return -SIP_ERR_BAD_VIA;
+			if (!via->has_received) {
+				via->has_received = true;
+				via->received = view(val, val_end);
+			}
+		} else if (name_len == 5 && sip_ieq(buf + name, "rport", 5)) {
+			/* RFC 3581: "rport" alone asks for the value, "rport=N" carries it. */
+			uint16_t rport = 0;
+			if (has_value && val != val_end &&
+			    !port_parse(buf + val, val_end - val, &rport))
+				return -SIP_ERR_BAD_VIA;
+			if (!via->has_rport) {
+				via->has_rport = true;
+				via->rport = rport;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- The line loop ---- */
+
+/*
+ * Contract (see sip.h): lines end in CRLF; a line whose CRLF is cut off by the end of the
+ * datagram is SIP_ERR_INCOMPLETE; a bare CR or LF stops the scan; lines that start with SP or
+ * HTAB continue the previous header (RFC 3261 7.3.1); an empty line ends the header block, and
+ * so does the end of the datagram right after a CRLF. Reads only buf[0..len).
+ */
+SIP_TARGET int SIP_ENTRY(sip_parse)(const char *buf, size_t len, struct sip_msg *msg)
+{
+	struct parse_state st;
+	size_t p = 0, eol;
+
+	parse_init(&st, buf, len, msg);
+	if (len > INT_MAX)
+		return -SIP_ERR_TOO_LONG;
+	/* RFC 3261 7.5: CRLFs before the start line are ignored (keep-alives are only that). */
+	while (p + 1 < len && buf[p] == '\r' && buf[p + 1] == '\n')
+		p += 2;
+	if (p == len)
+		return -SIP_ERR_EMPTY;
+
+	eol = sip_scan_eol(buf, p, len);
+	if (eol == len || (buf[eol] == '\r' && eol + 1 == len))
+		return -SIP_ERR_INCOMPLETE;
+	if (buf[eol] != '\r' || buf[eol + 1] != '\n')
+		return -SIP_ERR_START_LINE;
+	start_line(&st, p, eol);
+	p = eol + 2;
+
+	for (;;) {
+		if (p == len)
+			return finish(&st, len, len);
+		if (buf[p] == '\r') {
+			if (p + 1 == len)
+				return -SIP_ERR_INCOMPLETE;
+			if (buf[p + 1] != '\n')
+				return stop(&st, SIP_ERR_HEADER_LINE);
+			return finish(&st, p, p + 2);
+		}
+		size_t line = p;
+		for (;;) {
+			eol = sip_scan_eol(buf, p, len);
+			if (eol == len || (buf[eol] == '\r' && eol + 1 == len))
+				return -SIP_ERR_INCOMPLETE;
+			if (buf[eol] != '\r' || buf[eol + 1] != '\n')
+				return stop(&st, SIP_ERR_HEADER_LINE);
+			p = eol + 2;
+			if (p == len || (buf[p] != ' ' && buf[p] != '\t'))
+				break;
+		}
+		header(&st, line, eol);
+	}
+}
