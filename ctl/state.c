@@ -571,7 +571,7 @@ static void diff_probe(const struct ctl_config *a, const struct ctl_config *b, s
 	if (a->probe_up_after != b->probe_up_after)
 		add_line(l, "probe.up_after %u -> %u", a->probe_up_after, b->probe_up_after);
 	if (memcmp(a->probe_alive, b->probe_alive, sizeof(a->probe_alive)))
-		add_line(l, "probe.alive changed");
+		add_line(l, "probe.alive_codes changed");
 }
 
 /* Restart-only sections: keep the running values in next, warn about each difference. */
