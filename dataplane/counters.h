@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-lcore dataplane counters: every packet a worker receives ends up either sent (forwarded,
+ * relayed, answered) or dropped for one named reason of enum dp_drop.
+ *
+ * Each worker owns one struct dp_counters and is its only writer; the control thread reads it
+ * (stats file) without a lock. Writes and reads are relaxed atomics of naturally aligned 64-bit
+ * words: a reader sees every counter as some value it really had, never a torn one.
+ */
+#ifndef SIPSTEER_DP_COUNTERS_H
+#define SIPSTEER_DP_COUNTERS_H
+
+#include <stdint.h>
+
+#include "lb.h"
+#include "sip.h"
+#include "sip_proxy.h"
+
+/*
+ * Drop reasons of the dataplane itself. X(name, text). The SIP parser's errors (enum sip_err)
+ * and the proxy's (enum dp_sip_err) follow them in enum dp_drop, one reason each.
+ */
+#define DP_DROPS(X)                                                                                \
+	X(NOT_IPV4, "neither IPv4 nor ARP (IPv6, LLDP, ...)")                                      \
+	X(BAD_ETHER, "frame shorter than an Ethernet header")                                      \
+	X(BAD_ARP, "malformed ARP packet or not Ethernet/IPv4 ARP")                                \
+	X(ARP_NOT_FOR_US, "ARP request for an address other than the VIP")                         \
+	X(BAD_IP, "malformed IPv4 header or wrong header checksum")                                \
+	X(FRAGMENT, "IPv4 fragment (no reassembly)")                                               \
+	X(NOT_FOR_US, "IPv4 destination is not the VIP")                                           \
+	X(PROTO_OTHER, "IPv4 protocol other than UDP and ICMP")                                    \
+	X(BAD_ICMP, "malformed ICMP message or wrong checksum")                                    \
+	X(ICMP_OTHER, "ICMP message other than an echo request")                                   \
+	X(BAD_UDP, "malformed UDP header or wrong UDP checksum")                                   \
+	X(UDP_PORT, "UDP to a port that is not a SIP port")                                        \
+	X(MULTI_SEG, "packet in more than one mbuf segment")                                       \
+	X(PROBE_REPLY, "response to a health probe (probing is not enabled yet)")                  \
+	X(NO_BACKEND_FAMILY, "backend address is not IPv4")                                        \
+	X(NO_ROUTE, "next hop outside the VIP prefix and no gateway4")                             \
+	X(NEIGH_MISS, "next hop MAC not resolved yet (resolution requested)")                      \
+	X(NO_MBUF, "mbuf pool empty: stateless reply not sent")                                    \
+	X(TX_FULL, "transmit queue full: packet refused by the port")
+
+enum dp_drop {
+#define DP_DROP_ENUM(name, text) DP_DROP_##name,
+	DP_DROPS(DP_DROP_ENUM)
+#undef DP_DROP_ENUM
+	    DP_DROP_SIP_BASE, /* + enum sip_err - 1: parse errors */
+	DP_DROP_PROXY_BASE = DP_DROP_SIP_BASE + SIP_ERR_COUNT - 1, /* + enum dp_sip_err - 1 */
+	DP_DROP_COUNT = DP_DROP_PROXY_BASE + DP_SIP_ERR_COUNT - 1
+};
+
+/* Reason for a parse error; a value outside enum sip_err counts as a malformed start line. */
+static inline enum dp_drop dp_drop_sip(enum sip_err e)
+{
+	if ((int)e <= 0 || e >= SIP_ERR_COUNT)
+		e = SIP_ERR_START_LINE;
+	return (enum dp_drop)(DP_DROP_SIP_BASE + (int)e - 1);
+}
+
+/* Reason for a proxy error; a value outside enum dp_sip_err counts as no_room. */
+static inline enum dp_drop dp_drop_proxy(enum dp_sip_err e)
+{
+	if ((int)e <= 0 || e >= DP_SIP_ERR_COUNT)
+		e = DP_SIP_ERR_NO_ROOM;
+	return (enum dp_drop)(DP_DROP_PROXY_BASE + (int)e - 1);
+}
+
+/*
+ * Stable identifier of a reason for counters and JSON: "neigh_miss", "sip_no_call_id",
+ * "proxy_not_our_via". Thread-safe after dp_drop_names_init().
+ */
+const char *dp_drop_name(enum dp_drop d);
+/* One-line description. */
+const char *dp_drop_text(enum dp_drop d);
+/* Fill the name table (lowercases the X-macro names). Call once at startup, before workers. */
+void dp_drop_names_init(void);
+
+/* Status codes of the stateless replies the dataplane sends, counted one each. */
+#define DP_REPLY_CODES(X) X(400) X(420) X(483) X(501) X(503) X(505)
+
+enum dp_reply {
+#define DP_REPLY_ENUM(code) DP_REPLY_##code,
+	DP_REPLY_CODES(DP_REPLY_ENUM)
+#undef DP_REPLY_ENUM
+	    DP_REPLY_OTHER,
+	DP_REPLY_COUNT
+};
+
+/* Counter slot of a status code; DP_REPLY_OTHER for codes not listed. */
+enum dp_reply dp_reply_slot(int code);
+/* Status code of a slot as text ("400"), "other" for DP_REPLY_OTHER. */
+const char *dp_reply_name(enum dp_reply r);
+
+/* One worker's counters. Cache-aligned so no two workers share a line. */
+struct dp_counters {
+	uint64_t rx;                        // dp: rw, ctl: ro
+	uint64_t tx;                        // dp: rw, ctl: ro
+	uint64_t forwarded;                 // dp: rw, ctl: ro; requests sent to a backend
+	uint64_t relayed;                   // dp: rw, ctl: ro; responses sent to the next Via
+	uint64_t arp_replied;               // dp: rw, ctl: ro
+	uint64_t icmp_replied;              // dp: rw, ctl: ro
+	uint64_t notices_lost;              // dp: rw, ctl: ro; learn ring full
+	uint64_t replied[DP_REPLY_COUNT];   // dp: rw, ctl: ro
+	uint64_t drops[DP_DROP_COUNT];      // dp: rw, ctl: ro
+	uint64_t requests[LB_MAX_BACKENDS]; // dp: rw, ctl: ro; requests forwarded per backend id
+} __attribute__((aligned(64)));
+
+/* Add n to a counter: only the owning worker calls this. */
+#define DP_COUNT_ADD(field, n)                                                                     \
+	__atomic_store_n(&(field), __atomic_load_n(&(field), __ATOMIC_RELAXED) + (n),              \
+	                 __ATOMIC_RELAXED)
+#define DP_COUNT(field) DP_COUNT_ADD(field, 1)
+/* Read a counter from any thread. */
+#define DP_READ(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The daemon's shared runtime state: ports, workers, published snapshots, and the notices
+ * workers send to the control thread.
+ *
+ * Built by the control thread at startup before any worker runs; after that the workers only
+ * read it, except for their own struct dp_worker. Owner notes on each field.
+ */
+#ifndef SIPSTEER_DP_H
+#define SIPSTEER_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "config.h"
+#include "counters.h"
+#include "lb.h"
+#include "neigh.h"
+#include "sip_proxy.h"
+
+#define DP_MAX_PORTS    CTL_MAX_PORTS
+#define DP_MAX_BURST    256
+#define DP_TX_BUF       64   /* packets buffered per port before a tx burst */
+#define DP_NOTICE_RING  1024 /* notices per worker ring */
+#define DP_IDLE_POLLS   256  /* empty polls before an idle worker starts sleeping */
+#define DP_CTL_TX_RING  256  /* packets the control thread may queue for worker 0 */
+#define DP_CTL_TXQ_NONE UINT16_MAX
+
+struct dp_port {
+	uint16_t port_id;          // ctl: rw at start, dp: ro
+	struct rte_ether_addr mac; // ctl: rw at start, dp: ro
+	uint16_t ctl_txq;          // ctl: rw at start, dp: ro; the control thread's TX queue,
+	                           // DP_CTL_TXQ_NONE: it sends through worker 0 (ctl_tx ring)
+	char name[LB_NAME_MAX];    // ctl: rw at start, dp: ro
+	char device[CTL_DEVICE_MAX];
+};
+
+enum dp_notice_kind {
+	DP_NOTICE_LEARN = 0, /* ip is at mac behind port (ARP, or the source of a request) */
+	DP_NOTICE_RESOLVE,   /* a worker needs ip's MAC and has none */
+	DP_NOTICE_KIND_COUNT
+};
+
+/* What a worker tells the control thread (rte_ring element, 12 bytes). */
+struct dp_notice {
+	uint32_t ip; /* network order */
+	uint8_t mac[6];
+	uint8_t port;
+	uint8_t kind; /* enum dp_notice_kind */
+};
+
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_TX_BUF];
+};
+
+struct dp_ctx;
+
+/* One worker lcore. Allocated cache-aligned; only its own worker writes it after start. */
+struct dp_worker {
+	struct dp_counters counters;      // dp: rw, ctl: ro
+	struct dp_txbuf tx[DP_MAX_PORTS]; // dp: rw
+	struct dp_ctx *ctx;               // ctl: rw at start, dp: ro
+	struct rte_ring *notices; // dp: enqueue (single producer), ctl: dequeue (single consumer)
+	unsigned int lcore;       // ctl: rw at start, dp: ro
+	uint16_t queue;           // ctl: rw at start, dp: ro; RX and TX queue on every port
+	uint64_t sleep_us;        // dp: rw; current idle back-off
+	uint32_t empty_polls;     // dp: rw
+} __attribute__((aligned(64)));
+
+struct dp_ctx {
+	const struct ctl_config *cfg; // ctl: rw at start, dp: ro
+
+	uint32_t vip4;      // ctl: rw at start, dp: ro; network order
+	uint32_t vip4_mask; // ctl: rw at start, dp: ro; network order
+	uint32_t gateway4;  // ctl: rw at start, dp: ro; network order, 0 = none
+	uint32_t n_sip_ports;
+	uint16_t sip_ports[CTL_MAX_SIP_PORTS];    // host order
+	struct dp_sip_cfg sip[CTL_MAX_SIP_PORTS]; // one per SIP port: our Via names it
+	uint32_t burst;
+	uint32_t idle_sleep_us;
+
+	struct lb_slot lb;          // dp: rcu_dereference, ctl: publish
+	struct dp_neigh_slot neigh; // dp: rcu_dereference, ctl: publish
+
+	struct rte_mempool *pool;
+	uint16_t n_ports;
+	struct dp_port ports[DP_MAX_PORTS];
+	uint32_t n_workers;
+	struct dp_worker *workers; // n_workers entries
+	/* Packets the control thread sends on ports without a TX queue of its own; worker 0
+	 * transmits them (mbuf->port = index into ports). */
+	struct rte_ring *ctl_tx; // ctl: enqueue (single producer), dp: worker 0 dequeues
+
+	bool stop; // ctl: rw, dp: ro (atomic); workers leave their loop when set
+};
+
+/* True when ip (network order) is inside the VIP's prefix, i.e. on-link. */
+static inline bool dp_on_link(const struct dp_ctx *ctx, uint32_t ip)
+{
+	return ((ip ^ ctx->vip4) & ctx->vip4_mask) == 0;
+}
+
+#endif

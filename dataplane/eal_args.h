@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The EAL argument vector sipsteer starts DPDK with: built-in defaults (file prefix, no
+ * hugepages, vdev/PCI per port, lcore map, quiet EAL log), then the config's eal: list, then
+ * the operator's arguments after "--". Pure function of its inputs, so it can be tested.
+ */
+#ifndef SIPSTEER_DP_EAL_ARGS_H
+#define SIPSTEER_DP_EAL_ARGS_H
+
+#include "config.h"
+
+#define DP_EAL_MAX_ARGS  256
+#define DP_EAL_MEMORY_MB "512"
+
+struct dp_eal_args {
+	int argc;
+	char *argv[DP_EAL_MAX_ARGS + 1]; /* NULL-terminated; each string malloc'd */
+};
+
+/*
+ * Build the EAL argv for cfg and the operator's extra arguments. cpus: the CPUs this process may
+ * run on (n_cpus >= 1). Returns 0, or -E2BIG / -ENOMEM. Free with dp_eal_args_free.
+ */
+int dp_eal_args_build(const struct ctl_config *cfg, int user_argc, char *const *user_argv, int pid,
+                      const int *cpus, int n_cpus, struct dp_eal_args *out);
+
+void dp_eal_args_free(struct dp_eal_args *a);
+
+/* True when device names a PCI device ("0000:01:00.0" or "01:00.0"), false for a vdev. */
+bool dp_device_is_pci(const char *device);
+
+#endif

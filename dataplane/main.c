@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sipsteer: command line, configuration, EAL start, ports and workers, the control loop, and an
+ * orderly shutdown on SIGINT/SIGTERM.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_random.h>
+#include <rte_ring_elem.h>
+#include <rte_version.h>
+#include <urcu-qsbr.h>
+
+#include "cli.h"
+#include "control.h"
+#include "dp.h"
+#include "eal_args.h"
+#include "log.h"
+#include "net.h"
+#include "port.h"
+#include "worker.h"
+
+#define EXIT_CONFIG 1
+
+static struct dp_ctx ctx;
+
+static int load_config(const struct dp_cli *cli, struct ctl_config *cfg)
+{
+	char err[512];
+	int rc;
+
+	if (cli->config != NULL)
+		rc = ctl_config_load(cli->config, cfg, err, sizeof(err));
+	else
+		rc = ctl_config_parse("<embedded>", ctl_config_embedded,
+		                      strlen(ctl_config_embedded), cfg, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "%s\n", err);
+	return rc;
+}
+
+/* What the daemon needs beyond what ctl_config_load validates. Prints "FILE: FIELD: message". */
+static int check_config(const struct ctl_config *cfg)
+{
+	const char *file = cfg->path[0] ? cfg->path : "<embedded>";
+	struct lb_config lbc;
+	char err[256];
+
+	if (cfg->n_ports == 0) {
+		fprintf(stderr, "%s: ports: at least one port is needed\n", file);
+		return -EINVAL;
+	}
+	if (cfg->vip4.addr.family != AF_INET) {
+		fprintf(stderr, "%s: listen: an IPv4 VIP is needed (IPv6 is not served yet)\n",
+		        file);
+		return -EINVAL;
+	}
+	if (cfg->n_sip_ports == 0) {
+		fprintf(stderr, "%s: listen: at least one SIP port is needed\n", file);
+		return -EINVAL;
+	}
+	if (cfg->workers == 0 || cfg->workers > CTL_MAX_WORKERS) {
+		fprintf(stderr, "%s: workers: %u is not in 1..%u\n", file, cfg->workers,
+		        CTL_MAX_WORKERS);
+		return -EINVAL;
+	}
+	if (cfg->burst == 0 || cfg->burst > DP_MAX_BURST) {
+		fprintf(stderr, "%s: burst: %u is not in 1..%u\n", file, cfg->burst, DP_MAX_BURST);
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < cfg->n_ports; i++) {
+		if (cfg->ports[i].device[0] == '\0') {
+			fprintf(stderr, "%s: ports[%u].device: empty\n", file, i);
+			return -EINVAL;
+		}
+	}
+	ctl_config_lb(cfg, &lbc);
+	struct lb_set *set = lb_set_build(&lbc, err, sizeof(err));
+	if (set == NULL) {
+		fprintf(stderr, "%s: backends: %s\n", file, err);
+		return -EINVAL;
+	}
+	lb_set_free(set);
+	return 0;
+}
+
+static int cpus_allowed(int *cpus, int cap)
+{
+	cpu_set_t set;
+	int n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (int c = 0; c < CPU_SETSIZE && n < cap; c++)
+			if (CPU_ISSET(c, &set))
+				cpus[n++] = c;
+	if (n == 0)
+		cpus[n++] = 0;
+	return n;
+}
+
+static int eal_start(const struct dp_cli *cli, const struct ctl_config *cfg)
+{
+	struct dp_eal_args args;
+	int cpus[CPU_SETSIZE];
+	int n_cpus = cpus_allowed(cpus, CPU_SETSIZE);
+	int rc = dp_eal_args_build(cfg, cli->eal_argc, cli->eal_argv, (int)getpid(), cpus, n_cpus,
+	                           &args);
+	if (rc < 0) {
+		log_error("EAL arguments: %s", strerror(-rc));
+		return rc;
+	}
+	char line[2048];
+	size_t n = 0;
+	for (int i = 0; i < args.argc && n < sizeof(line); i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s", i ? " " : "",
+		                      args.argv[i]);
+	log_info("starting EAL: %s", line);
+
+	/* rte_eal_init may permute argv: give it a copy, keep ours to free. */
+	char *argv[DP_EAL_MAX_ARGS + 1];
+	memcpy(argv, args.argv, sizeof(argv));
+	rc = rte_eal_init(args.argc, argv);
+	dp_eal_args_free(&args);
+	if (rc < 0) {
+		log_error("EAL start failed: %s", rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	/* DPDK's own log lines join ours on stderr. */
+	rte_openlog_stream(stderr);
+	return 0;
+}
+
+static void setup_sip(struct dp_ctx *c, const struct ctl_config *cfg)
+{
+	uint8_t secret[CTL_SECRET_LEN];
+
+	memcpy(secret, cfg->secret, sizeof(secret));
+	if (!cfg->secret_set) {
+		if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
+			for (size_t i = 0; i < sizeof(secret); i++)
+				secret[i] = (uint8_t)rte_rand();
+		log_warn("sip.secret not set: using a random one; responses to requests forwarded "
+		         "before a restart, or by another instance, will not be relayed");
+	}
+	for (uint32_t k = 0; k < c->n_sip_ports; k++) {
+		struct lb_addr self = cfg->vip4.addr;
+		self.port = c->sip_ports[k];
+		dp_sip_cfg_init(&c->sip[k], &self, secret, cfg->retry_after, cfg->max_forwards);
+	}
+}
+
+static void setup_ctx(struct dp_ctx *c, const struct ctl_config *cfg)
+{
+	memset(c, 0, sizeof(*c));
+	c->cfg = cfg;
+	memcpy(&c->vip4, cfg->vip4.addr.v4, sizeof(c->vip4));
+	c->vip4_mask = cfg->vip4.len == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - cfg->vip4.len));
+	if (cfg->gateway4.family == AF_INET)
+		memcpy(&c->gateway4, cfg->gateway4.v4, sizeof(c->gateway4));
+	c->n_sip_ports = cfg->n_sip_ports;
+	memcpy(c->sip_ports, cfg->sip_ports, sizeof(c->sip_ports));
+	c->burst = cfg->burst;
+	c->idle_sleep_us = cfg->idle_sleep_us;
+	c->n_workers = cfg->workers;
+	setup_sip(c, cfg);
+}
+
+static int setup_workers(struct dp_ctx *c)
+{
+	char name[RTE_RING_NAMESIZE];
+	unsigned int lcore;
+	uint32_t w = 0;
+
+	if (rte_lcore_count() < c->n_workers + 1) {
+		log_error("workers: %u workers need %u lcores, the EAL has %u (check -l/--lcores)",
+		          c->n_workers, c->n_workers + 1, rte_lcore_count());
+		return -EINVAL;
+	}
+	c->workers = rte_zmalloc("workers", c->n_workers * sizeof(*c->workers), 64);
+	if (c->workers == NULL) {
+		log_error("workers: out of memory");
+		return -ENOMEM;
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		if (w == c->n_workers)
+			break;
+		struct dp_worker *wk = &c->workers[w];
+		wk->ctx = c;
+		wk->lcore = lcore;
+		wk->queue = (uint16_t)w;
+		snprintf(name, sizeof(name), "notices%u", w);
+		wk->notices = rte_ring_create_elem(name, sizeof(struct dp_notice), DP_NOTICE_RING,
+		                                   (int)rte_lcore_to_socket_id(lcore),
+		                                   RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (wk->notices == NULL) {
+			log_error("workers: ring %s: %s", name, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+		w++;
+	}
+	return 0;
+}
+
+static void free_workers(struct dp_ctx *c)
+{
+	if (c->workers == NULL)
+		return;
+	for (uint32_t w = 0; w < c->n_workers; w++)
+		rte_ring_free(c->workers[w].notices);
+	rte_free(c->workers);
+	c->workers = NULL;
+}
+
+static void log_ready(const struct dp_ctx *c)
+{
+	const struct ctl_config *cfg = c->cfg;
+	char line[4096], addr[64], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	size_t n = 0;
+
+#define APPEND(...)                                                                                \
+	do {                                                                                       \
+		if (n < sizeof(line))                                                              \
+			n += (size_t)snprintf(line + n, sizeof(line) - n, __VA_ARGS__);            \
+	} while (0)
+	APPEND("sipsteer: ready:");
+	for (uint16_t i = 0; i < c->n_ports; i++) {
+		rte_ether_format_addr(mac, sizeof(mac), &c->ports[i].mac);
+		APPEND(" port %s mac %s;", c->ports[i].name, mac);
+	}
+	struct lb_addr vip = cfg->vip4.addr;
+	vip.port = c->sip_ports[0];
+	APPEND(" vip %s", lb_addr_format(&vip, addr, sizeof(addr)));
+	for (uint32_t k = 1; k < c->n_sip_ports; k++)
+		APPEND(",%u", c->sip_ports[k]);
+	APPEND("; workers %u; backends %u:", c->n_workers, cfg->n_backends);
+	for (uint32_t b = 0; b < cfg->n_backends; b++)
+		APPEND(" %s=%s", cfg->backends[b].name,
+		       lb_addr_format(&cfg->backends[b].addr, addr, sizeof(addr)));
+#undef APPEND
+	if (n >= sizeof(line) - 1)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	ssize_t wr = write(STDERR_FILENO, line, n);
+	(void)wr;
+}
+
+static void list_drops(void)
+{
+	dp_drop_names_init();
+	for (int d = 0; d < DP_DROP_COUNT; d++)
+		printf("%-28s %s\n", dp_drop_name((enum dp_drop)d), dp_drop_text((enum dp_drop)d));
+}
+
+/* Stop workers, write the stats, release everything. Called once, from the control thread. */
+static void shutdown_all(struct dp_control *control, bool control_up, bool workers_up)
+{
+	if (workers_up) {
+		__atomic_store_n(&ctx.stop, true, __ATOMIC_RELEASE);
+		rte_eal_mp_wait_lcore();
+	}
+	if (control_up)
+		dp_control_write_stats(control);
+	/* No reader is left: take the snapshots down and let call_rcu free them. */
+	lb_publish(&ctx.lb, NULL);
+	dp_neigh_publish(&ctx.neigh, NULL);
+	rcu_thread_offline();
+	rcu_barrier();
+	rcu_thread_online();
+	if (control_up)
+		dp_control_free(control);
+}
+
+int main(int argc, char **argv)
+{
+	struct dp_cli cli;
+	struct ctl_config cfg;
+	struct dp_control control;
+	char err[512];
+	enum log_level level;
+	int rc;
+
+	if (dp_cli_parse(argc, argv, &cli) < 0)
+		return DP_CLI_USAGE_EXIT;
+	if (cli.help) {
+		dp_cli_usage(stdout);
+		return 0;
+	}
+	if (cli.version) {
+		printf("sipsteer %s (DPDK %s, parser %s)\n", SIPSTEER_VERSION, rte_version(),
+		       sip_parser_impl());
+		return 0;
+	}
+	if (cli.list_drops) {
+		list_drops();
+		return 0;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	if (load_config(&cli, &cfg) < 0)
+		return EXIT_CONFIG;
+	if (check_config(&cfg) < 0) {
+		ctl_config_free(&cfg);
+		return EXIT_CONFIG;
+	}
+	if (cli.check) {
+		printf("%s: ok\n", cli.config != NULL ? cli.config : "<embedded>");
+		ctl_config_free(&cfg);
+		return 0;
+	}
+	if (log_level_parse(cli.log_level ? cli.log_level : cfg.log_level, &level) == 0)
+		log_set_level(level);
+	dp_drop_names_init();
+
+	rc = eal_start(&cli, &cfg);
+	if (rc < 0) {
+		ctl_config_free(&cfg);
+		return EXIT_CONFIG;
+	}
+	dp_control_signals_install();
+	rcu_register_thread();
+	setup_ctx(&ctx, &cfg);
+
+	bool control_up = false, workers_up = false;
+	rc = setup_workers(&ctx);
+	if (rc < 0)
+		goto out;
+	ctx.pool = rte_pktmbuf_pool_create("mbufs", dp_pool_size(&cfg), 256, 0,
+	                                   dp_pool_data_room(&cfg), (int)rte_socket_id());
+	if (ctx.pool == NULL) {
+		log_error("mbuf pool (%u mbufs): %s", dp_pool_size(&cfg), rte_strerror(rte_errno));
+		rc = -rte_errno;
+		goto out;
+	}
+	rc = dp_ports_start(&ctx, err, sizeof(err));
+	if (rc < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	ctx.ctl_tx = rte_ring_create("ctl_tx", DP_CTL_TX_RING, (int)rte_socket_id(),
+	                             RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (ctx.ctl_tx == NULL) {
+		log_error("ring ctl_tx: %s", rte_strerror(rte_errno));
+		rc = -rte_errno;
+		goto out;
+	}
+	rc = dp_control_init(&control, &ctx, cli.stats_file);
+	if (rc < 0)
+		goto out;
+	control_up = true;
+
+	for (uint32_t w = 0; w < ctx.n_workers; w++) {
+		rc = rte_eal_remote_launch(dp_worker_main, &ctx.workers[w], ctx.workers[w].lcore);
+		if (rc < 0) {
+			log_error("worker on lcore %u: launch: %s", ctx.workers[w].lcore,
+			          strerror(-rc));
+			workers_up = w > 0;
+			goto out;
+		}
+	}
+	workers_up = true;
+	log_ready(&ctx);
+	dp_control_run(&control);
+	log_info("stopping");
+	rc = 0;
+out:
+	shutdown_all(&control, control_up, workers_up);
+	dp_ports_stop(&ctx);
+	free_workers(&ctx);
+	if (ctx.ctl_tx != NULL) {
+		void *m = NULL;
+		while (rte_ring_sc_dequeue(ctx.ctl_tx, &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(ctx.ctl_tx);
+	}
+	rte_mempool_free(ctx.pool);
+	rcu_unregister_thread();
+	rte_eal_cleanup();
+	ctl_config_free(&cfg);
+	if (rc == 0)
+		log_info("stopped");
+	return rc == 0 ? 0 : EXIT_CONFIG;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Neighbour snapshots: build, publish through RCU, free after a grace period. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <urcu-qsbr.h>
+
+#include "neigh.h"
+
+struct dp_neigh_table_private {
+	struct rcu_head rcu;
+	struct dp_neigh_table *table;
+};
+
+struct dp_neigh_table *dp_neigh_table_build(const struct dp_neigh *entries, uint32_t n)
+{
+	uint32_t cap = 16;
+
+	if (n > DP_NEIGH_MAX)
+		return NULL;
+	while (cap < 2 * n)
+		cap *= 2;
+	struct dp_neigh_table *t = calloc(1, sizeof(*t) + cap * sizeof(t->slots[0]));
+	if (t == NULL)
+		return NULL;
+	t->priv = calloc(1, sizeof(*t->priv));
+	if (t->priv == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->priv->table = t;
+	t->mask = cap - 1;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t i = dp_neigh_hash(entries[k].ip, t->mask);
+		while (t->slots[i].ip != 0 && t->slots[i].ip != entries[k].ip)
+			i = (i + 1) & t->mask;
+		if (t->slots[i].ip == 0)
+			t->count++;
+		t->slots[i] = entries[k];
+	}
+	return t;
+}
+
+void dp_neigh_table_free(struct dp_neigh_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->priv);
+	free(t);
+}
+
+static void free_rcu(struct rcu_head *head)
+{
+	struct dp_neigh_table_private *priv =
+	    caa_container_of(head, struct dp_neigh_table_private, rcu);
+
+	dp_neigh_table_free(priv->table);
+}
+
+void dp_neigh_publish(struct dp_neigh_slot *slot, struct dp_neigh_table *next)
+{
+	struct dp_neigh_table *old = rcu_xchg_pointer(&slot->table, next);
+
+	if (old != NULL)
+		call_rcu(&old->priv->rcu, free_rcu);
+}
+
+const struct dp_neigh_table *dp_neigh_current(struct dp_neigh_slot *slot)
+{
+	return rcu_dereference(slot->table);
+}

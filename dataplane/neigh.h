@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Neighbour snapshot: an immutable IPv4 -> (port, MAC) table the workers read as urcu-qsbr
+ * readers. The control thread builds a new one whenever an entry changes, publishes it with
+ * rcu_xchg_pointer and frees the old one with call_rcu (the same life cycle as lb sets).
+ *
+ * The table is open-addressed (linear probing) with a power-of-two capacity at most half full,
+ * so a lookup touches one or two cache lines and never loops forever.
+ */
+#ifndef SIPSTEER_DP_NEIGH_H
+#define SIPSTEER_DP_NEIGH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Most entries a snapshot (and the control thread's resolver) holds. */
+#define DP_NEIGH_MAX 16384
+
+struct dp_neigh {
+	uint32_t ip; /* network order; 0 marks an empty slot */
+	uint8_t mac[6];
+	uint16_t port; /* index into the daemon's ports */
+};
+
+struct dp_neigh_table {
+	uint32_t mask; /* capacity - 1 */
+	uint32_t count;
+	struct dp_neigh_table_private *priv; /* RCU reclamation */
+	struct dp_neigh slots[];
+};
+
+/* Where the published table lives. Zero-initialise; one writer (the control thread). */
+struct dp_neigh_slot {
+	struct dp_neigh_table
+	    *table; /* dp: rcu_dereference only; ctl: rw through dp_neigh_publish */
+};
+
+/* Slot index an address hashes to (before probing). */
+static inline uint32_t dp_neigh_hash(uint32_t ip, uint32_t mask)
+{
+	return (uint32_t)((ip * 0x9e3779b1u) >> 7) & mask;
+}
+
+/* The entry for ip (network order, not 0), or NULL. Any thread; t must stay valid meanwhile. */
+static inline const struct dp_neigh *dp_neigh_lookup(const struct dp_neigh_table *t, uint32_t ip)
+{
+	for (uint32_t i = dp_neigh_hash(ip, t->mask);; i = (i + 1) & t->mask) {
+		const struct dp_neigh *n = &t->slots[i];
+		if (n->ip == ip)
+			return n;
+		if (n->ip == 0)
+			return NULL;
+	}
+}
+
+/*
+ * Build a table from n entries (n <= DP_NEIGH_MAX, no ip 0; a repeated ip keeps the last one).
+ * Returns the table (caller owns it until dp_neigh_publish or dp_neigh_table_free) or NULL when
+ * out of memory. Control thread.
+ */
+struct dp_neigh_table *dp_neigh_table_build(const struct dp_neigh *entries, uint32_t n);
+
+/* Free a table that was never published. */
+void dp_neigh_table_free(struct dp_neigh_table *t);
+
+/*
+ * Publish next (may be NULL) and free the previous table after a grace period. The calling
+ * thread must be registered with urcu-qsbr. Control thread only.
+ */
+void dp_neigh_publish(struct dp_neigh_slot *slot, struct dp_neigh_table *next);
+
+/* The current table, or NULL: the caller must be an online urcu-qsbr reader. */
+const struct dp_neigh_table *dp_neigh_current(struct dp_neigh_slot *slot);
+
+#endif

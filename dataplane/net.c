@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Header checks, checksums and header building for Ethernet, ARP, IPv4, UDP and ICMP. */
+#include <stdio.h>
+#include <string.h>
+
+#include "net.h"
+
+bool dp_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail)
+{
+	if (avail < sizeof(*ip) || (ip->version_ihl >> 4) != 4)
+		return false;
+	uint32_t hdr_len =
+	    (uint32_t)(ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
+	uint32_t total = rte_be_to_cpu_16(ip->total_length);
+
+	if (hdr_len < sizeof(*ip) || total < hdr_len || total > avail)
+		return false;
+	/* A correct header sums to 0xffff, its own checksum included (RFC 791, RFC 1071). */
+	return rte_raw_cksum(ip, hdr_len) == 0xffff;
+}
+
+static uint32_t udp4_pseudo_sum(const struct rte_ipv4_hdr *ip, uint16_t udp_len)
+{
+	uint32_t sum = 0;
+
+	sum += rte_raw_cksum(&ip->src_addr, sizeof(ip->src_addr));
+	sum += rte_raw_cksum(&ip->dst_addr, sizeof(ip->dst_addr));
+	sum += rte_cpu_to_be_16((uint16_t)IPPROTO_UDP);
+	sum += rte_cpu_to_be_16(udp_len);
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+bool dp_udp4_check(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp, uint32_t l4_avail)
+{
+	if (l4_avail < sizeof(*udp))
+		return false;
+	uint16_t len = rte_be_to_cpu_16(udp->dgram_len);
+
+	if (len < sizeof(*udp) || len > l4_avail)
+		return false;
+	if (udp->dgram_cksum == 0)
+		return true;
+	uint32_t sum = udp4_pseudo_sum(ip, len) + rte_raw_cksum(udp, len);
+	return fold(sum) == 0xffff;
+}
+
+uint16_t dp_udp4_cksum(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
+{
+	uint16_t len = rte_be_to_cpu_16(udp->dgram_len);
+	uint16_t cksum = (uint16_t)~fold(udp4_pseudo_sum(ip, len) + rte_raw_cksum(udp, len));
+
+	/* RFC 768: a computed zero is sent as all ones (zero means "no checksum"). */
+	return cksum == 0 ? 0xffff : cksum;
+}
+
+void dp_udp4_write(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
+                   const struct rte_ether_addr *dst_mac, uint32_t src_ip, uint16_t src_port,
+                   uint32_t dst_ip, uint16_t dst_port, uint32_t payload_len)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+	rte_ether_addr_copy(dst_mac, &eth->dst_addr);
+	rte_ether_addr_copy(src_mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + payload_len));
+	ip->packet_id = 0;
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = DP_IPV4_TTL;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = src_ip;
+	ip->dst_addr = dst_ip;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+
+	udp->src_port = rte_cpu_to_be_16(src_port);
+	udp->dst_port = rte_cpu_to_be_16(dst_port);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + payload_len));
+	udp->dgram_cksum = 0;
+	udp->dgram_cksum = dp_udp4_cksum(ip, udp);
+
+	m->data_len = (uint16_t)(DP_UDP4_HDR_LEN + payload_len);
+	m->pkt_len = m->data_len;
+	m->l2_len = sizeof(*eth);
+	m->l3_len = sizeof(*ip);
+}
+
+bool dp_icmp_echo_reply(struct dp_ipv4_pkt *p, const struct rte_ether_addr *our_mac)
+{
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)((uint8_t *)p->ip + p->ip_hdr_len);
+	uint32_t icmp_len = (uint32_t)p->ip_len - p->ip_hdr_len;
+
+	if (icmp_len < sizeof(*icmp) || rte_raw_cksum(icmp, icmp_len) != 0xffff)
+		return false;
+
+	rte_ether_addr_copy(&p->eth->src_addr, &p->eth->dst_addr);
+	rte_ether_addr_copy(our_mac, &p->eth->src_addr);
+
+	uint32_t src = p->ip->src_addr;
+	p->ip->src_addr = p->ip->dst_addr;
+	p->ip->dst_addr = src;
+	p->ip->time_to_live = DP_IPV4_TTL;
+	p->ip->hdr_checksum = 0;
+	p->ip->hdr_checksum = rte_ipv4_cksum(p->ip);
+
+	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	icmp->icmp_cksum = 0;
+	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, icmp_len);
+	return true;
+}
+
+bool dp_arp_check(const struct rte_arp_hdr *arp, uint32_t avail)
+{
+	if (avail < sizeof(*arp))
+		return false;
+	if (arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+	    arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != sizeof(uint32_t))
+		return false;
+	return arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) ||
+	       arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+}
+
+void dp_arp_make_reply(struct rte_mbuf *m, struct rte_ether_hdr *eth,
+                       const struct rte_ether_addr *our_mac, uint32_t ip)
+{
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+
+	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	rte_ether_addr_copy(our_mac, &eth->src_addr);
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+	arp->arp_data.arp_tha = arp->arp_data.arp_sha;
+	arp->arp_data.arp_tip = arp->arp_data.arp_sip;
+	rte_ether_addr_copy(our_mac, &arp->arp_data.arp_sha);
+	arp->arp_data.arp_sip = ip;
+	/* Anything after the ARP body (Ethernet padding) goes too; the port pads again. */
+	m->data_len = sizeof(*eth) + sizeof(*arp);
+	m->pkt_len = m->data_len;
+}
+
+struct rte_mbuf *dp_arp_request_build(struct rte_mempool *pool,
+                                      const struct rte_ether_addr *our_mac, uint32_t our_ip,
+                                      uint32_t target)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	if (m == NULL)
+		return NULL;
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+
+	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
+	rte_ether_addr_copy(our_mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
+	arp->arp_plen = sizeof(uint32_t);
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	rte_ether_addr_copy(our_mac, &arp->arp_data.arp_sha);
+	arp->arp_data.arp_sip = our_ip;
+	memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
+	arp->arp_data.arp_tip = target;
+	m->data_len = sizeof(*eth) + sizeof(*arp);
+	m->pkt_len = m->data_len;
+	return m;
+}
+
+char *dp_ipv4_format(uint32_t ip, char *out)
+{
+	const uint8_t *b = (const uint8_t *)&ip;
+
+	snprintf(out, 16, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+	return out;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ethernet, ARP, IPv4, UDP and ICMP on mbufs: header checks, checksums and the headers the
+ * dataplane writes. No state; safe from any thread; nothing here allocates except
+ * dp_arp_request_build (from the pool it is given).
+ */
+#ifndef SIPSTEER_DP_NET_H
+#define SIPSTEER_DP_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_arp.h>
+#include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+/* Length of the headers the dataplane writes in front of a SIP message: Ethernet, IPv4, UDP. */
+#define DP_UDP4_HDR_LEN                                                                            \
+	(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
+
+/* Default TTL of the packets the dataplane originates or forwards. */
+#define DP_IPV4_TTL 64
+
+/* A checked IPv4 packet: pointers into the mbuf's first (and only) segment. */
+struct dp_ipv4_pkt {
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	uint16_t ip_hdr_len; /* IHL * 4 */
+	uint16_t ip_len;     /* total length */
+};
+
+/*
+ * Check an IPv4 header at ip with `avail` bytes behind it (version, IHL, total length within
+ * avail, header checksum). Returns true when it is sound.
+ */
+bool dp_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail);
+
+/* True when the packet is a fragment (MF set or a non-zero offset). */
+static inline bool dp_ipv4_is_fragment(const struct rte_ipv4_hdr *ip)
+{
+	return (ip->fragment_offset &
+	        rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
+}
+
+/*
+ * Check a UDP header and its datagram: length within l4_avail bytes, checksum (0 = none, RFC 768).
+ * Returns true when sound.
+ */
+bool dp_udp4_check(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp, uint32_t l4_avail);
+
+/* The UDP checksum of a datagram whose length field is set, as it goes on the wire. */
+uint16_t dp_udp4_cksum(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp);
+
+/*
+ * Write Ethernet, IPv4 and UDP headers in the DP_UDP4_HDR_LEN bytes at the start of m's data,
+ * for a payload of payload_len bytes that follows them; set data_len and pkt_len; compute the
+ * IPv4 and UDP checksums in software. Addresses in network order, ports in host order.
+ */
+void dp_udp4_write(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
+                   const struct rte_ether_addr *dst_mac, uint32_t src_ip, uint16_t src_port,
+                   uint32_t dst_ip, uint16_t dst_port, uint32_t payload_len);
+
+/*
+ * Turn an ICMP echo request (checked IPv4 packet, ip_len bytes) into its echo reply in place:
+ * swap addresses, type 0, fresh checksums. Returns false when the ICMP message is malformed or
+ * its checksum is wrong (m unchanged).
+ */
+bool dp_icmp_echo_reply(struct dp_ipv4_pkt *p, const struct rte_ether_addr *our_mac);
+
+/* True when the ICMP message in p is an echo request. p must hold at least the ICMP header. */
+static inline bool dp_icmp_is_echo_request(const struct dp_ipv4_pkt *p)
+{
+	const struct rte_icmp_hdr *icmp =
+	    (const struct rte_icmp_hdr *)((const uint8_t *)p->ip + p->ip_hdr_len);
+	return p->ip_len >= p->ip_hdr_len + sizeof(*icmp) &&
+	       icmp->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && icmp->icmp_code == 0;
+}
+
+/*
+ * Check an ARP packet of `avail` bytes: Ethernet hardware, IPv4 protocol, lengths 6/4, opcode
+ * request or reply. Returns true when sound.
+ */
+bool dp_arp_check(const struct rte_arp_hdr *arp, uint32_t avail);
+
+/* Turn an ARP request for ip (network order) into our reply in place (mbuf m, frame eth). */
+void dp_arp_make_reply(struct rte_mbuf *m, struct rte_ether_hdr *eth,
+                       const struct rte_ether_addr *our_mac, uint32_t ip);
+
+/*
+ * Build a broadcast ARP request asking who has target (network order), from our mac and ip.
+ * Returns the mbuf (caller sends or frees it), or NULL when the pool is empty.
+ */
+struct rte_mbuf *dp_arp_request_build(struct rte_mempool *pool,
+                                      const struct rte_ether_addr *our_mac, uint32_t our_ip,
+                                      uint32_t target);
+
+/* Format an IPv4 address (network order) into out (at least 16 bytes); returns out. */
+char *dp_ipv4_format(uint32_t ip, char *out);
+
+#endif

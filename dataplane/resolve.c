@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The control thread's neighbour table: wanted addresses, ARP retries, learning, snapshots. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resolve.h"
+
+/* Twice DP_NEIGH_MAX: the open-addressed table stays at most half full. */
+#define DP_RESOLVE_CAP (2 * DP_NEIGH_MAX)
+
+int dp_resolver_init(struct dp_resolver *r, dp_resolve_ask_fn ask, void *ask_arg)
+{
+	memset(r, 0, sizeof(*r));
+	r->slots = calloc(DP_RESOLVE_CAP, sizeof(r->slots[0]));
+	r->wanted = calloc(DP_NEIGH_MAX, sizeof(r->wanted[0]));
+	if (r->slots == NULL || r->wanted == NULL) {
+		dp_resolver_free(r);
+		return -ENOMEM;
+	}
+	r->mask = DP_RESOLVE_CAP - 1;
+	r->ask = ask;
+	r->ask_arg = ask_arg;
+	return 0;
+}
+
+void dp_resolver_free(struct dp_resolver *r)
+{
+	free(r->slots);
+	free(r->wanted);
+	r->slots = NULL;
+	r->wanted = NULL;
+}
+
+/* The slot of ip, or the empty slot where it goes; NULL when ip is absent and the table full. */
+static struct dp_resolve_entry *slot_of(struct dp_resolver *r, uint32_t ip)
+{
+	for (uint32_t i = dp_neigh_hash(ip, r->mask);; i = (i + 1) & r->mask) {
+		struct dp_resolve_entry *e = &r->slots[i];
+		if (e->ip == ip)
+			return e;
+		if (e->ip == 0)
+			return r->count < DP_NEIGH_MAX ? e : NULL;
+	}
+}
+
+const struct dp_resolve_entry *dp_resolver_find(const struct dp_resolver *r, uint32_t ip)
+{
+	struct dp_resolve_entry *e = slot_of((struct dp_resolver *)r, ip);
+
+	return e != NULL && e->ip == ip ? e : NULL;
+}
+
+static struct dp_resolve_entry *get(struct dp_resolver *r, uint32_t ip)
+{
+	struct dp_resolve_entry *e;
+
+	if (ip == 0)
+		return NULL;
+	e = slot_of(r, ip);
+	if (e == NULL) {
+		r->full++;
+		return NULL;
+	}
+	if (e->ip == 0) {
+		e->ip = ip;
+		r->count++;
+	}
+	return e;
+}
+
+int dp_resolver_want(struct dp_resolver *r, uint32_t ip)
+{
+	struct dp_resolve_entry *e = get(r, ip);
+
+	if (e == NULL)
+		return -ENOSPC;
+	if (!e->wanted)
+		r->wanted[r->n_wanted++] = (uint32_t)(e - r->slots);
+	e->wanted = true;
+	return 0;
+}
+
+int dp_resolver_learn(struct dp_resolver *r, uint32_t ip, const uint8_t mac[6], uint16_t port,
+                      uint64_t now_ms)
+{
+	struct dp_resolve_entry *e = get(r, ip);
+
+	if (e == NULL)
+		return -ENOSPC;
+	if (!e->known || e->port != port || memcmp(e->mac, mac, sizeof(e->mac)) != 0) {
+		memcpy(e->mac, mac, sizeof(e->mac));
+		e->port = port;
+		e->known = true;
+		r->dirty = true;
+	}
+	e->confirmed_ms = now_ms;
+	return 0;
+}
+
+void dp_resolver_tick(struct dp_resolver *r, uint64_t now_ms)
+{
+	for (uint32_t i = 0; i < r->n_wanted; i++) {
+		struct dp_resolve_entry *e = &r->slots[r->wanted[i]];
+		bool due = !e->known || now_ms - e->confirmed_ms >= DP_RESOLVE_REFRESH_MS;
+		if (!due || (e->asked_ms != 0 && now_ms - e->asked_ms < DP_RESOLVE_RETRY_MS))
+			continue;
+		e->asked_ms = now_ms;
+		/* A known entry is refreshed where it lives; an unknown one is asked everywhere. */
+		r->ask(r->ask_arg, e->ip, e->known ? e->port : UINT16_MAX);
+	}
+}
+
+struct dp_neigh_table *dp_resolver_snapshot(struct dp_resolver *r)
+{
+	if (!r->dirty)
+		return NULL;
+	struct dp_neigh *list = malloc((r->count + 1) * sizeof(*list));
+	if (list == NULL)
+		return NULL;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i <= r->mask; i++) {
+		const struct dp_resolve_entry *e = &r->slots[i];
+		if (e->ip == 0 || !e->known)
+			continue;
+		list[n].ip = e->ip;
+		memcpy(list[n].mac, e->mac, sizeof(list[n].mac));
+		list[n].port = e->port;
+		n++;
+	}
+	struct dp_neigh_table *t = dp_neigh_table_build(list, n);
+	free(list);
+	if (t != NULL)
+		r->dirty = false;
+	return t;
+}

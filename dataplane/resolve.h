@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Neighbour resolution on the control thread: the mutable table behind the published
+ * neighbour snapshots. Backends, the gateway and any address a worker missed are resolved by
+ * ARP (a request every second until answered, then a refresh now and then); senders of ARP
+ * packets and of SIP requests are learned from the workers' notices.
+ *
+ * Control thread only. Pure logic: sending ARP requests and publishing go through callbacks, so
+ * the state machine can be tested without ports.
+ */
+#ifndef SIPSTEER_DP_RESOLVE_H
+#define SIPSTEER_DP_RESOLVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "neigh.h"
+
+#define DP_RESOLVE_RETRY_MS   1000  /* ARP request interval until answered */
+#define DP_RESOLVE_REFRESH_MS 60000 /* re-ask a wanted entry this long after its last answer */
+
+struct dp_resolve_entry {
+	uint32_t ip; /* network order; 0 = empty slot */
+	uint8_t mac[6];
+	uint16_t port;
+	bool known;            /* mac and port are valid */
+	bool wanted;           /* resolved actively (backend, gateway, or a worker's miss) */
+	uint64_t asked_ms;     /* last ARP request sent, 0 = never */
+	uint64_t confirmed_ms; /* last time its MAC was seen */
+};
+
+/* Send an ARP request for ip (network order); port = UINT16_MAX: on every port. */
+typedef void (*dp_resolve_ask_fn)(void *arg, uint32_t ip, uint16_t port);
+
+struct dp_resolver {
+	uint32_t mask; /* capacity - 1 */
+	uint32_t count;
+	bool dirty;    /* changed since the last snapshot */
+	uint64_t full; /* entries refused because the table was full */
+	struct dp_resolve_entry *slots;
+	uint32_t n_wanted;
+	uint32_t *wanted; /* slot indices of wanted entries: what tick walks */
+	dp_resolve_ask_fn ask;
+	void *ask_arg;
+};
+
+/* Allocate an empty resolver. Returns 0 or -ENOMEM. */
+int dp_resolver_init(struct dp_resolver *r, dp_resolve_ask_fn ask, void *ask_arg);
+void dp_resolver_free(struct dp_resolver *r);
+
+/* Resolve ip actively from now on (idempotent). Returns 0 or -ENOSPC. */
+int dp_resolver_want(struct dp_resolver *r, uint32_t ip);
+
+/* ip is at mac behind port, seen at now_ms. Returns 0 or -ENOSPC. */
+int dp_resolver_learn(struct dp_resolver *r, uint32_t ip, const uint8_t mac[6], uint16_t port,
+                      uint64_t now_ms);
+
+/* Send the ARP requests that are due at now_ms. */
+void dp_resolver_tick(struct dp_resolver *r, uint64_t now_ms);
+
+/* The entry for ip or NULL. */
+const struct dp_resolve_entry *dp_resolver_find(const struct dp_resolver *r, uint32_t ip);
+
+/*
+ * A snapshot of every known entry when anything changed since the last one (clears dirty), else
+ * NULL. Caller owns the table (publish it). NULL also when out of memory (dirty stays set).
+ */
+struct dp_neigh_table *dp_resolver_snapshot(struct dp_resolver *r);
+
+#endif

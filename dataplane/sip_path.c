@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-message SIP decisions on a worker: parse, then forward a request to the backend Maglev
+ * picks, relay a response to the Via below ours, or answer statelessly (400, 483, 503, ...).
+ *
+ * Zero copy: the message is edited in its own mbuf (dp_sip_forward_request and
+ * dp_sip_relay_response move only the bytes in front of the edit), then fresh Ethernet, IPv4 and
+ * UDP headers are written right in front of it. Only stateless replies take a new mbuf.
+ */
+#include <string.h>
+
+#include <sys/socket.h>
+
+#include "worker.h"
+
+/* The buffer dp_sip_* may edit: the datagram's payload, with the headroom that remains once our
+ * own L2-L4 headers are put back in front of it, and the mbuf's tailroom behind it. */
+static struct dp_sip_buf payload_buf(struct rte_mbuf *m, const struct dp_udp4_pkt *p)
+{
+	char *start = (char *)m->buf_addr;
+	char *end = start + m->buf_len;
+
+	return (struct dp_sip_buf){
+	    .data = p->payload,
+	    .len = p->payload_len,
+	    .headroom = (uint32_t)(p->payload - start) - (uint32_t)DP_UDP4_HDR_LEN,
+	    .tailroom = (uint32_t)(end - (p->payload + p->payload_len)),
+	};
+}
+
+/* Point m's data at the edited message with room for our headers in front of it. */
+static void frame_around(struct rte_mbuf *m, const struct dp_sip_buf *b)
+{
+	m->data_off = (uint16_t)(b->data - (char *)m->buf_addr - DP_UDP4_HDR_LEN);
+	m->data_len = (uint16_t)(DP_UDP4_HDR_LEN + b->len);
+	m->pkt_len = m->data_len;
+}
+
+static struct dp_sip_peer peer_of(uint32_t ip, uint16_t port)
+{
+	struct dp_sip_peer peer = {.addr = {.family = AF_INET, .port = port}};
+
+	memcpy(peer.addr.v4, &ip, sizeof(ip));
+	return peer;
+}
+
+/*
+ * Where a packet to dst goes next: port and MAC of dst itself when it is on-link, else of the
+ * gateway. Returns 0, or the drop reason (a miss asks the control thread to resolve).
+ */
+static int next_hop(struct dp_worker *w, uint32_t dst, uint16_t *port, struct rte_ether_addr *mac)
+{
+	const struct dp_ctx *ctx = w->ctx;
+	uint32_t hop = dp_on_link(ctx, dst) ? dst : ctx->gateway4;
+
+	if (hop == 0)
+		return DP_DROP_NO_ROUTE;
+	const struct dp_neigh_table *t = dp_neigh_current((struct dp_neigh_slot *)&ctx->neigh);
+	const struct dp_neigh *n = t != NULL ? dp_neigh_lookup(t, hop) : NULL;
+	if (n == NULL) {
+		dp_notice(w, DP_NOTICE_RESOLVE, hop, NULL, 0);
+		return DP_DROP_NEIGH_MISS;
+	}
+	*port = n->port;
+	memcpy(mac->addr_bytes, n->mac, sizeof(n->mac));
+	return 0;
+}
+
+/* The source of a request is on-link and unknown (or moved): let the control thread learn it,
+ * so that the responses to it can be sent. Only a miss costs a notice. */
+static void learn_source(struct dp_worker *w, uint16_t port, const struct dp_udp4_pkt *p)
+{
+	const struct dp_ctx *ctx = w->ctx;
+	uint32_t src = p->l3.ip->src_addr;
+
+	if (src == 0 || src == ctx->vip4 || !dp_on_link(ctx, src))
+		return;
+	const struct dp_neigh_table *t = dp_neigh_current((struct dp_neigh_slot *)&ctx->neigh);
+	const struct dp_neigh *n = t != NULL ? dp_neigh_lookup(t, src) : NULL;
+	if (n == NULL || n->port != port ||
+	    memcmp(n->mac, p->l3.eth->src_addr.addr_bytes, sizeof(n->mac)) != 0)
+		dp_notice(w, DP_NOTICE_LEARN, src, &p->l3.eth->src_addr, port);
+}
+
+/* Answer a request statelessly with code, to the packet's source (RFC 3261 18.2.2: for UDP the
+ * top Via's received/rport is the source). Consumes m. */
+static void reply(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
+                  const struct dp_udp4_pkt *p, const struct sip_msg *msg, int code)
+{
+	const struct dp_ctx *ctx = w->ctx;
+	uint32_t src_ip = p->l3.ip->src_addr;
+	uint16_t src_port = rte_be_to_cpu_16(p->udp->src_port);
+	struct dp_sip_peer src = peer_of(src_ip, src_port);
+	struct rte_mbuf *r = rte_pktmbuf_alloc(ctx->pool);
+
+	if (r == NULL)
+		return dp_drop(w, m, DP_DROP_NO_MBUF);
+	char *out = rte_pktmbuf_mtod(r, char *) + DP_UDP4_HDR_LEN;
+	int cap = (int)rte_pktmbuf_tailroom(r) - (int)DP_UDP4_HDR_LEN;
+	int len = dp_sip_build_reply(&ctx->sip[p->sip_port], p->payload, msg, &src, code, out,
+	                             (size_t)cap);
+	if (len < 0) {
+		rte_pktmbuf_free(r);
+		return dp_drop(w, m, dp_drop_proxy((enum dp_sip_err) - len));
+	}
+	dp_udp4_write(r, &ctx->ports[port].mac, &p->l3.eth->src_addr, ctx->vip4,
+	              ctx->sip_ports[p->sip_port], src_ip, src_port, (uint32_t)len);
+	rte_pktmbuf_free(m);
+	DP_COUNT(w->counters.replied[dp_reply_slot(code)]);
+	dp_tx(w, port, r);
+}
+
+static void forward_request(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
+                            const struct dp_udp4_pkt *p, const struct sip_msg *msg)
+{
+	struct dp_ctx *ctx = w->ctx;
+	const struct lb_set *set = lb_current(&ctx->lb);
+	uint16_t idx = set != NULL ? lb_pick(set, lb_key_hash(set, p->payload, msg)) : LB_NONE;
+
+	if (idx == LB_NONE)
+		return reply(w, port, m, p, msg, 503);
+
+	const struct lb_backend *be = &set->backends[idx];
+	if (be->cfg.addr.family != AF_INET)
+		return dp_drop(w, m, DP_DROP_NO_BACKEND_FAMILY);
+	uint32_t dst;
+	memcpy(&dst, be->cfg.addr.v4, sizeof(dst));
+
+	uint16_t out_port;
+	struct rte_ether_addr mac;
+	int drop = next_hop(w, dst, &out_port, &mac);
+	if (drop != 0)
+		return dp_drop(w, m, (enum dp_drop)drop);
+
+	struct dp_sip_peer src = peer_of(p->l3.ip->src_addr, rte_be_to_cpu_16(p->udp->src_port));
+	struct dp_sip_buf b = payload_buf(m, p);
+	int rc = dp_sip_forward_request(&ctx->sip[p->sip_port], &b, msg, &src);
+	if (rc < 0)
+		return dp_drop(w, m, dp_drop_proxy((enum dp_sip_err) - rc));
+
+	frame_around(m, &b);
+	dp_udp4_write(m, &ctx->ports[out_port].mac, &mac, ctx->vip4, ctx->sip_ports[p->sip_port],
+	              dst, be->cfg.addr.port, b.len);
+	DP_COUNT(w->counters.forwarded);
+	DP_COUNT(w->counters.requests[be->cfg.id]);
+	dp_tx(w, out_port, m);
+}
+
+static void relay_response(struct dp_worker *w, struct rte_mbuf *m, const struct dp_udp4_pkt *p,
+                           const struct sip_msg *msg)
+{
+	struct dp_ctx *ctx = w->ctx;
+	const char *payload = p->payload;
+
+	/* Health probe answers belong to the control thread (next issue): not relayed. */
+	if (msg->top_via.has_branch &&
+	    msg->top_via.branch.len >= sizeof(DP_PROBE_BRANCH_PREFIX) - 1 &&
+	    memcmp(sip_str_ptr(payload, msg->top_via.branch), DP_PROBE_BRANCH_PREFIX,
+	           sizeof(DP_PROBE_BRANCH_PREFIX) - 1) == 0)
+		return dp_drop(w, m, DP_DROP_PROBE_REPLY);
+
+	struct dp_sip_buf b = payload_buf(m, p);
+	struct dp_sip_peer next;
+	int rc = dp_sip_relay_response(&ctx->sip[p->sip_port], &b, msg, &next);
+	if (rc < 0)
+		return dp_drop(w, m, dp_drop_proxy((enum dp_sip_err) - rc));
+	if (next.addr.family != AF_INET)
+		return dp_drop(w, m, dp_drop_proxy(DP_SIP_ERR_NEXT_HOP_FAMILY));
+
+	uint32_t dst;
+	memcpy(&dst, next.addr.v4, sizeof(dst));
+	uint16_t out_port;
+	struct rte_ether_addr mac;
+	int drop = next_hop(w, dst, &out_port, &mac);
+	if (drop != 0)
+		return dp_drop(w, m, (enum dp_drop)drop);
+
+	frame_around(m, &b);
+	dp_udp4_write(m, &ctx->ports[out_port].mac, &mac, ctx->vip4, ctx->sip_ports[p->sip_port],
+	              dst, next.addr.port, b.len);
+	DP_COUNT(w->counters.relayed);
+	dp_tx(w, out_port, m);
+}
+
+void dp_sip_packet(struct dp_worker *w, uint16_t port, struct rte_mbuf *m, struct dp_udp4_pkt *p)
+{
+	struct sip_msg msg;
+	int r = sip_parse(p->payload, p->payload_len, &msg);
+
+	if (r < 0) {
+		enum sip_err e = (enum sip_err) - r;
+		int code = msg.is_request ? sip_err_reply(e) : 0;
+		if (code == 0)
+			return dp_drop(w, m, dp_drop_sip(e));
+		return reply(w, port, m, p, &msg, code);
+	}
+	if (msg.is_request) {
+		learn_source(w, port, p);
+		return forward_request(w, port, m, p, &msg);
+	}
+	relay_response(w, m, p, &msg);
+}

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The worker burst loop and L2-L4 classification (ARP, ICMP echo, UDP to a SIP port). */
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_prefetch.h>
+#include <urcu-qsbr.h>
+
+#include "worker.h"
+
+/* How many packets ahead of the one being handled are prefetched. */
+#define DP_PREFETCH_AHEAD 3
+
+void dp_worker_flush_port(struct dp_worker *w, uint16_t port)
+{
+	struct dp_txbuf *b = &w->tx[port];
+	const struct dp_port *p = &w->ctx->ports[port];
+
+	if (b->n == 0)
+		return;
+	uint16_t sent = rte_eth_tx_burst(p->port_id, w->queue, b->pkts, b->n);
+
+	DP_COUNT_ADD(w->counters.tx, sent);
+	for (uint16_t i = sent; i < b->n; i++)
+		dp_drop(w, b->pkts[i], DP_DROP_TX_FULL);
+	b->n = 0;
+}
+
+void dp_worker_flush(struct dp_worker *w)
+{
+	for (uint16_t port = 0; port < w->ctx->n_ports; port++)
+		dp_worker_flush_port(w, port);
+}
+
+static void handle_arp(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
+                       struct rte_ether_hdr *eth)
+{
+	const struct dp_ctx *ctx = w->ctx;
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+
+	if (!dp_arp_check(arp, m->data_len - (uint32_t)sizeof(*eth)))
+		return dp_drop(w, m, DP_DROP_BAD_ARP);
+	/* Requests and replies both say where their sender is: the control thread learns it. */
+	uint32_t sender = arp->arp_data.arp_sip;
+	if (sender != 0 && sender != ctx->vip4 && dp_on_link(ctx, sender))
+		dp_notice(w, DP_NOTICE_LEARN, sender, &arp->arp_data.arp_sha, port);
+
+	if (arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) &&
+	    arp->arp_data.arp_tip == ctx->vip4) {
+		dp_arp_make_reply(m, eth, &ctx->ports[port].mac, ctx->vip4);
+		DP_COUNT(w->counters.arp_replied);
+		return dp_tx(w, port, m);
+	}
+	if (arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST))
+		return dp_drop(w, m, DP_DROP_ARP_NOT_FOR_US);
+	/* A reply: consumed by the notice above, nothing to send. */
+	rte_pktmbuf_free(m);
+}
+
+static void handle_icmp(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
+                        struct dp_ipv4_pkt *p)
+{
+	if (p->ip_len < p->ip_hdr_len + sizeof(struct rte_icmp_hdr))
+		return dp_drop(w, m, DP_DROP_BAD_ICMP);
+	if (!dp_icmp_is_echo_request(p))
+		return dp_drop(w, m, DP_DROP_ICMP_OTHER);
+	if (!dp_icmp_echo_reply(p, &w->ctx->ports[port].mac))
+		return dp_drop(w, m, DP_DROP_BAD_ICMP);
+	DP_COUNT(w->counters.icmp_replied);
+	dp_tx(w, port, m);
+}
+
+static void handle_udp(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
+                       struct dp_ipv4_pkt *l3)
+{
+	const struct dp_ctx *ctx = w->ctx;
+	struct dp_udp4_pkt p = {.l3 = *l3};
+	uint32_t l4_avail = (uint32_t)l3->ip_len - l3->ip_hdr_len;
+
+	p.udp = (struct rte_udp_hdr *)((uint8_t *)l3->ip + l3->ip_hdr_len);
+	if (!dp_udp4_check(l3->ip, p.udp, l4_avail))
+		return dp_drop(w, m, DP_DROP_BAD_UDP);
+
+	uint16_t dst_port = rte_be_to_cpu_16(p.udp->dst_port);
+	uint32_t k = 0;
+	while (k < ctx->n_sip_ports && ctx->sip_ports[k] != dst_port)
+		k++;
+	if (k == ctx->n_sip_ports)
+		return dp_drop(w, m, DP_DROP_UDP_PORT);
+
+	p.sip_port = k;
+	p.payload = (char *)(p.udp + 1);
+	p.payload_len = rte_be_to_cpu_16(p.udp->dgram_len) - (uint32_t)sizeof(*p.udp);
+	dp_sip_packet(w, port, m, &p);
+}
+
+static void handle_ipv4(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
+                        struct rte_ether_hdr *eth)
+{
+	const struct dp_ctx *ctx = w->ctx;
+	struct dp_ipv4_pkt p = {.eth = eth, .ip = (struct rte_ipv4_hdr *)(eth + 1)};
+	uint32_t avail = m->data_len - (uint32_t)sizeof(*eth);
+
+	if (!dp_ipv4_check(p.ip, avail))
+		return dp_drop(w, m, DP_DROP_BAD_IP);
+	if (p.ip->dst_addr != ctx->vip4)
+		return dp_drop(w, m, DP_DROP_NOT_FOR_US);
+	if (dp_ipv4_is_fragment(p.ip))
+		return dp_drop(w, m, DP_DROP_FRAGMENT);
+
+	p.ip_hdr_len =
+	    (uint16_t)((p.ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER);
+	p.ip_len = rte_be_to_cpu_16(p.ip->total_length);
+	/* Ethernet padding after the IP packet is not ours to relay. */
+	if (avail > p.ip_len)
+		rte_pktmbuf_trim(m, (uint16_t)(avail - p.ip_len));
+
+	switch (p.ip->next_proto_id) {
+	case IPPROTO_UDP:
+		return handle_udp(w, port, m, &p);
+	case IPPROTO_ICMP:
+		return handle_icmp(w, port, m, &p);
+	default:
+		return dp_drop(w, m, DP_DROP_PROTO_OTHER);
+	}
+}
+
+void dp_worker_packet(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	if (m->nb_segs != 1)
+		return dp_drop(w, m, DP_DROP_MULTI_SEG);
+	if (m->data_len < sizeof(struct rte_ether_hdr))
+		return dp_drop(w, m, DP_DROP_BAD_ETHER);
+
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	switch (eth->ether_type) {
+	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
+		return handle_ipv4(w, port, m, eth);
+	case RTE_BE16(RTE_ETHER_TYPE_ARP):
+		return handle_arp(w, port, m, eth);
+	default:
+		return dp_drop(w, m, DP_DROP_NOT_IPV4);
+	}
+}
+
+uint32_t dp_worker_poll(struct dp_worker *w)
+{
+	const struct dp_ctx *ctx = w->ctx;
+	struct rte_mbuf *pkts[DP_MAX_BURST];
+	uint32_t total = 0;
+
+	for (uint16_t port = 0; port < ctx->n_ports; port++) {
+		uint16_t n = rte_eth_rx_burst(ctx->ports[port].port_id, w->queue, pkts,
+		                              (uint16_t)ctx->burst);
+		if (n == 0)
+			continue;
+		total += n;
+		DP_COUNT_ADD(w->counters.rx, n);
+		for (uint16_t i = 0; i < n && i < DP_PREFETCH_AHEAD; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		for (uint16_t i = 0; i < n; i++) {
+			if (i + DP_PREFETCH_AHEAD < n)
+				rte_prefetch0(
+				    rte_pktmbuf_mtod(pkts[i + DP_PREFETCH_AHEAD], void *));
+			dp_worker_packet(w, port, pkts[i]);
+		}
+	}
+	if (w->queue == 0 && ctx->ctl_tx != NULL) {
+		unsigned int n =
+		    rte_ring_sc_dequeue_burst(ctx->ctl_tx, (void **)pkts, DP_MAX_BURST, NULL);
+		for (unsigned int i = 0; i < n; i++)
+			dp_tx(w, pkts[i]->port, pkts[i]);
+	}
+	dp_worker_flush(w);
+	return total;
+}
+
+/*
+ * Idle back-off (as grout does): after DP_IDLE_POLLS empty polls in a row, sleep, doubling the
+ * sleep up to idle_sleep_us; traffic resets it. Offline while asleep so grace periods go on.
+ */
+static void idle(struct dp_worker *w)
+{
+	uint32_t max_us = w->ctx->idle_sleep_us;
+
+	if (max_us == 0 || ++w->empty_polls < DP_IDLE_POLLS)
+		return;
+	w->sleep_us = w->sleep_us == 0 ? 1 : w->sleep_us * 2;
+	if (w->sleep_us > max_us)
+		w->sleep_us = max_us;
+	rcu_thread_offline();
+	usleep((useconds_t)w->sleep_us);
+	rcu_thread_online();
+}
+
+int dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+
+	rcu_register_thread();
+	while (!__atomic_load_n(&w->ctx->stop, __ATOMIC_RELAXED)) {
+		if (dp_worker_poll(w) == 0) {
+			idle(w);
+		} else {
+			w->empty_polls = 0;
+			w->sleep_us = 0;
+		}
+		rcu_quiescent_state();
+	}
+	dp_worker_flush(w);
+	rcu_unregister_thread();
+	return 0;
+}
