@@ -1,0 +1,632 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Dataplane pieces that need no port and no EAL: IPv4/UDP/ICMP/ARP checks and header building,
+ * neighbour snapshots (with RCU publishing), the control thread's resolver, the EAL argument
+ * vector, drop reason names, and the command-line parser.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+#include <urcu-qsbr.h>
+
+#include "cli.h"
+#include "counters.h"
+#include "eal_args.h"
+#include "neigh.h"
+#include "net.h"
+#include "resolve.h"
+
+/* An mbuf over a static buffer, enough for the header helpers (no pool, no EAL). */
+struct fake_mbuf {
+	struct rte_mbuf m;
+	uint8_t buf[2048 + RTE_PKTMBUF_HEADROOM];
+};
+
+static void fake_init(struct fake_mbuf *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->m.buf_addr = f->buf;
+	f->m.buf_len = sizeof(f->buf);
+	f->m.data_off = RTE_PKTMBUF_HEADROOM;
+	f->m.nb_segs = 1;
+}
+
+static uint32_t ip4(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+static const struct rte_ether_addr mac_a = {{0x02, 0, 0, 0, 0, 0x0a}};
+static const struct rte_ether_addr mac_b = {{0x02, 0, 0, 0, 0, 0x0b}};
+
+/* A UDP packet with payload, written by dp_udp4_write. Returns the IPv4 header. */
+static struct rte_ipv4_hdr *build_udp(struct fake_mbuf *f, const char *payload)
+{
+	size_t len = strlen(payload);
+
+	fake_init(f);
+	memcpy(rte_pktmbuf_mtod(&f->m, char *) + DP_UDP4_HDR_LEN, payload, len);
+	dp_udp4_write(&f->m, &mac_a, &mac_b, ip4("198.18.0.10"), 5060, ip4("198.18.0.21"), 5080,
+	              (uint32_t)len);
+	return (struct rte_ipv4_hdr *)(rte_pktmbuf_mtod(&f->m, struct rte_ether_hdr *) + 1);
+}
+
+static void test_udp4_write_checks(void **state)
+{
+	struct fake_mbuf f;
+	struct rte_ipv4_hdr *ip = build_udp(&f, "OPTIONS sip:x SIP/2.0\r\n\r\n");
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(&f.m, struct rte_ether_hdr *);
+
+	(void)state;
+	assert_int_equal(f.m.data_len, DP_UDP4_HDR_LEN + 25);
+	assert_int_equal(f.m.pkt_len, f.m.data_len);
+	assert_memory_equal(&eth->src_addr, &mac_a, 6);
+	assert_memory_equal(&eth->dst_addr, &mac_b, 6);
+	assert_int_equal(rte_be_to_cpu_16(eth->ether_type), RTE_ETHER_TYPE_IPV4);
+	assert_true(dp_ipv4_check(ip, f.m.data_len - 14));
+	assert_false(dp_ipv4_is_fragment(ip));
+	assert_int_equal(rte_be_to_cpu_16(udp->src_port), 5060);
+	assert_int_equal(rte_be_to_cpu_16(udp->dst_port), 5080);
+	assert_int_equal(rte_be_to_cpu_16(udp->dgram_len), 8 + 25);
+	assert_true(dp_udp4_check(ip, udp, 8 + 25));
+	assert_int_not_equal(udp->dgram_cksum, 0);
+	/* The checksum DPDK computes agrees. */
+	uint16_t ours = udp->dgram_cksum;
+	udp->dgram_cksum = 0;
+	assert_int_equal(rte_ipv4_udptcp_cksum(ip, udp), ours);
+	udp->dgram_cksum = ours;
+}
+
+static void test_ipv4_check_bad(void **state)
+{
+	struct fake_mbuf f;
+	struct rte_ipv4_hdr *ip = build_udp(&f, "x");
+	uint32_t avail = f.m.data_len - 14u;
+
+	(void)state;
+	assert_true(dp_ipv4_check(ip, avail));
+	assert_false(dp_ipv4_check(ip, 19));        /* shorter than a header */
+	assert_false(dp_ipv4_check(ip, avail - 1)); /* total length beyond the frame */
+
+	ip->version_ihl = 0x65; /* version 6 */
+	assert_false(dp_ipv4_check(ip, avail));
+	ip->version_ihl = 0x44; /* IHL 4 */
+	assert_false(dp_ipv4_check(ip, avail));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	assert_true(dp_ipv4_check(ip, avail));
+
+	ip->hdr_checksum ^= 0x0100; /* checksum wrong */
+	assert_false(dp_ipv4_check(ip, avail));
+	ip->hdr_checksum ^= 0x0100;
+
+	uint16_t total = ip->total_length;
+	ip->total_length = rte_cpu_to_be_16(10); /* below the header length (checksum fixed) */
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	assert_false(dp_ipv4_check(ip, avail));
+	ip->total_length = total;
+
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
+	assert_true(dp_ipv4_is_fragment(ip));
+	ip->fragment_offset = rte_cpu_to_be_16(8);
+	assert_true(dp_ipv4_is_fragment(ip));
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	assert_false(dp_ipv4_is_fragment(ip));
+}
+
+static void test_udp_check_bad(void **state)
+{
+	struct fake_mbuf f;
+	struct rte_ipv4_hdr *ip = build_udp(&f, "INVITE");
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+	(void)state;
+	assert_true(dp_udp4_check(ip, udp, 14));
+	assert_false(dp_udp4_check(ip, udp, 7));  /* no room for the header */
+	assert_false(dp_udp4_check(ip, udp, 13)); /* length beyond the packet */
+
+	uint8_t *payload = (uint8_t *)(udp + 1);
+	payload[0] ^= 0x20; /* corrupted on the way */
+	assert_false(dp_udp4_check(ip, udp, 14));
+	uint16_t cksum = udp->dgram_cksum;
+	udp->dgram_cksum = 0; /* RFC 768: no checksum */
+	assert_true(dp_udp4_check(ip, udp, 14));
+	udp->dgram_cksum = cksum;
+	payload[0] ^= 0x20;
+
+	udp->dgram_len = rte_cpu_to_be_16(7); /* below the header */
+	assert_false(dp_udp4_check(ip, udp, 14));
+}
+
+static void test_icmp_echo(void **state)
+{
+	struct fake_mbuf f;
+	uint8_t *p;
+
+	(void)state;
+	fake_init(&f);
+	p = rte_pktmbuf_mtod(&f.m, uint8_t *);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+	const uint16_t icmp_len = sizeof(*icmp) + 8;
+
+	rte_ether_addr_copy(&mac_b, &eth->src_addr);
+	rte_ether_addr_copy(&mac_a, &eth->dst_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + icmp_len));
+	ip->time_to_live = 5;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = ip4("198.18.0.1");
+	ip->dst_addr = ip4("198.18.0.10");
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	icmp->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
+	icmp->icmp_ident = rte_cpu_to_be_16(7);
+	icmp->icmp_seq_nb = rte_cpu_to_be_16(1);
+	memcpy(icmp + 1, "pingpong", 8);
+	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, icmp_len);
+	f.m.data_len = (uint16_t)(14 + sizeof(*ip) + icmp_len);
+
+	struct dp_ipv4_pkt pkt = {
+	    .eth = eth, .ip = ip, .ip_hdr_len = 20, .ip_len = (uint16_t)(sizeof(*ip) + icmp_len)};
+	assert_true(dp_icmp_is_echo_request(&pkt));
+
+	icmp->icmp_cksum ^= 1; /* wrong checksum: refused, untouched */
+	assert_false(dp_icmp_echo_reply(&pkt, &mac_a));
+	assert_int_equal(icmp->icmp_type, RTE_IP_ICMP_ECHO_REQUEST);
+	icmp->icmp_cksum ^= 1;
+
+	assert_true(dp_icmp_echo_reply(&pkt, &mac_a));
+	assert_int_equal(icmp->icmp_type, RTE_IP_ICMP_ECHO_REPLY);
+	assert_int_equal(ip->src_addr, ip4("198.18.0.10"));
+	assert_int_equal(ip->dst_addr, ip4("198.18.0.1"));
+	assert_memory_equal(&eth->dst_addr, &mac_b, 6);
+	assert_memory_equal(&eth->src_addr, &mac_a, 6);
+	assert_true(dp_ipv4_check(ip, f.m.data_len - 14u));
+	assert_int_equal(rte_raw_cksum(icmp, icmp_len), 0xffff);
+	assert_memory_equal(icmp + 1, "pingpong", 8);
+	assert_false(dp_icmp_is_echo_request(&pkt));
+
+	pkt.ip_len = 20 + 4; /* too short for an ICMP header */
+	assert_false(dp_icmp_echo_reply(&pkt, &mac_a));
+}
+
+static void test_arp(void **state)
+{
+	struct fake_mbuf f;
+
+	(void)state;
+	fake_init(&f);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(&f.m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+
+	memset(&eth->dst_addr, 0xff, 6);
+	rte_ether_addr_copy(&mac_b, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = 6;
+	arp->arp_plen = 4;
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	rte_ether_addr_copy(&mac_b, &arp->arp_data.arp_sha);
+	arp->arp_data.arp_sip = ip4("198.18.0.1");
+	arp->arp_data.arp_tip = ip4("198.18.0.10");
+	f.m.data_len = 60; /* padded to the Ethernet minimum */
+
+	assert_true(dp_arp_check(arp, 46));
+	assert_false(dp_arp_check(arp, sizeof(*arp) - 1));
+	arp->arp_hlen = 8;
+	assert_false(dp_arp_check(arp, 46));
+	arp->arp_hlen = 6;
+	arp->arp_opcode = rte_cpu_to_be_16(3); /* RARP */
+	assert_false(dp_arp_check(arp, 46));
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	assert_false(dp_arp_check(arp, 46));
+	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+
+	dp_arp_make_reply(&f.m, eth, &mac_a, ip4("198.18.0.10"));
+	assert_int_equal(rte_be_to_cpu_16(arp->arp_opcode), RTE_ARP_OP_REPLY);
+	assert_memory_equal(&eth->dst_addr, &mac_b, 6);
+	assert_memory_equal(&eth->src_addr, &mac_a, 6);
+	assert_memory_equal(&arp->arp_data.arp_sha, &mac_a, 6);
+	assert_memory_equal(&arp->arp_data.arp_tha, &mac_b, 6);
+	assert_int_equal(arp->arp_data.arp_sip, ip4("198.18.0.10"));
+	assert_int_equal(arp->arp_data.arp_tip, ip4("198.18.0.1"));
+	assert_int_equal(f.m.data_len, 14 + sizeof(*arp));
+	assert_true(dp_arp_check(arp, sizeof(*arp)));
+}
+
+static void test_neigh_table(void **state)
+{
+	struct dp_neigh entries[3] = {
+	    {.ip = 0, .mac = {2, 0, 0, 0, 0, 1}, .port = 0},
+	    {.ip = 0, .mac = {2, 0, 0, 0, 0, 2}, .port = 1},
+	    {.ip = 0, .mac = {2, 0, 0, 0, 0, 3}, .port = 0},
+	};
+
+	(void)state;
+	entries[0].ip = ip4("198.18.0.21");
+	entries[1].ip = ip4("198.18.0.22");
+	entries[2].ip = ip4("198.18.0.21"); /* the later one wins */
+	struct dp_neigh_table *t = dp_neigh_table_build(entries, 3);
+	assert_non_null(t);
+	assert_int_equal(t->count, 2);
+	const struct dp_neigh *n = dp_neigh_lookup(t, ip4("198.18.0.21"));
+	assert_non_null(n);
+	assert_int_equal(n->mac[5], 3);
+	n = dp_neigh_lookup(t, ip4("198.18.0.22"));
+	assert_non_null(n);
+	assert_int_equal(n->port, 1);
+	assert_null(dp_neigh_lookup(t, ip4("198.18.0.23")));
+	dp_neigh_table_free(t);
+
+	/* Empty table: every lookup misses. */
+	t = dp_neigh_table_build(NULL, 0);
+	assert_non_null(t);
+	assert_null(dp_neigh_lookup(t, ip4("10.0.0.1")));
+	dp_neigh_table_free(t);
+
+	/* Full: every entry found, absent ones not, no endless probing. */
+	struct dp_neigh *many = calloc(DP_NEIGH_MAX, sizeof(*many));
+	assert_non_null(many);
+	for (uint32_t i = 0; i < DP_NEIGH_MAX; i++) {
+		many[i].ip = htonl(0x0a000001u + i);
+		many[i].mac[5] = (uint8_t)i;
+	}
+	t = dp_neigh_table_build(many, DP_NEIGH_MAX);
+	assert_non_null(t);
+	assert_int_equal(t->count, DP_NEIGH_MAX);
+	for (uint32_t i = 0; i < DP_NEIGH_MAX; i++) {
+		n = dp_neigh_lookup(t, many[i].ip);
+		assert_non_null(n);
+		assert_int_equal(n->mac[5], (uint8_t)i);
+	}
+	for (uint32_t i = 0; i < 1000; i++)
+		assert_null(dp_neigh_lookup(t, htonl(0x0b000001u + i)));
+	dp_neigh_table_free(t);
+	assert_null(dp_neigh_table_build(many, DP_NEIGH_MAX + 1));
+	free(many);
+}
+
+static void test_neigh_publish(void **state)
+{
+	struct dp_neigh_slot slot = {0};
+	struct dp_neigh e = {.ip = 0, .mac = {2, 0, 0, 0, 0, 9}};
+
+	(void)state;
+	e.ip = ip4("198.18.0.1");
+	rcu_register_thread();
+	assert_null(dp_neigh_current(&slot));
+	dp_neigh_publish(&slot, dp_neigh_table_build(&e, 1));
+	const struct dp_neigh_table *t = dp_neigh_current(&slot);
+	assert_non_null(t);
+	assert_non_null(dp_neigh_lookup(t, e.ip));
+	e.mac[5] = 10;
+	dp_neigh_publish(&slot,
+	                 dp_neigh_table_build(&e, 1)); /* the old one goes after a grace period */
+	assert_int_equal(dp_neigh_lookup(dp_neigh_current(&slot), e.ip)->mac[5], 10);
+	dp_neigh_publish(&slot, NULL);
+	assert_null(dp_neigh_current(&slot));
+	rcu_thread_offline();
+	rcu_barrier();
+	rcu_thread_online();
+	rcu_unregister_thread();
+}
+
+/* Resolver: records every ARP request it is asked to send. */
+struct asked {
+	int n;
+	uint32_t ip[16];
+	uint16_t port[16];
+};
+
+static void record_ask(void *arg, uint32_t ip, uint16_t port)
+{
+	struct asked *a = arg;
+
+	if (a->n < 16) {
+		a->ip[a->n] = ip;
+		a->port[a->n] = port;
+	}
+	a->n++;
+}
+
+static void test_resolver(void **state)
+{
+	struct dp_resolver r;
+	struct asked asked = {0};
+	const uint8_t mac1[6] = {2, 0, 0, 0, 0, 1}, mac2[6] = {2, 0, 0, 0, 0, 2};
+	uint32_t be = ip4("198.18.0.21"), client = ip4("198.18.0.1");
+
+	(void)state;
+	assert_int_equal(dp_resolver_init(&r, record_ask, &asked), 0);
+	assert_int_equal(dp_resolver_want(&r, be), 0);
+	assert_int_equal(dp_resolver_want(&r, be), 0); /* idempotent */
+	assert_int_equal(dp_resolver_want(&r, 0), -ENOSPC);
+
+	/* Asked at once on every port, then once a second until answered. */
+	dp_resolver_tick(&r, 1);
+	assert_int_equal(asked.n, 1);
+	assert_int_equal(asked.ip[0], be);
+	assert_int_equal(asked.port[0], UINT16_MAX);
+	dp_resolver_tick(&r, 500);
+	assert_int_equal(asked.n, 1);
+	dp_resolver_tick(&r, 1 + DP_RESOLVE_RETRY_MS);
+	assert_int_equal(asked.n, 2);
+	assert_null(dp_resolver_snapshot(&r)); /* nothing known yet */
+
+	/* Answered: published, then only refreshed, on its own port. */
+	assert_int_equal(dp_resolver_learn(&r, be, mac1, 0, 2000), 0);
+	struct dp_neigh_table *t = dp_resolver_snapshot(&r);
+	assert_non_null(t);
+	assert_memory_equal(dp_neigh_lookup(t, be)->mac, mac1, 6);
+	dp_neigh_table_free(t);
+	assert_null(dp_resolver_snapshot(&r)); /* unchanged since */
+	dp_resolver_tick(&r, 5000);
+	assert_int_equal(asked.n, 2);
+	dp_resolver_tick(&r, 2000 + DP_RESOLVE_REFRESH_MS);
+	assert_int_equal(asked.n, 3);
+	assert_int_equal(asked.port[2], 0);
+
+	/* The same answer again changes nothing; a new MAC is published. */
+	assert_int_equal(dp_resolver_learn(&r, be, mac1, 0, 70000), 0);
+	assert_null(dp_resolver_snapshot(&r));
+	assert_int_equal(dp_resolver_learn(&r, be, mac2, 0, 70001), 0);
+	t = dp_resolver_snapshot(&r);
+	assert_non_null(t);
+	assert_memory_equal(dp_neigh_lookup(t, be)->mac, mac2, 6);
+	dp_neigh_table_free(t);
+
+	/* A learned client is known but not asked for. */
+	assert_int_equal(dp_resolver_learn(&r, client, mac1, 0, 70002), 0);
+	assert_true(dp_resolver_find(&r, client)->known);
+	assert_false(dp_resolver_find(&r, client)->wanted);
+	int before = asked.n;
+	dp_resolver_tick(&r, 10 * DP_RESOLVE_REFRESH_MS);
+	assert_int_equal(asked.n, before + 1); /* only the backend */
+	assert_null(dp_resolver_find(&r, ip4("198.18.0.99")));
+
+	/* Full: further addresses are refused and counted. */
+	for (uint32_t i = 0; i < DP_NEIGH_MAX; i++)
+		dp_resolver_learn(&r, htonl(0x0a000001u + i), mac1, 0, 1);
+	assert_int_equal(r.count, DP_NEIGH_MAX);
+	assert_int_equal(dp_resolver_learn(&r, ip4("11.0.0.1"), mac1, 0, 1), -ENOSPC);
+	assert_int_equal(dp_resolver_want(&r, ip4("11.0.0.2")), -ENOSPC);
+	assert_true(r.full >= 2);
+	assert_true(dp_resolver_find(&r, be)->known);
+	dp_resolver_free(&r);
+}
+
+static bool has_arg(const struct dp_eal_args *a, const char *s)
+{
+	for (int i = 0; i < a->argc; i++)
+		if (strcmp(a->argv[i], s) == 0)
+			return true;
+	return false;
+}
+
+static int arg_index(const struct dp_eal_args *a, const char *s)
+{
+	for (int i = 0; i < a->argc; i++)
+		if (strcmp(a->argv[i], s) == 0)
+			return i;
+	return -1;
+}
+
+static void eal_cfg(struct ctl_config *cfg, uint32_t workers)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->workers = workers;
+	cfg->n_ports = 1;
+	snprintf(cfg->ports[0].name, sizeof(cfg->ports[0].name), "lan0");
+	snprintf(cfg->ports[0].device, sizeof(cfg->ports[0].device), "net_tap0,iface=sst0");
+}
+
+static void test_eal_args_defaults(void **state)
+{
+	struct ctl_config cfg;
+	struct dp_eal_args a;
+	const int cpus[] = {0, 1};
+
+	(void)state;
+	eal_cfg(&cfg, 3);
+	assert_int_equal(dp_eal_args_build(&cfg, 0, NULL, 4242, cpus, 2, &a), 0);
+	assert_string_equal(a.argv[0], "sipsteer");
+	assert_null(a.argv[a.argc]);
+	assert_true(has_arg(&a, "--file-prefix=sipsteer-4242"));
+	assert_true(has_arg(&a, "--no-huge"));
+	int m = arg_index(&a, "-m");
+	assert_true(m > 0);
+	assert_string_equal(a.argv[m + 1], "512");
+	int vdev = arg_index(&a, "--vdev");
+	assert_true(vdev > 0);
+	assert_string_equal(a.argv[vdev + 1], "net_tap0,iface=sst0");
+	assert_true(has_arg(&a, "--no-pci"));
+	/* Four lcores on two CPUs: wrap around. */
+	assert_true(has_arg(&a, "--lcores=0@0,1@1,2@0,3@1"));
+	assert_true(has_arg(&a, "--log-level=lib.eal:notice"));
+	dp_eal_args_free(&a);
+
+	/* One CPU: everything on it. */
+	const int one[] = {3};
+	eal_cfg(&cfg, 1);
+	assert_int_equal(dp_eal_args_build(&cfg, 0, NULL, 1, one, 1, &a), 0);
+	assert_true(has_arg(&a, "--lcores=0@3,1@3"));
+	dp_eal_args_free(&a);
+}
+
+static void test_eal_args_overrides(void **state)
+{
+	struct ctl_config cfg;
+	struct dp_eal_args a;
+	const int cpus[] = {0, 1};
+	char *user[] = {"--huge", "--file-prefix=mine", "-l", "0-1", "--log-level=lib.eal:debug"};
+	char *cfg_args[] = {"--socket-mem=256"};
+
+	(void)state;
+	eal_cfg(&cfg, 1);
+	cfg.n_eal_args = 1;
+	cfg.eal_args[0] = cfg_args[0];
+	assert_int_equal(dp_eal_args_build(&cfg, 5, user, 7, cpus, 2, &a), 0);
+	assert_false(has_arg(&a, "--huge")); /* ours, not the EAL's */
+	assert_false(has_arg(&a, "--no-huge"));
+	assert_false(has_arg(&a, "-m"));
+	assert_false(has_arg(&a, "--file-prefix=sipsteer-7"));
+	assert_true(has_arg(&a, "--file-prefix=mine"));
+	assert_false(has_arg(&a, "--lcores=0@0,1@1"));
+	/* Config arguments come before the operator's, which come last. */
+	assert_true(arg_index(&a, "--socket-mem=256") < arg_index(&a, "-l"));
+	assert_string_equal(a.argv[a.argc - 1], "--log-level=lib.eal:debug");
+	assert_true(arg_index(&a, "--log-level=lib.eal:notice") <
+	            arg_index(&a, "--log-level=lib.eal:debug"));
+	dp_eal_args_free(&a);
+
+	/* A PCI port: -a, and no --no-pci. */
+	eal_cfg(&cfg, 1);
+	snprintf(cfg.ports[0].device, sizeof(cfg.ports[0].device), "0000:01:00.0");
+	assert_int_equal(dp_eal_args_build(&cfg, 0, NULL, 7, cpus, 2, &a), 0);
+	int allow = arg_index(&a, "-a");
+	assert_true(allow > 0);
+	assert_string_equal(a.argv[allow + 1], "0000:01:00.0");
+	assert_false(has_arg(&a, "--no-pci"));
+	assert_false(has_arg(&a, "--vdev"));
+	dp_eal_args_free(&a);
+
+	/* Too many arguments. */
+	char *lots[DP_EAL_MAX_ARGS];
+	for (int i = 0; i < DP_EAL_MAX_ARGS; i++)
+		lots[i] = "--no-telemetry";
+	assert_int_equal(dp_eal_args_build(&cfg, DP_EAL_MAX_ARGS, lots, 7, cpus, 2, &a), -E2BIG);
+}
+
+static void test_device_is_pci(void **state)
+{
+	static const struct {
+		const char *device;
+		bool pci;
+	} cases[] = {
+	    {"0000:01:00.0", true},
+	    {"01:00.1", true},
+	    {"0000:af:1f.7", true},
+	    {"net_tap0", false},
+	    {"net_tap0,iface=sst0", false},
+	    {"net_memif0", false},
+	    {"0000:01:00", false},
+	    {"", false},
+	    {"eth0", false},
+	    {"0000:01:00.0,x=1", true},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (dp_device_is_pci(cases[i].device) != cases[i].pci)
+			fail_msg("'%s': expected %s", cases[i].device,
+			         cases[i].pci ? "PCI" : "vdev");
+	}
+}
+
+static void test_drop_names(void **state)
+{
+	(void)state;
+	dp_drop_names_init();
+	assert_string_equal(dp_drop_name(DP_DROP_NOT_IPV4), "not_ipv4");
+	assert_string_equal(dp_drop_name(DP_DROP_NEIGH_MISS), "neigh_miss");
+	assert_string_equal(dp_drop_name(DP_DROP_TX_FULL), "tx_full");
+	assert_string_equal(dp_drop_name(dp_drop_sip(SIP_ERR_NO_CALL_ID)), "sip_no_call_id");
+	assert_string_equal(dp_drop_name(dp_drop_sip(SIP_ERR_INCOMPLETE)), "sip_incomplete");
+	assert_string_equal(dp_drop_name(dp_drop_proxy(DP_SIP_ERR_NOT_OUR_VIA)),
+	                    "proxy_not_our_via");
+	assert_string_equal(dp_drop_name(DP_DROP_COUNT), "unknown");
+	/* Out-of-range errors map to a real reason, never past the array. */
+	assert_int_equal(dp_drop_sip((enum sip_err)SIP_ERR_COUNT), dp_drop_sip(SIP_ERR_START_LINE));
+	assert_int_equal(dp_drop_proxy((enum dp_sip_err)0), dp_drop_proxy(DP_SIP_ERR_NO_ROOM));
+
+	/* Every name is non-empty, lowercase and unique; every reason has a text. */
+	for (int d = 0; d < DP_DROP_COUNT; d++) {
+		const char *name = dp_drop_name((enum dp_drop)d);
+		assert_true(name[0] != '\0');
+		for (const char *c = name; *c; c++)
+			assert_true((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+			            *c == '_');
+		assert_true(dp_drop_text((enum dp_drop)d)[0] != '\0');
+		for (int e = 0; e < d; e++)
+			if (strcmp(name, dp_drop_name((enum dp_drop)e)) == 0)
+				fail_msg("drop reason '%s' twice", name);
+	}
+}
+
+static void test_reply_slots(void **state)
+{
+	(void)state;
+	assert_string_equal(dp_reply_name(dp_reply_slot(400)), "400");
+	assert_string_equal(dp_reply_name(dp_reply_slot(483)), "483");
+	assert_string_equal(dp_reply_name(dp_reply_slot(503)), "503");
+	assert_string_equal(dp_reply_name(dp_reply_slot(505)), "505");
+	assert_int_equal(dp_reply_slot(486), DP_REPLY_OTHER);
+	assert_string_equal(dp_reply_name(DP_REPLY_OTHER), "other");
+}
+
+static void test_cli(void **state)
+{
+	struct dp_cli cli;
+	char *ok[] = {"sipsteer", "--config",    "a.yaml",   "--stats-file", "/tmp/s.json",
+	              "--check",  "--log-level", "debug",    "--",           "-l",
+	              "0-1",      "--vdev",      "net_null0"};
+	char *no_eal[] = {"sipsteer", "-c", "b.yaml"};
+	char *stray[] = {"sipsteer", "b.yaml"};
+	char *bad_level[] = {"sipsteer", "--log-level", "chatty"};
+
+	(void)state;
+	assert_int_equal(dp_cli_parse(13, ok, &cli), 0);
+	assert_string_equal(cli.config, "a.yaml");
+	assert_string_equal(cli.stats_file, "/tmp/s.json");
+	assert_string_equal(cli.log_level, "debug");
+	assert_true(cli.check);
+	assert_int_equal(cli.eal_argc, 4);
+	assert_string_equal(cli.eal_argv[0], "-l");
+	assert_string_equal(cli.eal_argv[3], "net_null0");
+
+	assert_int_equal(dp_cli_parse(3, no_eal, &cli), 0);
+	assert_string_equal(cli.config, "b.yaml");
+	assert_int_equal(cli.eal_argc, 0);
+	assert_false(cli.check);
+
+	assert_int_equal(dp_cli_parse(2, stray, &cli), -1);
+	assert_int_equal(dp_cli_parse(3, bad_level, &cli), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_udp4_write_checks),
+	    cmocka_unit_test(test_ipv4_check_bad),
+	    cmocka_unit_test(test_udp_check_bad),
+	    cmocka_unit_test(test_icmp_echo),
+	    cmocka_unit_test(test_arp),
+	    cmocka_unit_test(test_neigh_table),
+	    cmocka_unit_test(test_neigh_publish),
+	    cmocka_unit_test(test_resolver),
+	    cmocka_unit_test(test_eal_args_defaults),
+	    cmocka_unit_test(test_eal_args_overrides),
+	    cmocka_unit_test(test_device_is_pci),
+	    cmocka_unit_test(test_drop_names),
+	    cmocka_unit_test(test_reply_slots),
+	    cmocka_unit_test(test_cli),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
