@@ -12,6 +12,7 @@ Subcommands (each exits 0 on success, 1 with a message per failed check):
   corpus     each RFC 4475 message against its EXPECT.tsv verdict
   forged     responses whose top Via is not ours are not relayed, and are counted
   traces     sipp -trace_shortmsg logs of the backends: one backend per Call-ID, shares
+  branches   sipp -trace_msg logs of the backends: CANCEL/ACK carry the INVITE's branch
   sippstat   print the last line of a sipp -trace_stat CSV as key=value
   stats      check/print the daemon's stats file (per-backend shares)
 """
@@ -778,6 +779,48 @@ def cmd_traces(args):
     finish()
 
 
+def read_message_log(path):
+    """Messages a sipp received, from its -trace_msg log."""
+    with open(path, "rb") as f:
+        text = f.read()
+    out = []
+    for block in text.split(b"\n----------------------------------------------- ")[0:]:
+        head, _, msg = block.partition(b"\n\n")
+        if b"message received" not in head:
+            continue
+        out.append(Msg(msg.strip(b"\n").replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")))
+    return out
+
+
+def cmd_branches(args):
+    """RFC 3261 16.11: the balancer's branch on a CANCEL, and on the ACK of a non-2xx, is the
+    one it put on the INVITE. Checked per Call-ID on the messages the backends received."""
+    per_call = {}
+    for spec in args.log:
+        for m in read_message_log(spec.partition("=")[2]):
+            cseq = (m.get("cseq") or b"").split()
+            method = cseq[1].decode() if len(cseq) > 1 else "?"
+            per_call.setdefault(m.get("call-id"), {}).setdefault(method, set()).add(branch_of(m.top_via() or b""))
+    bad = 0
+    for call_id, by_method in per_call.items():
+        invite = by_method.get("INVITE", set())
+        problems = []
+        if len(invite) != 1 or not next(iter(invite), b"").startswith(OUR_BRANCH):
+            problems.append("INVITE branches %r" % sorted(invite))
+        for method in args.method:
+            if by_method.get(method) != invite:
+                problems.append("%s branches %r, INVITE %r" % (method, sorted(by_method.get(method, set())), sorted(invite)))
+        if problems:
+            bad += 1
+            if bad <= 5:
+                fail("Call-ID %r: %s" % (call_id, "; ".join(problems)))
+    if bad:
+        fail("%d of %d calls: balancer branch not the INVITE's" % (bad, len(per_call)))
+    else:
+        note("%d calls: %s carry the INVITE's balancer branch" % (len(per_call), ", ".join(args.method)))
+    finish()
+
+
 def cmd_stats(args):
     with open(args.file, encoding="utf-8") as f:
         st = json.load(f)
@@ -865,6 +908,11 @@ def main():
     p.add_argument("--tolerance", type=float, default=0.05)
     p.add_argument("--min-retrans", type=int, default=0)
     p.set_defaults(fn=cmd_traces)
+
+    p = sub.add_parser("branches")
+    p.add_argument("--log", action="append", required=True, help="NAME=sipp -trace_msg log")
+    p.add_argument("--method", action="append", default=[], help="method whose branch must be the INVITE's")
+    p.set_defaults(fn=cmd_branches)
 
     p = sub.add_parser("stats")
     p.add_argument("file")

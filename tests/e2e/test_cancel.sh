@@ -3,8 +3,8 @@
 # CANCEL and retransmissions through sipsteer. A stateless balancer keeps no transaction, so
 # only the hash of the Call-ID (and the Via branch it derives the same way) sends the CANCEL,
 # the ACK of the 487 and every retransmission to the INVITE's backend.
-#   1. cancelled calls: INVITE, 100, 180, CANCEL, 200, 487, ACK; all of them must succeed and
-#      each call's INVITE, CANCEL and ACK must reach one backend.
+#   1. cancelled calls: INVITE, 100, 180, CANCEL, 200, 487, ACK; all of them must succeed, each
+#      call's INVITE, CANCEL and ACK must reach one backend, with the INVITE's balancer branch.
 #   2. basic calls under 10% packet loss (tc netem on the client's link when the kernel has it,
 #      else sipp's own -lost 10 on the client): the retransmissions must reach the call's backend.
 set -u
@@ -19,8 +19,10 @@ fails=0
 e2e_start_sipsteer
 
 echo "1. $CALLS cancelled calls"
+msglogs=()
 for be in "${TOPO_BACKENDS[@]}"; do
-	e2e_uas "$be" uas_cancel.xml
+	e2e_uas "$be" uas_cancel.xml -trace_msg -message_file "$TOPO_DIR/$be.msg"
+	msglogs+=(--log "$be=$TOPO_DIR/$be.msg")
 done
 e2e_uas_ready
 rc=0
@@ -34,6 +36,9 @@ e2e_uas_stop
 # shellcheck disable=SC2046
 "${E2E_CHECK[@]}" traces $(e2e_trace_args) --require INVITE --require CANCEL --require ACK \
 	--calls "$CALLS" || fails=$((fails + 1))
+# RFC 3261 16.11: the balancer's Via branch on the CANCEL and on the ACK of the 487 is the one
+# it put on the INVITE (its MAC covers Call-ID, CSeq number and the client's branch only).
+"${E2E_CHECK[@]}" branches "${msglogs[@]}" --method CANCEL --method ACK || fails=$((fails + 1))
 
 echo "2. $LOSS_CALLS calls with 10% loss"
 lossarg=()
