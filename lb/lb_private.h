@@ -12,8 +12,9 @@
 
 /* Lives in the same allocation as its set; freed with it. */
 struct lb_set_private {
-	struct rcu_head rcu; /* call_rcu() record of lb_publish() */
-	struct lb_set *set;  /* the set this record belongs to */
+	struct rcu_head rcu;  /* call_rcu() record of lb_publish() */
+	struct lb_set *set;   /* the set this record belongs to */
+	struct lb_slot *slot; /* where lb_publish() put it (a ThreadSanitizer sync address) */
 };
 
 /*

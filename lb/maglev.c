@@ -6,12 +6,15 @@
  * table, (offset + j * skip) mod M with M prime, and backends take turns claiming the next free
  * slot of their permutation until the table is full. Weights change only whose turn it is: turns
  * are handed out by stride scheduling, backend i taking its k-th turn (k = 0, 1, ...) at virtual
- * time (k + 1/2) / w_i, earliest first, ties broken by name. Every backend then owns within one
- * slot of M * w_i / W at the end, and removing a backend only deletes its own turns from the
- * sequence: the others keep their relative order, which is what keeps Maglev's disruption low.
+ * time (k + 1/2) / w_i, earliest first. Every backend then owns within about one slot of
+ * M * w_i / W at the end, and removing a backend only deletes its own turns from the sequence:
+ * the others keep their relative order, which is what keeps Maglev's disruption low.
  *
- * The times are compared exactly, (2k_a + 1) * w_b against (2k_b + 1) * w_a (< 2^41), so there
- * is no rounding and no floating point: the same backends give the same table everywhere.
+ * Backends of equal weight have their turns at the same times, so they are scheduled as one
+ * class: a heap orders the classes, and a class's turn is one turn of each member in name order.
+ * Times are compared exactly, (2k_a + 1) * w_b against (2k_b + 1) * w_a (< 2^41), with equal
+ * times going to the heavier class: no rounding, no floating point, and nothing that depends on
+ * config order, so the same backends give the same slot owners everywhere.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,108 +26,137 @@ struct turn {
 	const char *name;
 	uint16_t index; /* into set->backends */
 	uint32_t weight;
-	uint32_t taken; /* turns taken so far (k) */
-	uint32_t pos;   /* next slot of the permutation to try */
+	uint32_t pos; /* next slot of the permutation to try */
 	uint32_t skip;
 };
 
-static int by_name(const void *a, const void *b)
+/* Backends of one weight: members [first, first + count) of the turn array, in name order. */
+struct class
 {
-	return strcmp(((const struct turn *)a)->name, ((const struct turn *)b)->name);
+	uint32_t weight;
+	uint32_t taken; /* turns each member has taken (k) */
+	uint32_t first;
+	uint32_t count;
+};
+
+/* Heavier first, then by name: classes come out contiguous, members in name order. */
+static int by_weight_name(const void *a, const void *b)
+{
+	const struct turn *x = a, *y = b;
+
+	if (x->weight != y->weight)
+		return x->weight > y->weight ? -1 : 1;
+	return strcmp(x->name, y->name);
 }
 
-/* Whether a's next turn comes before b's; a and b are ranks (positions in name order). */
-static inline int earlier(const struct turn *t, uint32_t a, uint32_t b)
+/* Whether class a's next turn comes before class b's (a, b index the class array). */
+static inline bool earlier(const struct class *c, uint32_t a, uint32_t b)
 {
-	uint64_t ta = (2 * (uint64_t)t[a].taken + 1) * t[b].weight;
-	uint64_t tb = (2 * (uint64_t)t[b].taken + 1) * t[a].weight;
+	uint64_t ta = (2 * (uint64_t)c[a].taken + 1) * c[b].weight;
+	uint64_t tb = (2 * (uint64_t)c[b].taken + 1) * c[a].weight;
 
 	return ta < tb || (ta == tb && a < b);
 }
 
-static void sift_down(const struct turn *t, uint32_t *heap, uint32_t n, uint32_t i)
+static void sift_down(const struct class *c, uint32_t *heap, uint32_t n, uint32_t i)
 {
 	uint32_t top = heap[i];
 
 	for (;;) {
-		uint32_t c = 2 * i + 1;
+		uint32_t ch = 2 * i + 1;
 
-		if (c >= n)
+		if (ch >= n)
 			break;
-		if (c + 1 < n && earlier(t, heap[c + 1], heap[c]))
-			c++;
-		if (!earlier(t, heap[c], top))
+		if (ch + 1 < n && earlier(c, heap[ch + 1], heap[ch]))
+			ch++;
+		if (!earlier(c, heap[ch], top))
 			break;
-		heap[i] = heap[c];
-		i = c;
+		heap[i] = heap[ch];
+		i = ch;
 	}
 	heap[i] = top;
+}
+
+/*
+ * One turn of t: claim the next free slot of its permutation. `used` mirrors the table as one
+ * bit per slot (8 KiB for 65537 slots) so that the walk stays in L1.
+ */
+static inline void take_turn(struct lb_set *set, uint64_t *used, struct turn *t)
+{
+	const uint32_t m = set->table_size;
+	uint32_t pos = t->pos;
+
+	/* m is prime and 0 < skip < m: the walk visits every slot, so it meets a free one. */
+	while (used[pos >> 6] & (1ull << (pos & 63))) {
+		pos += t->skip;
+		pos -= pos >= m ? m : 0;
+	}
+	used[pos >> 6] |= 1ull << (pos & 63);
+	set->table[pos] = t->index;
+	set->backends[t->index].slots++;
+	pos += t->skip;
+	t->pos = pos >= m ? pos - m : pos;
 }
 
 int lb_maglev_fill(struct lb_set *set)
 {
 	const uint32_t m = set->table_size;
-	struct turn *t;
-	uint32_t *heap;
-	uint32_t n = 0;
+	const uint32_t cap = set->n_backends ? set->n_backends : 1;
+	struct turn *t = calloc(cap, sizeof(*t));
+	struct class *c = calloc(cap, sizeof(*c));
+	uint32_t *heap = calloc(cap, sizeof(*heap));
+	uint64_t *used = calloc(m / 64 + 1, sizeof(*used));
+	uint32_t n = 0, n_classes = 0, filled = 0;
+	int rc = 0;
 
 	memset(set->table, 0xff, (size_t)m * sizeof(set->table[0])); /* LB_NONE everywhere */
-	for (uint32_t i = 0; i < set->n_backends; i++)
-		set->backends[i].slots = 0;
 	set->n_active = 0;
-
-	t = calloc(set->n_backends ? set->n_backends : 1, sizeof(*t));
-	heap = calloc(set->n_backends ? set->n_backends : 1, sizeof(*heap));
-	if (!t || !heap) {
-		free(t);
-		free(heap);
-		return -ENOMEM;
+	if (!t || !c || !heap || !used) {
+		rc = -ENOMEM;
+		goto out;
 	}
 	for (uint32_t i = 0; i < set->n_backends; i++) {
 		const struct lb_backend_config *b = &set->backends[i].cfg;
 		uint64_t h;
 
+		set->backends[i].slots = 0;
 		if (!lb_backend_active(b))
 			continue;
 		/* The permutation depends on the name and the seed only, never on config order. */
 		h = lb_hash(b->name, strlen(b->name), set->seed);
-		t[n] = (struct turn){
+		t[n++] = (struct turn){
 		    .name = b->name,
 		    .index = (uint16_t)i,
 		    .weight = b->weight,
-		    .pos = (uint32_t)h % m,
-		    .skip = (uint32_t)(h >> 32) % (m - 1) + 1,
+		    .pos = (uint32_t)(h % m),
+		    .skip = (uint32_t)((h >> 32) % (m - 1)) + 1,
 		};
-		n++;
 	}
-	qsort(t, n, sizeof(*t), by_name);
-	/* All taken = 0: the earliest turn belongs to the heaviest; build the heap bottom-up. */
-	for (uint32_t i = 0; i < n; i++)
+	qsort(t, n, sizeof(*t), by_weight_name);
+	for (uint32_t i = 0; i < n; i++) {
+		if (!n_classes || c[n_classes - 1].weight != t[i].weight)
+			c[n_classes++] = (struct class){.weight = t[i].weight, .first = i};
+		c[n_classes - 1].count++;
+	}
+	/* All taken = 0: class order is weight order, already a valid heap. */
+	for (uint32_t i = 0; i < n_classes; i++)
 		heap[i] = i;
-	for (uint32_t i = n / 2; i-- > 0;)
-		sift_down(t, heap, n, i);
 
-	for (uint32_t filled = 0; n && filled < m; filled++) {
-		struct turn *cur = &t[heap[0]];
-		uint32_t pos = cur->pos;
+	while (n_classes && filled < m) {
+		struct class *cur = &c[heap[0]];
 
-		/* m is prime and 0 < skip < m: the walk visits every slot, so it meets a free one.
-		 */
-		while (set->table[pos] != LB_NONE) {
-			pos += cur->skip;
-			if (pos >= m)
-				pos -= m;
-		}
-		set->table[pos] = cur->index;
-		set->backends[cur->index].slots++;
-		pos += cur->skip;
-		cur->pos = pos >= m ? pos - m : pos;
+		for (uint32_t j = 0; j < cur->count && filled < m; j++, filled++)
+			take_turn(set, used, &t[cur->first + j]);
 		cur->taken++;
-		sift_down(t, heap, n, 0);
+		sift_down(c, heap, n_classes, 0);
 	}
+	set->n_active = 0;
 	for (uint32_t i = 0; i < n; i++)
-		set->n_active += t[i].taken > 0;
+		set->n_active += set->backends[t[i].index].slots > 0;
+out:
 	free(t);
+	free(c);
 	free(heap);
-	return 0;
+	free(used);
+	return rc;
 }
