@@ -311,9 +311,13 @@ int bench_lb_main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--picks") && i + 1 < argc) {
+		} else if (!strcmp(argv[i], "--picks")) {
 			char *end;
 
+			if (i + 1 == argc) {
+				fprintf(stderr, "sipsteer-bench lb: --picks needs a number\n");
+				return 2;
+			}
 			errno = 0;
 			picks = strtoull(argv[++i], &end, 10);
 			if (errno || *end || end == argv[i] || argv[i][0] == '-' || picks < 1000) {

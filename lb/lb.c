@@ -242,10 +242,15 @@ static size_t align64(size_t n)
 
 struct lb_set *lb_set_build(const struct lb_config *cfg, char *err, size_t cap)
 {
-	uint32_t m = cfg->table_size ? cfg->table_size : LB_DEFAULT_TABLE;
 	size_t off_priv, off_backends, off_table, total;
 	struct lb_set *set;
+	uint32_t m;
 
+	if (!cfg) {
+		fail(EINVAL, err, cap, "no configuration");
+		return NULL;
+	}
+	m = cfg->table_size ? cfg->table_size : LB_DEFAULT_TABLE;
 	if (check_config(cfg, m, err, cap) < 0)
 		return NULL;
 

@@ -123,7 +123,8 @@ struct lb_set {
  * keeps every index below LB_NONE); EEXIST for a duplicate name, id or address; ENOMEM.
  *
  * The table is weighted Maglev: only enabled backends with health up/unknown and weight > 0 own
- * slots, each in proportion to its weight (within one slot of table_size * weight / total). Each
+ * slots, each in proportion to its weight (equal weights: within one slot of table_size / n;
+ * mixed: within a slot or two of table_size * weight / total, see lb/maglev.c). Each
  * backend's permutation (offset, skip) comes from lb_hash of its *name* with cfg->seed, and the
  * order in which backends take turns is fixed by their weights and names alone, so the backend
  * owning each slot does not depend on the order of cfg->backends; table bytes (indexes into

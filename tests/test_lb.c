@@ -543,6 +543,10 @@ static void test_build_limits_accepted(void **state)
 	                 LB_MIN_TABLE);
 	lb_set_free(set);
 
+	errno = 0;
+	assert_null(lb_set_build(NULL, (char[64]){0}, 64));
+	assert_int_equal(errno, EINVAL);
+
 	cfg.table_size = 0; /* default */
 	set = build_ok(&cfg);
 	assert_int_equal(set->table_size, LB_DEFAULT_TABLE);
