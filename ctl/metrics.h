@@ -42,7 +42,8 @@ struct ctl_metrics_backend {
 };
 
 /*
- * Everything one scrape shows. The renderer reads it only; the caller owns every array and
+ * Everything one scrape shows (every pointer non-NULL where its count is not 0, every name a
+ * NUL-terminated string). The renderer reads it only; the caller owns every array and
  * string (they need to live only for the ctl_metrics_render call).
  */
 struct ctl_metrics_snapshot {

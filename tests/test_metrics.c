@@ -537,20 +537,20 @@ static void test_server(void **state)
 	assert_int_equal(r.body_len, 0);
 	free(r.body);
 
+	/* A query string is not part of the path. */
+	get(AF_INET, "127.0.0.1", port, "GET", "/metrics?x=1", &r);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+
 	/* Anything else: 404. */
 	static const char *const other[][2] = {
-	    {"GET", "/"},        {"GET", "/metrics/"},   {"GET", "/metricsx"},
-	    {"GET", "/Metrics"}, {"GET", "/other"},      {"POST", "/metrics"},
-	    {"PUT", "/metrics"}, {"DELETE", "/metrics"}, {"GET", "/metrics?x"},
+	    {"GET", "/"},      {"GET", "/metrics/"}, {"GET", "/metricsx"}, {"GET", "/Metrics"},
+	    {"GET", "/other"}, {"POST", "/metrics"}, {"PUT", "/metrics"},  {"DELETE", "/metrics"},
 	};
 	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
 		get(AF_INET, "127.0.0.1", port, other[i][0], other[i][1], &r);
-		if (strcmp(other[i][1], "/metrics?x") == 0) {
-			/* the query string is not part of the path */
-			assert_int_equal(r.status, 200);
-		} else if (r.status != 404) {
+		if (r.status != 404)
 			fail_msg("%s %s: %d", other[i][0], other[i][1], r.status);
-		}
 		free(r.body);
 	}
 
