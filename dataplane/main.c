@@ -4,13 +4,16 @@
  * orderly shutdown on SIGINT/SIGTERM.
  */
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <sys/random.h>
+#include <dirent.h>
+#include <fcntl.h>
+
 #include <sys/socket.h>
 
 #include <rte_eal.h>
@@ -19,13 +22,13 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
-#include <rte_random.h>
 #include <rte_ring_elem.h>
 #include <rte_version.h>
 #include <urcu-qsbr.h>
 
 #include "cli.h"
 #include "control.h"
+#include "ctx.h"
 #include "dp.h"
 #include "eal_args.h"
 #include "log.h"
@@ -143,86 +146,28 @@ static int eal_start(const struct dp_cli *cli, const struct ctl_config *cfg)
 	return 0;
 }
 
-static void setup_sip(struct dp_ctx *c, const struct ctl_config *cfg)
+/*
+ * The EAL leaves its runtime directory (/var/run/dpdk/PREFIX) behind. Remove it when the prefix
+ * is the one we made up (sipsteer-PID): nobody else can be using it. Path taken before cleanup.
+ */
+static void remove_runtime_dir(const char *dir)
 {
-	uint8_t secret[CTL_SECRET_LEN];
+	char own[64];
+	const char *base = strrchr(dir, '/');
 
-	memcpy(secret, cfg->secret, sizeof(secret));
-	if (!cfg->secret_set) {
-		if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
-			for (size_t i = 0; i < sizeof(secret); i++)
-				secret[i] = (uint8_t)rte_rand();
-		log_warn("sip.secret not set: using a random one; responses to requests forwarded "
-		         "before a restart, or by another instance, will not be relayed");
-	}
-	for (uint32_t k = 0; k < c->n_sip_ports; k++) {
-		struct lb_addr self = cfg->vip4.addr;
-		self.port = c->sip_ports[k];
-		dp_sip_cfg_init(&c->sip[k], &self, secret, cfg->retry_after, cfg->max_forwards);
-	}
-}
-
-static void setup_ctx(struct dp_ctx *c, const struct ctl_config *cfg)
-{
-	memset(c, 0, sizeof(*c));
-	c->cfg = cfg;
-	memcpy(&c->vip4, cfg->vip4.addr.v4, sizeof(c->vip4));
-	c->vip4_mask = cfg->vip4.len == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - cfg->vip4.len));
-	if (cfg->gateway4.family == AF_INET)
-		memcpy(&c->gateway4, cfg->gateway4.v4, sizeof(c->gateway4));
-	c->n_sip_ports = cfg->n_sip_ports;
-	memcpy(c->sip_ports, cfg->sip_ports, sizeof(c->sip_ports));
-	c->burst = cfg->burst;
-	c->idle_sleep_us = cfg->idle_sleep_us;
-	c->n_workers = cfg->workers;
-	setup_sip(c, cfg);
-}
-
-static int setup_workers(struct dp_ctx *c)
-{
-	char name[RTE_RING_NAMESIZE];
-	unsigned int lcore;
-	uint32_t w = 0;
-
-	if (rte_lcore_count() < c->n_workers + 1) {
-		log_error("workers: %u workers need %u lcores, the EAL has %u (check -l/--lcores)",
-		          c->n_workers, c->n_workers + 1, rte_lcore_count());
-		return -EINVAL;
-	}
-	c->workers = rte_zmalloc("workers", c->n_workers * sizeof(*c->workers), 64);
-	if (c->workers == NULL) {
-		log_error("workers: out of memory");
-		return -ENOMEM;
-	}
-	RTE_LCORE_FOREACH_WORKER(lcore)
-	{
-		if (w == c->n_workers)
-			break;
-		struct dp_worker *wk = &c->workers[w];
-		wk->ctx = c;
-		wk->lcore = lcore;
-		wk->queue = (uint16_t)w;
-		snprintf(name, sizeof(name), "notices%u", w);
-		wk->notices = rte_ring_create_elem(name, sizeof(struct dp_notice), DP_NOTICE_RING,
-		                                   (int)rte_lcore_to_socket_id(lcore),
-		                                   RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (wk->notices == NULL) {
-			log_error("workers: ring %s: %s", name, rte_strerror(rte_errno));
-			return -rte_errno;
-		}
-		w++;
-	}
-	return 0;
-}
-
-static void free_workers(struct dp_ctx *c)
-{
-	if (c->workers == NULL)
+	snprintf(own, sizeof(own), "sipsteer-%d", (int)getpid());
+	if (base == NULL || strcmp(base + 1, own) != 0)
 		return;
-	for (uint32_t w = 0; w < c->n_workers; w++)
-		rte_ring_free(c->workers[w].notices);
-	rte_free(c->workers);
-	c->workers = NULL;
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+	rmdir(dir);
 }
 
 static void log_ready(const struct dp_ctx *c)
@@ -331,10 +276,10 @@ int main(int argc, char **argv)
 	}
 	dp_control_signals_install();
 	rcu_register_thread();
-	setup_ctx(&ctx, &cfg);
+	dp_ctx_init(&ctx, &cfg);
 
 	bool control_up = false, workers_up = false;
-	rc = setup_workers(&ctx);
+	rc = dp_workers_init(&ctx);
 	if (rc < 0)
 		goto out;
 	ctx.pool = rte_pktmbuf_pool_create("mbufs", dp_pool_size(&cfg), 256, 0,
@@ -378,7 +323,7 @@ int main(int argc, char **argv)
 out:
 	shutdown_all(&control, control_up, workers_up);
 	dp_ports_stop(&ctx);
-	free_workers(&ctx);
+	dp_workers_free(&ctx);
 	if (ctx.ctl_tx != NULL) {
 		void *m = NULL;
 		while (rte_ring_sc_dequeue(ctx.ctl_tx, &m) == 0)
@@ -387,7 +332,10 @@ out:
 	}
 	rte_mempool_free(ctx.pool);
 	rcu_unregister_thread();
+	char runtime_dir[PATH_MAX];
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	remove_runtime_dir(runtime_dir);
 	ctl_config_free(&cfg);
 	if (rc == 0)
 		log_info("stopped");
