@@ -28,6 +28,20 @@ struct turn {
 	uint32_t weight;
 	uint32_t pos; /* next slot of the permutation to try */
 	uint32_t skip;
+	uint32_t skip_inverse; /* skip^-1 mod M, for the tail */
+};
+
+/*
+ * The last few free slots. Walking a permutation costs about M / free probes, so once fewer than
+ * sqrt(M / 2) slots are free it is cheaper to look at each free slot f and count how many steps
+ * the backend still needs to reach it, ((f - pos) * skip^-1) mod M, and take the nearest: the
+ * slot the walk would have found, with far fewer memory probes.
+ */
+struct tail {
+	uint32_t *free_slots; /* any order */
+	uint32_t n_free;
+	uint32_t cap;     /* switch to the tail when this many slots are left */
+	uint64_t barrett; /* floor(2^64 / M) */
 };
 
 /* Backends of one weight: members [first, first + count) of the turn array, in name order. */
@@ -98,6 +112,71 @@ static inline void take_turn(struct lb_set *set, uint64_t *used, struct turn *t)
 	t->pos = pos >= m ? pos - m : pos;
 }
 
+/* a^-1 mod m for a prime m and 0 < a < m (extended Euclid). */
+static uint32_t mod_inverse(uint32_t a, uint32_t m)
+{
+	int64_t t0 = 0, t1 = 1, r0 = m, r1 = a;
+
+	while (r1) {
+		int64_t q = r0 / r1, t2 = t0 - q * t1, r2 = r0 - q * r1;
+
+		t0 = t1;
+		t1 = t2;
+		r0 = r1;
+		r1 = r2;
+	}
+	return (uint32_t)(t0 < 0 ? t0 + m : t0);
+}
+
+/* (a * b) mod m for a, b < m < 2^24, by Barrett reduction (no division). */
+static inline uint32_t mul_mod(uint32_t a, uint32_t b, uint32_t m, uint64_t barrett)
+{
+	uint64_t x = (uint64_t)a * b;
+	uint64_t q = (uint64_t)(((__uint128_t)x * barrett) >> 64);
+	uint64_t r = x - q * m; /* q is floor(x / m) or one less */
+
+	return (uint32_t)(r >= m ? r - m : r);
+}
+
+/* Collect the free slots and every backend's inverse step. */
+static void tail_start(struct tail *tl, const uint64_t *used, struct turn *t, uint32_t n,
+                       uint32_t m)
+{
+	for (uint32_t i = 0; i < n; i++)
+		t[i].skip_inverse = mod_inverse(t[i].skip, m);
+	for (uint32_t w = 0; w <= (m - 1) / 64; w++)
+		for (uint64_t bits = ~used[w]; bits; bits &= bits - 1) {
+			uint32_t f = w * 64 + (uint32_t)__builtin_ctzll(bits);
+
+			if (f < m)
+				tl->free_slots[tl->n_free++] = f;
+		}
+}
+
+/* One turn of t in the tail: the free slot fewest steps ahead on its permutation. */
+static void take_turn_tail(struct lb_set *set, struct tail *tl, struct turn *t)
+{
+	const uint32_t m = set->table_size;
+	uint32_t best = UINT32_MAX, at = 0, f;
+
+	for (uint32_t k = 0; k < tl->n_free; k++) {
+		uint32_t d = tl->free_slots[k] >= t->pos ? tl->free_slots[k] - t->pos
+		                                         : tl->free_slots[k] + m - t->pos;
+
+		d = mul_mod(d, t->skip_inverse, m, tl->barrett);
+		if (d < best) {
+			best = d;
+			at = k;
+		}
+	}
+	f = tl->free_slots[at];
+	tl->free_slots[at] = tl->free_slots[--tl->n_free];
+	set->table[f] = t->index;
+	set->backends[t->index].slots++;
+	f += t->skip;
+	t->pos = f >= m ? f - m : f;
+}
+
 int lb_maglev_fill(struct lb_set *set)
 {
 	const uint32_t m = set->table_size;
@@ -106,12 +185,17 @@ int lb_maglev_fill(struct lb_set *set)
 	struct class *c = calloc(cap, sizeof(*c));
 	uint32_t *heap = calloc(cap, sizeof(*heap));
 	uint64_t *used = calloc(m / 64 + 1, sizeof(*used));
+	struct tail tl = {.barrett = UINT64_MAX / m};
 	uint32_t n = 0, n_classes = 0, filled = 0;
 	int rc = 0;
 
+	while ((tl.cap + 1) * (tl.cap + 1) <= m / 2)
+		tl.cap++;
+	tl.free_slots = calloc(tl.cap + 1, sizeof(*tl.free_slots));
+
 	memset(set->table, 0xff, (size_t)m * sizeof(set->table[0])); /* LB_NONE everywhere */
 	set->n_active = 0;
-	if (!t || !c || !heap || !used) {
+	if (!t || !c || !heap || !used || !tl.free_slots) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -145,8 +229,15 @@ int lb_maglev_fill(struct lb_set *set)
 	while (n_classes && filled < m) {
 		struct class *cur = &c[heap[0]];
 
-		for (uint32_t j = 0; j < cur->count && filled < m; j++, filled++)
-			take_turn(set, used, &t[cur->first + j]);
+		for (uint32_t j = 0; j < cur->count && filled < m; j++, filled++) {
+			if (m - filled > tl.cap) {
+				take_turn(set, used, &t[cur->first + j]);
+				continue;
+			}
+			if (m - filled == tl.cap)
+				tail_start(&tl, used, t, n, m);
+			take_turn_tail(set, &tl, &t[cur->first + j]);
+		}
 		cur->taken++;
 		sift_down(c, heap, n_classes, 0);
 	}
@@ -158,5 +249,6 @@ out:
 	free(c);
 	free(heap);
 	free(used);
+	free(tl.free_slots);
 	return rc;
 }

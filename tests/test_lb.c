@@ -963,6 +963,101 @@ static void test_determinism_order(void **state)
 	free(rev);
 }
 
+/*
+ * The documented algorithm, written the slow and obvious way: at each step the active backend
+ * whose next turn time (2k + 1) / (2w) is earliest (ties: heavier, then smaller name) walks its
+ * permutation to the next free slot. lb_set_build must give the same table.
+ */
+static void reference_fill(const struct lb_set *set, uint16_t *table)
+{
+	uint32_t m = set->table_size, n = set->n_backends;
+	uint32_t *pos = calloc(n, sizeof(*pos)), *skip = calloc(n, sizeof(*skip));
+	uint32_t *taken = calloc(n, sizeof(*taken));
+
+	assert_true(pos && skip && taken);
+	for (uint32_t i = 0; i < n; i++) {
+		const char *name = set->backends[i].cfg.name;
+		uint64_t h = lb_hash(name, strlen(name), set->seed);
+
+		pos[i] = (uint32_t)(h % m);
+		skip[i] = (uint32_t)((h >> 32) % (m - 1)) + 1;
+	}
+	memset(table, 0xff, m * sizeof(*table));
+	for (uint32_t filled = 0; filled < m; filled++) {
+		int64_t best = -1;
+
+		for (uint32_t i = 0; i < n; i++) {
+			const struct lb_backend_config *b = &set->backends[i].cfg;
+			const struct lb_backend_config *o;
+			uint64_t ti, to;
+
+			if (b->admin != LB_ADMIN_ENABLED || b->health == LB_HEALTH_DOWN ||
+			    !b->weight)
+				continue;
+			if (best < 0) {
+				best = i;
+				continue;
+			}
+			o = &set->backends[best].cfg;
+			ti = (2 * (uint64_t)taken[i] + 1) * o->weight;
+			to = (2 * (uint64_t)taken[best] + 1) * b->weight;
+			if (ti < to ||
+			    (ti == to && (b->weight > o->weight || (b->weight == o->weight &&
+			                                            strcmp(b->name, o->name) < 0))))
+				best = i;
+		}
+		if (best < 0)
+			break;
+		while (table[pos[best]] != LB_NONE)
+			pos[best] = (pos[best] + skip[best]) % m;
+		table[pos[best]] = (uint16_t)best;
+		pos[best] = (pos[best] + skip[best]) % m;
+		taken[best]++;
+	}
+	free(pos);
+	free(skip);
+	free(taken);
+}
+
+static void test_matches_reference(void **state)
+{
+	static const struct {
+		uint32_t n, table_size;
+		int weights; /* 0: all 1, 1: 1..5, 2: up to 65535 */
+	} cases[] = {
+	    {1, 101, 0},   {2, 101, 1},    {7, 1009, 0},   {7, 1009, 1},  {30, 1009, 2},
+	    {50, 4099, 1}, {20, 65537, 0}, {20, 65537, 1}, {9, 65537, 2},
+	};
+	uint64_t s = 11;
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct lb_backend_config *bs = make_backends(cases[c].n);
+		struct lb_config cfg = make_config(bs, cases[c].n);
+		uint16_t *want = calloc(cases[c].table_size, sizeof(*want));
+		struct lb_set *set;
+
+		assert_non_null(want);
+		cfg.table_size = cases[c].table_size;
+		cfg.seed = c;
+		for (uint32_t i = 0; i < cases[c].n; i++) {
+			uint64_t r = prng_next(&s);
+
+			bs[i].weight = cases[c].weights == 0   ? 1
+			               : cases[c].weights == 1 ? 1 + (uint32_t)(r % 5)
+			                                       : 1 + (uint32_t)(r % LB_MAX_WEIGHT);
+			if (i % 6 == 5)
+				bs[i].admin = LB_ADMIN_DRAINING;
+		}
+		set = build_ok(&cfg);
+		reference_fill(set, want);
+		assert_memory_equal(set->table, want, cases[c].table_size * sizeof(*want));
+		lb_set_free(set);
+		free(want);
+		free(bs);
+	}
+}
+
 /* The whole table pinned for one small configuration: a change in layout shows up here. */
 static void test_table_pinned(void **state)
 {
@@ -1000,6 +1095,7 @@ int main(void)
 	    cmocka_unit_test(test_disruption_health),
 	    cmocka_unit_test(test_determinism_fork),
 	    cmocka_unit_test(test_determinism_order),
+	    cmocka_unit_test(test_matches_reference),
 	    cmocka_unit_test(test_table_pinned),
 	};
 
