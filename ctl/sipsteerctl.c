@@ -367,7 +367,11 @@ static void print_drops(const json_t *stats)
 	json_t *v;
 	size_t shown = 0;
 
-	if (!head || !right || !names || !row || !cells || !json_is_object(total))
+	if (!json_is_object(total)) {
+		printf("\nno drop counters in the reply\n");
+		goto out;
+	}
+	if (!head || !right || !names || !row || !cells)
 		goto out;
 	head[0] = "DROP REASON";
 	for (size_t w = 0; w < nw; w++) {
@@ -438,8 +442,9 @@ static int run_stats(const struct opts *o, const struct command *cmd, int argc, 
 	}
 	stats_row(&t, "total", "", json_object_get(stats, "total"));
 	char up[32];
-	printf("uptime %s s\n",
-	       cli_num(json_object_get(stats, "uptime_s"), "%.1f", 1, up, sizeof(up)));
+	if (json_is_number(json_object_get(stats, "uptime_s")))
+		printf("uptime %s s\n",
+		       cli_num(json_object_get(stats, "uptime_s"), "%.1f", 1, up, sizeof(up)));
 	cli_table_print(&t, stdout);
 	print_drops(stats);
 	if (reset)
