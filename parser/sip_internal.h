@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sip.h"
 
@@ -60,6 +61,50 @@ static inline bool sip_ieq(const char *s, const char *lower, size_t n)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * SIP_IEQ(s, "lit"): sip_ieq() against a string literal of at most 16 bytes, as one or two
+ * 8-byte compares. The literal's bytes and a mask of 0x20 where it holds a lowercase letter are
+ * folded at compile time; (word | mask) == literal is exact, as only 'X' and 'x' OR to 'x'.
+ * Reads exactly s[0..sizeof(lit) - 1).
+ */
+#define SIP_LIT_BYTE(lit, i)                                                                       \
+	((size_t)(i) < sizeof(lit) - 1                                                             \
+	     ? (uint64_t)(unsigned char)(lit)[(size_t)(i) < sizeof(lit) - 1 ? (size_t)(i) : 0]     \
+	     : 0)
+#define SIP_LIT_CASE(lit, i)                                                                       \
+	(SIP_LIT_BYTE(lit, i) >= 'a' && SIP_LIT_BYTE(lit, i) <= 'z' ? (uint64_t)0x20 : 0)
+#define SIP_LIT_WORD(F, lit, o)                                                                    \
+	(F(lit, (o)) | F(lit, (o) + 1) << 8 | F(lit, (o) + 2) << 16 | F(lit, (o) + 3) << 24 |      \
+	 F(lit, (o) + 4) << 32 | F(lit, (o) + 5) << 40 | F(lit, (o) + 6) << 48 |                   \
+	 F(lit, (o) + 7) << 56)
+#define SIP_LIT_TAIL(lit) (sizeof(lit) - 1 > 8 ? sizeof(lit) - 1 - 8 : 0)
+#define SIP_IEQ(s, lit)                                                                            \
+	sip_ieq_words((s), sizeof(lit) - 1, SIP_LIT_WORD(SIP_LIT_BYTE, lit, 0),                    \
+	              SIP_LIT_WORD(SIP_LIT_CASE, lit, 0),                                          \
+	              SIP_LIT_WORD(SIP_LIT_BYTE, lit, SIP_LIT_TAIL(lit)),                          \
+	              SIP_LIT_WORD(SIP_LIT_CASE, lit, SIP_LIT_TAIL(lit)), lit)
+
+static inline __attribute__((always_inline)) bool sip_ieq_words(const char *s, size_t n,
+                                                                uint64_t head, uint64_t head_case,
+                                                                uint64_t tail, uint64_t tail_case,
+                                                                const char *lower)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n <= 8) {
+		uint64_t w = 0;
+		memcpy(&w, s, n);
+		return (w | head_case) == head;
+	}
+	if (n <= 16) {
+		uint64_t a, b;
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		return ((a | head_case) == head) & ((b | tail_case) == tail);
+	}
+#endif
+	return sip_ieq(s, lower, n);
 }
 
 /* Method enum of a token (case-sensitive, RFC 3261 7.1), SIP_METHOD_OTHER if unknown. */

@@ -68,31 +68,44 @@ const char *sip_method_name(enum sip_method m)
 
 enum sip_method sip_method_lookup(const char *s, size_t n)
 {
-	/* The first byte and the length pick at most two candidates; compare those. */
-	static const uint8_t by_first[26][2] = {
-	    ['A' - 'A'] = {SIP_METHOD_ACK},
-	    ['B' - 'A'] = {SIP_METHOD_BYE},
-	    ['C' - 'A'] = {SIP_METHOD_CANCEL},
-	    ['I' - 'A'] = {SIP_METHOD_INVITE, SIP_METHOD_INFO},
-	    ['M' - 'A'] = {SIP_METHOD_MESSAGE},
-	    ['N' - 'A'] = {SIP_METHOD_NOTIFY},
-	    ['O' - 'A'] = {SIP_METHOD_OPTIONS},
-	    ['P' - 'A'] = {SIP_METHOD_PRACK, SIP_METHOD_PUBLISH},
-	    ['R' - 'A'] = {SIP_METHOD_REGISTER, SIP_METHOD_REFER},
-	    ['S' - 'A'] = {SIP_METHOD_SUBSCRIBE},
-	    ['U' - 'A'] = {SIP_METHOD_UPDATE},
-	};
-	if (n < 3 || s[0] < 'A' || s[0] > 'Z')
+	/* The length and the first byte pick the one candidate; memcmp of a constant size is
+	 * compiled to a few word compares. */
+#define IS(name) (memcmp(s, #name, sizeof(#name) - 1) == 0 ? SIP_METHOD_##name : SIP_METHOD_OTHER)
+	switch (n) {
+	case 3:
+		return s[0] == 'A' ? IS(ACK) : IS(BYE);
+	case 4:
+		return IS(INFO);
+	case 5:
+		return s[0] == 'P' ? IS(PRACK) : IS(REFER);
+	case 6:
+		switch (s[0]) {
+		case 'I':
+			return IS(INVITE);
+		case 'C':
+			return IS(CANCEL);
+		case 'N':
+			return IS(NOTIFY);
+		default:
+			return IS(UPDATE);
+		}
+	case 7:
+		switch (s[0]) {
+		case 'O':
+			return IS(OPTIONS);
+		case 'P':
+			return IS(PUBLISH);
+		default:
+			return IS(MESSAGE);
+		}
+	case 8:
+		return IS(REGISTER);
+	case 9:
+		return IS(SUBSCRIBE);
+	default:
 		return SIP_METHOD_OTHER;
-	for (int i = 0; i < 2; i++) {
-		enum sip_method m = by_first[s[0] - 'A'][i];
-		if (m == SIP_METHOD_OTHER)
-			break;
-		const char *name = method_names[m];
-		if (strlen(name) == n && memcmp(name, s, n) == 0)
-			return m;
 	}
-	return SIP_METHOD_OTHER;
+#undef IS
 }
 
 static const char *const err_names[SIP_ERR_COUNT] = {

@@ -76,9 +76,9 @@ SIP_FN bool digits_u32(const char *buf, size_t s, size_t e, uint64_t *value)
 /* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT; only 2.0 is spoken (RFC 3261 7.1, 21.5.20). */
 SIP_FN enum sip_err version_check(const char *buf, size_t s, size_t e)
 {
-	if (e - s == 7 && sip_ieq(buf + s, "sip/2.0", 7))
+	if (e - s == 7 && SIP_IEQ(buf + s, "sip/2.0"))
 		return SIP_OK;
-	if (e - s < 4 || !sip_ieq(buf + s, "sip/", 4))
+	if (e - s < 4 || !SIP_IEQ(buf + s, "sip/"))
 		return SIP_ERR_START_LINE;
 	size_t p = s + 4, d = sip_skip_class(buf, p, e, SIP_CC_DIGIT);
 	if (d == p || d == e || buf[d] != '.')
@@ -108,8 +108,7 @@ SIP_FN enum sip_err request_uri_check(const char *buf, size_t s, size_t e)
 		if (!sip_cc_is(buf[i], SIP_CC_HOST) && buf[i] != '+')
 			return SIP_ERR_REQUEST_URI;
 	size_t scheme = colon - s;
-	if ((scheme == 3 && sip_ieq(buf + s, "sip", 3)) ||
-	    (scheme == 4 && sip_ieq(buf + s, "sips", 4))) {
+	if ((scheme == 3 && SIP_IEQ(buf + s, "sip")) || (scheme == 4 && SIP_IEQ(buf + s, "sips"))) {
 		/* userinfo may hold '?' (RFC 4475 3.1.1.2); headers start after the host */
 		const char *at = memrchr(buf + colon, '@', e - colon);
 		size_t host = at ? (size_t)(at - buf) : colon;
@@ -199,7 +198,7 @@ SIP_FN void start_line(struct parse_state *st, size_t s, size_t e)
 {
 	st->msg->start_line = view(s, e);
 	/* A method cannot contain '/', so "SIP/" opens a Status-Line. */
-	if (e - s >= 4 && sip_ieq(st->buf + s, "sip/", 4))
+	if (e - s >= 4 && SIP_IEQ(st->buf + s, "sip/"))
 		status_line(st, s, e);
 	else
 		request_line(st, s, e);
@@ -290,7 +289,7 @@ SIP_FN struct sip_str find_tag(const char *buf, size_t p, size_t end)
 			}
 			ve = p;
 		}
-		if (name_len == 3 && sip_ieq(buf + name, "tag", 3))
+		if (name_len == 3 && SIP_IEQ(buf + name, "tag"))
 			return view(vs, ve);
 	}
 }
@@ -508,35 +507,35 @@ static inline SIP_TARGET void header(struct parse_state *st, size_t line, size_t
 		}
 		break;
 	case 2:
-		if (sip_ieq(name, "to", 2))
+		if (SIP_IEQ(name, "to"))
 			to_header(st, vs, ve);
 		break;
 	case 3:
-		if (sip_ieq(name, "via", 3))
+		if (SIP_IEQ(name, "via"))
 			via_header(st, vs, ve, view(line, eol + 2));
 		break;
 	case 4:
-		if (sip_ieq(name, "from", 4))
+		if (SIP_IEQ(name, "from"))
 			from_header(st, vs, ve);
-		else if (sip_ieq(name, "cseq", 4))
+		else if (SIP_IEQ(name, "cseq"))
 			cseq_header(st, vs, ve);
 		break;
 	case 5:
-		if (sip_ieq(name, "route", 5))
+		if (SIP_IEQ(name, "route"))
 			route_header(st, vs, ve, view(line, eol + 2));
 		break;
 	case 7:
-		if (sip_ieq(name, "call-id", 7))
+		if (SIP_IEQ(name, "call-id"))
 			call_id_header(st, vs, ve);
 		break;
 	case 12:
-		if (c == 'm' && sip_ieq(name, "max-forwards", 12))
+		if (c == 'm' && SIP_IEQ(name, "max-forwards"))
 			max_forwards_header(st, vs, ve);
-		else if (c == 'r' && sip_ieq(name, "record-route", 12))
+		else if (c == 'r' && SIP_IEQ(name, "record-route"))
 			st->msg->has_record_route = true;
 		break;
 	case 14:
-		if (sip_ieq(name, "content-length", 14))
+		if (SIP_IEQ(name, "content-length"))
 			content_length_header(st, vs, ve);
 		break;
 	}
@@ -622,21 +621,21 @@ SIP_FN enum sip_transport transport_lookup(const char *s, size_t n)
 {
 	switch (n) {
 	case 2:
-		if (sip_ieq(s, "ws", 2))
+		if (SIP_IEQ(s, "ws"))
 			return SIP_TRANSPORT_WS;
 		break;
 	case 3:
-		if (sip_ieq(s, "udp", 3))
+		if (SIP_IEQ(s, "udp"))
 			return SIP_TRANSPORT_UDP;
-		if (sip_ieq(s, "tcp", 3))
+		if (SIP_IEQ(s, "tcp"))
 			return SIP_TRANSPORT_TCP;
-		if (sip_ieq(s, "tls", 3))
+		if (SIP_IEQ(s, "tls"))
 			return SIP_TRANSPORT_TLS;
-		if (sip_ieq(s, "wss", 3))
+		if (SIP_IEQ(s, "wss"))
 			return SIP_TRANSPORT_WSS;
 		break;
 	case 4:
-		if (sip_ieq(s, "sctp", 4))
+		if (SIP_IEQ(s, "sctp"))
 			return SIP_TRANSPORT_SCTP;
 		break;
 	}
@@ -711,7 +710,7 @@ SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, s
 	p = sip_skip_lws(buf, p, end);
 	size_t proto = p;
 	bool fast = false;
-	if (end - p > 8 && sip_ieq(buf + p, "sip/2.0/", 8)) {
+	if (end - p > 8 && SIP_IEQ(buf + p, "sip/2.0/")) {
 		/* the usual spelling, no LWS inside: straight to the transport */
 		start = p + 8;
 		p = sip_skip_cls(buf, start, end, &sip_class_token);
@@ -785,19 +784,19 @@ SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, s
 			val_end = p;
 			p = sip_skip_lws(buf, p, end);
 		}
-		if (name_len == 6 && sip_ieq(buf + name, "branch", 6)) {
+		if (name_len == 6 && SIP_IEQ(buf + name, "branch")) {
 			if (!via->has_branch) {
 				via->has_branch = true;
 				via->branch = view(val, val_end);
 			}
-		} else if (name_len == 8 && sip_ieq(buf + name, "received", 8)) {
+		} else if (name_len == 8 && SIP_IEQ(buf + name, "received")) {
 			if (val == val_end)
 				return -SIP_ERR_BAD_VIA;
 			if (!via->has_received) {
 				via->has_received = true;
 				via->received = view(val, val_end);
 			}
-		} else if (name_len == 5 && sip_ieq(buf + name, "rport", 5)) {
+		} else if (name_len == 5 && SIP_IEQ(buf + name, "rport")) {
 			/* RFC 3581: "rport" alone asks for the value, "rport=N" carries it. */
 			uint16_t rport = 0;
 			if (has_value && val != val_end &&
