@@ -161,7 +161,7 @@ static int check_backend(const struct lb_backend_config *b, uint32_t i, char *er
 static int check_config(const struct lb_config *cfg, uint32_t m, char *err, size_t cap)
 {
 	const struct lb_backend_config *bs = cfg->backends;
-	uint32_t by_id[LB_MAX_BACKENDS];
+	uint16_t by_id[LB_MAX_BACKENDS]; /* index + 1; 0: id unused */
 	struct seen names = {0}, addrs = {0};
 	uint32_t n = cfg->n_backends, size = 16;
 	int rc = 0;
@@ -212,7 +212,7 @@ static int check_config(const struct lb_config *cfg, uint32_t m, char *err, size
 			          b->id, bs[by_id[b->id] - 1].name);
 			break;
 		}
-		by_id[b->id] = i + 1;
+		by_id[b->id] = (uint16_t)(i + 1);
 		j = seen_insert(&names, bs, i, lb_hash(b->name, strlen(b->name), 0), same_name);
 		if (j >= 0) {
 			rc = fail(EEXIST, err, cap,

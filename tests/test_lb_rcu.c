@@ -46,7 +46,7 @@
 
 #define N_SETS     10000
 #define N_READERS  2
-#define TABLE_SIZE 1009
+#define TABLE_SIZE 211
 #define MAX_BE     8
 
 static struct lb_slot slot;
