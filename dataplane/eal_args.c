@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Build the EAL argument vector from the configuration and the operator's arguments. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "eal_args.h"
 
@@ -131,4 +133,22 @@ void dp_eal_args_free(struct dp_eal_args *a)
 	for (int i = 0; i < a->argc; i++)
 		free(a->argv[i]);
 	memset(a, 0, sizeof(*a));
+}
+
+void dp_eal_remove_runtime_dir(const char *dir, const char *prefix)
+{
+	const char *base = strrchr(dir, '/');
+
+	if (base == NULL || strcmp(base + 1, prefix) != 0)
+		return;
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+	rmdir(dir);
 }

@@ -29,4 +29,11 @@ void dp_eal_args_free(struct dp_eal_args *a);
 /* True when device names a PCI device ("0000:01:00.0" or "01:00.0"), false for a vdev. */
 bool dp_device_is_pci(const char *device);
 
+/*
+ * The EAL leaves its runtime directory (/var/run/dpdk/PREFIX) behind. Remove dir (its files,
+ * then itself) when its last component is prefix, i.e. a prefix made up for this process that
+ * nothing else uses. Take the path (rte_eal_get_runtime_dir) before rte_eal_cleanup.
+ */
+void dp_eal_remove_runtime_dir(const char *dir, const char *prefix);
+
 #endif

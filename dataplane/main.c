@@ -11,9 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <dirent.h>
-#include <fcntl.h>
-
 #include <sys/socket.h>
 
 #include <rte_eal.h>
@@ -144,30 +141,6 @@ static int eal_start(const struct dp_cli *cli, const struct ctl_config *cfg)
 	/* DPDK's own log lines join ours on stderr. */
 	rte_openlog_stream(stderr);
 	return 0;
-}
-
-/*
- * The EAL leaves its runtime directory (/var/run/dpdk/PREFIX) behind. Remove it when the prefix
- * is the one we made up (sipsteer-PID): nobody else can be using it. Path taken before cleanup.
- */
-static void remove_runtime_dir(const char *dir)
-{
-	char own[64];
-	const char *base = strrchr(dir, '/');
-
-	snprintf(own, sizeof(own), "sipsteer-%d", (int)getpid());
-	if (base == NULL || strcmp(base + 1, own) != 0)
-		return;
-	DIR *d = opendir(dir);
-	if (d == NULL)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			unlinkat(dirfd(d), e->d_name, 0);
-	}
-	closedir(d);
-	rmdir(dir);
 }
 
 static void log_ready(const struct dp_ctx *c)
@@ -335,7 +308,9 @@ out:
 	char runtime_dir[PATH_MAX];
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
-	remove_runtime_dir(runtime_dir);
+	char own[64];
+	snprintf(own, sizeof(own), "sipsteer-%d", (int)getpid());
+	dp_eal_remove_runtime_dir(runtime_dir, own);
 	ctl_config_free(&cfg);
 	if (rc == 0)
 		log_info("stopped");
