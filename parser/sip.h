@@ -256,7 +256,8 @@ int sip_response_next_hop(const char *buf, const struct sip_msg *msg, struct sip
 
 /*
  * Which SIMD scanner the parser uses ("avx2", "sse4.2" or "scalar"): the best one this CPU runs,
- * checked at each call with __builtin_cpu_supports, unless the build forced one (meson -Dsimd=).
+ * found with __builtin_cpu_supports (sip_parse() checks once, at its first call), unless the
+ * build forced one (meson -Dsimd=).
  */
 const char *sip_parser_impl(void);
 

@@ -63,9 +63,10 @@ SIP_FN bool digits_u32(const char *buf, size_t s, size_t e, uint64_t *value)
 	if (s == e)
 		return false;
 	for (size_t i = s; i < e; i++) {
-		if (!sip_cc_is(buf[i], SIP_CC_DIGIT))
+		unsigned d = (unsigned char)buf[i] - (unsigned)'0';
+		if (d > 9)
 			return false;
-		v = v * 10 + (uint64_t)(buf[i] - '0');
+		v = v * 10 + d;
 		if (v > UINT32_MAX)
 			v = (uint64_t)UINT32_MAX + 1;
 	}
@@ -99,20 +100,20 @@ SIP_FN enum sip_err request_uri_check(const char *buf, size_t s, size_t e)
 {
 	if (buf[s] == '<' || sip_skip_cls(buf, s, e, &sip_class_visible) != e)
 		return SIP_ERR_REQUEST_URI;
-	const char *c = memchr(buf + s, ':', e - s);
-	size_t colon = c ? (size_t)(c - buf) : 0;
-	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
-	if (colon == 0 || colon == s || !((buf[s] | 0x20) >= 'a' && (buf[s] | 0x20) <= 'z'))
+	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":": the first byte outside the
+	 * scheme's characters must be the first ':' of the URI */
+	size_t colon = s;
+	while (colon < e && (sip_cc_is(buf[colon], SIP_CC_HOST) || buf[colon] == '+'))
+		colon++;
+	if (colon == e || buf[colon] != ':' || colon == s ||
+	    !((buf[s] | 0x20) >= 'a' && (buf[s] | 0x20) <= 'z'))
 		return SIP_ERR_REQUEST_URI;
-	for (size_t i = s; i < colon; i++)
-		if (!sip_cc_is(buf[i], SIP_CC_HOST) && buf[i] != '+')
-			return SIP_ERR_REQUEST_URI;
 	size_t scheme = colon - s;
 	if ((scheme == 3 && SIP_IEQ(buf + s, "sip")) || (scheme == 4 && SIP_IEQ(buf + s, "sips"))) {
 		/* userinfo may hold '?' (RFC 4475 3.1.1.2); headers start after the host */
-		const char *at = memrchr(buf + colon, '@', e - colon);
-		size_t host = at ? (size_t)(at - buf) : colon;
-		if (memchr(buf + host, '?', e - host) != NULL)
+		size_t at = sip_rfind_byte(buf, colon, e, '@');
+		size_t host = at != SIZE_MAX ? at : colon;
+		if (sip_find_byte(buf, host, e, '?') != e)
 			return SIP_ERR_REQUEST_URI;
 	}
 	return SIP_OK;
@@ -142,7 +143,7 @@ SIP_FN void request_line(struct parse_state *st, size_t s, size_t e)
 	msg->method = sip_method_lookup(buf + s, sp1 - s);
 
 	/* the last space: sp1 when the line has only two tokens */
-	size_t ver = (size_t)((const char *)memrchr(buf + sp1, ' ', e - sp1) - buf) + 1;
+	size_t ver = sip_rfind_byte(buf, sp1, e, ' ') + 1;
 	if (ver - 1 == sp1 || ver == e) {
 		fail(st, SIP_ERR_START_LINE);
 		return;
@@ -312,8 +313,7 @@ SIP_FN bool name_addr(const char *buf, size_t vs, size_t ve, struct sip_str *uri
 			if (p == ve) {
 				/* RFC 4475 3.1.2.6: infer that the unclosed quote ends before '<'.
 				 */
-				const char *q = memchr(buf + vs, '<', ve - vs);
-				lt = q ? (size_t)(q - buf) : ve;
+				lt = sip_find_byte(buf, vs, ve, '<');
 				break;
 			}
 		} else if (buf[p] == '<') {
@@ -326,12 +326,12 @@ SIP_FN bool name_addr(const char *buf, size_t vs, size_t ve, struct sip_str *uri
 	}
 	size_t params;
 	if (lt < ve) {
-		const char *gt = memchr(buf + lt + 1, '>', ve - lt - 1);
-		if (gt == NULL)
+		size_t gt = sip_find_byte(buf, lt + 1, ve, '>');
+		if (gt == ve)
 			return false;
-		size_t us = sip_skip_lws(buf, lt + 1, (size_t)(gt - buf));
-		*uri = view(us, trim_end(buf, us, (size_t)(gt - buf)));
-		params = (size_t)(gt - buf) + 1;
+		size_t us = sip_skip_lws(buf, lt + 1, gt);
+		*uri = view(us, trim_end(buf, us, gt));
+		params = gt + 1;
 	} else {
 		*uri = view(vs, trim_end(buf, vs, semi));
 		params = semi;
@@ -649,9 +649,10 @@ SIP_FN bool port_parse(const char *s, size_t n, uint16_t *port)
 	if (n == 0)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		if (!sip_cc_is(s[i], SIP_CC_DIGIT))
+		unsigned d = (unsigned char)s[i] - (unsigned)'0';
+		if (d > 9)
 			return false;
-		v = v * 10 + (uint32_t)(s[i] - '0');
+		v = v * 10 + d;
 		if (v > 65535)
 			return false;
 	}

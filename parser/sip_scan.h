@@ -4,7 +4,7 @@
  * of SIP_VARIANT_SCALAR, SIP_VARIANT_SSE42 or SIP_VARIANT_AVX2 defined, and by tests (tables
  * only).
  *
- * - sip_scan_eol(): first CR or LF (SWAR 8 bytes, SSE4.2 PCMPESTRI 16, AVX2 two compares 32).
+ * - sip_scan_eol(): first CR or LF (SWAR 8 bytes, SSE 16 or AVX2 32 with two compares).
  * - sip_skip_class() / sip_find_class(): first byte outside / inside a character class. Each
  *   class is a 16-byte table indexed by the low nibble whose bit h says "h<<4 | low is in the
  *   class" (ASCII only), so membership of 16 or 32 bytes is two PSHUFB, an AND and a compare.
@@ -82,27 +82,83 @@ SIP_INLINE size_t sip_scan_eol_swar(const char *buf, size_t p, size_t end)
 	return p;
 }
 
+#if defined(SIP_VARIANT_AVX2)
+/* Bit i set where at[i] is CR or LF, 32 bytes. */
+SIP_INLINE uint32_t sip_eol_mask32(const char *at)
+{
+	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)at);
+	__m256i hit = _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r')),
+	                              _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')));
+	return (uint32_t)_mm256_movemask_epi8(hit);
+}
+
+/* Bit i set where at[i] is in the class of the nibble table lo, 32 bytes. */
+SIP_INLINE uint32_t sip_class_mask32(const char *at, const uint8_t lo_table[16])
+{
+	const __m256i lo =
+	    _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)lo_table));
+	const __m256i hi = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	                                    2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m256i nib = _mm256_set1_epi8(0x0f);
+	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)at);
+	__m256i m = _mm256_and_si256(
+	    _mm256_shuffle_epi8(lo, _mm256_and_si256(v, nib)),
+	    _mm256_shuffle_epi8(hi, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib)));
+	return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, _mm256_setzero_si256()));
+}
+#endif
+
+#if defined(SIP_VARIANT_AVX2) || defined(SIP_VARIANT_SSE42)
+/* Bit i set where at[i] is CR or LF, 16 bytes. */
+SIP_INLINE uint32_t sip_eol_mask16(const char *at)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)at);
+	__m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+	                           _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+	return (uint32_t)_mm_movemask_epi8(hit);
+}
+
+/* Bit i set where at[i] is in the class of the nibble table lo, 16 bytes. */
+SIP_INLINE uint32_t sip_class_mask16(const char *at, const uint8_t lo_table[16])
+{
+	const __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)lo_table);
+	const __m128i hi = _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m128i nib = _mm_set1_epi8(0x0f);
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)at);
+	__m128i m = _mm_and_si128(_mm_shuffle_epi8(lo, _mm_and_si128(v, nib)),
+	                          _mm_shuffle_epi8(hi, _mm_and_si128(_mm_srli_epi16(v, 4), nib)));
+	return ~(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(m, _mm_setzero_si128())) & 0xffff;
+}
+#endif
+
+/*
+ * The vector scanners: whole vectors from p while one fits before end; then, when fewer bytes
+ * than a vector are left, one vector that ends at end (it starts before p, still inside the
+ * buffer when end >= the vector size) with the bits below p shifted out. Only a run shorter
+ * than a vector at the very start of a buffer goes through the scalar loop.
+ */
 SIP_INLINE size_t sip_scan_eol(const char *buf, size_t p, size_t end)
 {
 #if defined(SIP_VARIANT_AVX2)
-	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
-	while (p + 32 <= end) {
-		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(buf + p));
-		__m256i hit = _mm256_or_si256(_mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, lf));
-		uint32_t mask = (uint32_t)_mm256_movemask_epi8(hit);
+	for (; p + 32 <= end; p += 32) {
+		uint32_t mask = sip_eol_mask32(buf + p);
 		if (mask)
 			return p + (size_t)__builtin_ctz(mask);
-		p += 32;
 	}
-#elif defined(SIP_VARIANT_SSE42)
-	const __m128i set = _mm_setr_epi8('\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-	while (p + 16 <= end) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + p));
-		int i = _mm_cmpestri(
-		    set, 2, v, 16, _SIDD_UBYTE_OPS | _SIDD_CMP_EQUAL_ANY | _SIDD_LEAST_SIGNIFICANT);
-		if (i != 16)
-			return p + (size_t)i;
-		p += 16;
+	if (p < end && end >= 32) {
+		uint32_t mask = sip_eol_mask32(buf + end - 32) >> (32 - (end - p));
+		return mask ? p + (size_t)__builtin_ctz(mask) : end;
+	}
+#endif
+#if defined(SIP_VARIANT_AVX2) || defined(SIP_VARIANT_SSE42)
+	for (; p + 16 <= end; p += 16) {
+		uint32_t mask = sip_eol_mask16(buf + p);
+		if (mask)
+			return p + (size_t)__builtin_ctz(mask);
+	}
+	if (p < end && end >= 16) {
+		uint32_t mask = sip_eol_mask16(buf + end - 16) >> (16 - (end - p));
+		return mask ? p + (size_t)__builtin_ctz(mask) : end;
 	}
 #endif
 	return sip_scan_eol_swar(buf, p, end);
@@ -113,50 +169,123 @@ SIP_INLINE size_t sip_class_run(const char *buf, size_t p, size_t end, const str
                                 bool stop_on_member)
 {
 #if defined(SIP_VARIANT_AVX2)
-	if (p + 32 <= end) {
-		const __m256i lo = _mm256_broadcastsi128_si256(
-		    _mm_loadu_si128((const __m128i *)(const void *)cls->lo));
-		const __m256i hi =
-		    _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4,
-		                     8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
-		const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
-		do {
-			__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(buf + p));
-			__m256i m = _mm256_and_si256(
-			    _mm256_shuffle_epi8(lo, _mm256_and_si256(v, nib)),
-			    _mm256_shuffle_epi8(hi,
-			                        _mm256_and_si256(_mm256_srli_epi16(v, 4), nib)));
-			uint32_t outside =
-			    (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, zero));
-			uint32_t stop = stop_on_member ? ~outside : outside;
-			if (stop)
-				return p + (size_t)__builtin_ctz(stop);
-			p += 32;
-		} while (p + 32 <= end);
+	const uint32_t flip32 = stop_on_member ? 0 : ~0u;
+	for (; p + 32 <= end; p += 32) {
+		uint32_t stop = sip_class_mask32(buf + p, cls->lo) ^ flip32;
+		if (stop)
+			return p + (size_t)__builtin_ctz(stop);
+	}
+	if (p < end && end >= 32) {
+		uint32_t stop =
+		    (sip_class_mask32(buf + end - 32, cls->lo) ^ flip32) >> (32 - (end - p));
+		return stop ? p + (size_t)__builtin_ctz(stop) : end;
 	}
 #endif
 #if defined(SIP_VARIANT_AVX2) || defined(SIP_VARIANT_SSE42)
-	if (p + 16 <= end) {
-		const __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)cls->lo);
-		const __m128i hi =
-		    _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
-		const __m128i nib = _mm_set1_epi8(0x0f), zero = _mm_setzero_si128();
-		do {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + p));
-			__m128i m = _mm_and_si128(
-			    _mm_shuffle_epi8(lo, _mm_and_si128(v, nib)),
-			    _mm_shuffle_epi8(hi, _mm_and_si128(_mm_srli_epi16(v, 4), nib)));
-			uint32_t outside = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(m, zero));
-			uint32_t stop = (stop_on_member ? ~outside : outside) & 0xffff;
-			if (stop)
-				return p + (size_t)__builtin_ctz(stop);
-			p += 16;
-		} while (p + 16 <= end);
+	const uint32_t flip16 = stop_on_member ? 0 : 0xffff;
+	for (; p + 16 <= end; p += 16) {
+		uint32_t stop = sip_class_mask16(buf + p, cls->lo) ^ flip16;
+		if (stop)
+			return p + (size_t)__builtin_ctz(stop);
+	}
+	if (p < end && end >= 16) {
+		uint32_t stop =
+		    (sip_class_mask16(buf + end - 16, cls->lo) ^ flip16) >> (16 - (end - p));
+		return stop ? p + (size_t)__builtin_ctz(stop) : end;
 	}
 #endif
 	while (p < end && sip_cc_is(buf[p], cls->bit) != stop_on_member)
 		p++;
 	return p;
+}
+
+#if defined(SIP_VARIANT_AVX2)
+/* Bit i set where at[i] == c, 32 bytes. */
+SIP_INLINE uint32_t sip_byte_mask32(const char *at, char c)
+{
+	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)at);
+	return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c)));
+}
+#endif
+
+#if defined(SIP_VARIANT_AVX2) || defined(SIP_VARIANT_SSE42)
+/* Bit i set where at[i] == c, 16 bytes. */
+SIP_INLINE uint32_t sip_byte_mask16(const char *at, char c)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)at);
+	return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+#endif
+
+/* First c in buf[p..end), or end (memchr without the call, for the short runs of a header). */
+SIP_INLINE size_t sip_find_byte(const char *buf, size_t p, size_t end, char c)
+{
+#if defined(SIP_VARIANT_AVX2)
+	for (; p + 32 <= end; p += 32) {
+		uint32_t mask = sip_byte_mask32(buf + p, c);
+		if (mask)
+			return p + (size_t)__builtin_ctz(mask);
+	}
+	if (p < end && end >= 32) {
+		uint32_t mask = sip_byte_mask32(buf + end - 32, c) >> (32 - (end - p));
+		return mask ? p + (size_t)__builtin_ctz(mask) : end;
+	}
+#endif
+#if defined(SIP_VARIANT_AVX2) || defined(SIP_VARIANT_SSE42)
+	for (; p + 16 <= end; p += 16) {
+		uint32_t mask = sip_byte_mask16(buf + p, c);
+		if (mask)
+			return p + (size_t)__builtin_ctz(mask);
+	}
+	if (p < end && end >= 16) {
+		uint32_t mask = sip_byte_mask16(buf + end - 16, c) >> (16 - (end - p));
+		return mask ? p + (size_t)__builtin_ctz(mask) : end;
+	}
+	while (p < end && buf[p] != c)
+		p++;
+	return p;
+#else
+	const char *hit = p < end ? memchr(buf + p, c, end - p) : NULL;
+	return hit ? (size_t)(hit - buf) : end;
+#endif
+}
+
+/*
+ * Last c in buf[s..e), or SIZE_MAX when there is none (memrchr). Vectors end at e and move
+ * down; the last one starts at or after s, or, when fewer than a vector's bytes are left, starts
+ * below s with those bits cleared (still inside the buffer when e >= the vector size).
+ */
+SIP_INLINE size_t sip_rfind_byte(const char *buf, size_t s, size_t e, char c)
+{
+#if defined(SIP_VARIANT_AVX2)
+	for (; e >= s + 32; e -= 32) {
+		uint32_t mask = sip_byte_mask32(buf + e - 32, c);
+		if (mask)
+			return e - 1 - (size_t)__builtin_clz(mask);
+	}
+	if (s < e && e >= 32) {
+		uint32_t mask = sip_byte_mask32(buf + e - 32, c) & (~0u << (32 - (e - s)));
+		return mask ? e - 1 - (size_t)__builtin_clz(mask) : SIZE_MAX;
+	}
+#endif
+#if defined(SIP_VARIANT_AVX2) || defined(SIP_VARIANT_SSE42)
+	for (; e >= s + 16; e -= 16) {
+		uint32_t mask = sip_byte_mask16(buf + e - 16, c) << 16;
+		if (mask)
+			return e - 1 - (size_t)__builtin_clz(mask);
+	}
+	if (s < e && e >= 16) {
+		uint32_t mask = (sip_byte_mask16(buf + e - 16, c) << 16) & (~0u << (32 - (e - s)));
+		return mask ? e - 1 - (size_t)__builtin_clz(mask) : SIZE_MAX;
+	}
+	while (e > s)
+		if (buf[--e] == c)
+			return e;
+	return SIZE_MAX;
+#else
+	const char *hit = s < e ? memrchr(buf + s, c, e - s) : NULL;
+	return hit ? (size_t)(hit - buf) : SIZE_MAX;
+#endif
 }
 
 /* First byte in buf[p..end) outside cls, or end. */

@@ -7,19 +7,23 @@
 
 bool sip_ipv4_parse(const char *s, size_t n, uint32_t *addr)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	uint32_t a = 0;
 	size_t p = 0;
 	for (int part = 0; part < 4; part++) {
 		if (part > 0) {
-			if (p >= n || s[p] != '.')
+			if (p >= n || u[p] != '.')
 				return false;
 			p++;
 		}
-		size_t start = p;
-		uint32_t v = 0;
-		while (p < n && p - start < 3 && sip_cc_is(s[p], SIP_CC_DIGIT))
-			v = v * 10 + (uint32_t)(s[p++] - '0');
-		if (p == start || v > 255)
+		/* 1 to 3 digits, at most 255 */
+		unsigned v;
+		if (p >= n || (v = u[p] - (unsigned)'0') > 9)
+			return false;
+		p++;
+		for (int k = 1; k < 3 && p < n && u[p] - (unsigned)'0' <= 9; k++)
+			v = v * 10 + (u[p++] - (unsigned)'0');
+		if (v > 255)
 			return false;
 		a = a << 8 | v;
 	}
