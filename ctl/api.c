@@ -658,7 +658,7 @@ static int out_append(struct client *c, const char *text, size_t len)
 
 static int reply(struct client *c, json_t *rep)
 {
-	char *text = rep ? json_dumps(rep, JSON_COMPACT) : NULL;
+	char *text = rep ? json_dumps(rep, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 	int rc;
 
 	if (text == NULL)

@@ -166,6 +166,11 @@ static void send_all(int fd, const char *text, size_t len)
 	}
 }
 
+static void send_str(int fd, const char *text)
+{
+	send_all(fd, text, strlen(text));
+}
+
 /*
  * Poll the server until fd has a whole line (returned, malloc'd, without the newline), or until
  * it closes the connection (NULL). Fails after many turns without either.
@@ -216,7 +221,7 @@ static json_t *request(struct world *w, const char *line)
 {
 	int fd = client(w);
 	send_all(fd, line, strlen(line));
-	send_all(fd, "\n", 1);
+	send_str(fd, "\n");
 	json_t *rep = read_reply(w, fd);
 	close(fd);
 	return rep;
@@ -702,7 +707,7 @@ static void test_garbage_then_good(void **state)
 	assert_error(rep, "invalid JSON");
 	json_decref(rep);
 	/* Still usable, and CRLF and blank lines are fine. */
-	send_all(fd, "\n  \r\n{\"cmd\":\"version\"}\r\n", 24);
+	send_str(fd, "\n  \r\n{\"cmd\":\"version\"}\r\n");
 	rep = read_reply(w, fd);
 	assert_true(json_is_true(json_object_get(rep, "ok")));
 	json_decref(rep);
@@ -721,7 +726,7 @@ static void test_partial_and_pipelined(void **state)
 		assert_int_equal(ctl_api_poll(w->api, 0) > 0, 0);
 	}
 	assert_int_equal(ctl_state_find(&w->st, "be1")->admin, LB_ADMIN_ENABLED);
-	send_all(fd, "\n", 1);
+	send_str(fd, "\n");
 	json_t *rep = read_reply(w, fd);
 	assert_true(json_is_true(json_object_get(rep, "ok")));
 	json_decref(rep);
@@ -780,7 +785,7 @@ static void test_oversized(void **state)
 	assert_error(rep, "invalid JSON");
 	json_decref(rep);
 	rep = NULL;
-	send_all(fd, "{\"cmd\":\"version\"}\n", 18);
+	send_str(fd, "{\"cmd\":\"version\"}\n");
 	rep = read_reply(w, fd);
 	assert_true(json_is_true(json_object_get(rep, "ok")));
 	json_decref(rep);
@@ -796,7 +801,7 @@ static void test_disconnects(void **state)
 	assert_int_equal(ctl_state_copy(&before, &w->st), 0);
 	/* Half a request, then gone: nothing runs. */
 	int fd = client(w);
-	send_all(fd, "{\"cmd\":\"backend.remove\",\"args\":{\"name\":\"be1\"", 45);
+	send_str(fd, "{\"cmd\":\"backend.remove\",\"args\":{\"name\":\"be1\"");
 	ctl_api_poll(w->api, 0);
 	close(fd);
 	for (int i = 0; i < 5; i++)
@@ -805,7 +810,7 @@ static void test_disconnects(void **state)
 
 	/* A whole request, then gone before the reply: it runs, the reply goes nowhere. */
 	fd = client(w);
-	send_all(fd, "{\"cmd\":\"backend.drain\",\"args\":{\"name\":\"be1\"}}\n", 48);
+	send_str(fd, "{\"cmd\":\"backend.drain\",\"args\":{\"name\":\"be1\"}}\n");
 	close(fd);
 	for (int i = 0; i < 5; i++)
 		ctl_api_poll(w->api, 1);
@@ -813,7 +818,7 @@ static void test_disconnects(void **state)
 
 	/* Half-closed: the reply still comes. */
 	fd = client(w);
-	send_all(fd, "{\"cmd\":\"version\"}\n", 18);
+	send_str(fd, "{\"cmd\":\"version\"}\n");
 	shutdown(fd, SHUT_WR);
 	json_t *rep = read_reply(w, fd);
 	assert_true(json_is_true(json_object_get(rep, "ok")));
@@ -849,7 +854,7 @@ static void test_many_clients(void **state)
 	close(extra);
 	/* Everyone else is served, in any order of writing. */
 	for (int i = CTL_API_MAX_CLIENTS - 1; i >= 0; i--)
-		send_all(fds[i], "{\"cmd\":\"version\"}\n", 18);
+		send_str(fds[i], "{\"cmd\":\"version\"}\n");
 	for (int i = 0; i < CTL_API_MAX_CLIENTS; i++) {
 		rep = read_reply(w, fds[i]);
 		assert_true(json_is_true(json_object_get(rep, "ok")));
@@ -909,7 +914,7 @@ static void test_wait(void **state)
 	int fd = client(w);
 	assert_true(ctl_api_wait(w->api, 100) > 0); /* the connection */
 	assert_int_equal(ctl_api_poll(w->api, 0), 0);
-	send_all(fd, "{\"cmd\":\"version\"}\n", 18);
+	send_str(fd, "{\"cmd\":\"version\"}\n");
 	assert_true(ctl_api_wait(w->api, 100) > 0);
 	assert_int_equal(ctl_api_poll(w->api, 0), 1);
 	json_t *rep = read_reply(w, fd);
