@@ -547,12 +547,18 @@ static inline SIP_TARGET void zero(void *p, size_t n)
 #if defined(SIP_VARIANT_AVX2)
 	char *c = p;
 	size_t i = 0;
+	if (n < 32) {
+		memset(p, 0, n);
+		return;
+	}
 	for (; i + 32 <= n; i += 32) {
 		_mm256_storeu_si256((__m256i *)(void *)(c + i), _mm256_setzero_si256());
 		/* keeps the compiler from turning the loop back into memset (rep stos) */
 		__asm__("" : "+r"(i));
 	}
-	memset(c + i, 0, n - i);
+	/* the last partial vector: one store that ends at n, over bytes already zero */
+	if (i < n)
+		_mm256_storeu_si256((__m256i *)(void *)(c + n - 32), _mm256_setzero_si256());
 #else
 	memset(p, 0, n);
 #endif
