@@ -278,14 +278,11 @@ SIP_INLINE size_t sip_rfind_byte(const char *buf, size_t s, size_t e, char c)
 		uint32_t mask = (sip_byte_mask16(buf + e - 16, c) << 16) & (~0u << (32 - (e - s)));
 		return mask ? e - 1 - (size_t)__builtin_clz(mask) : SIZE_MAX;
 	}
+#endif
 	while (e > s)
 		if (buf[--e] == c)
 			return e;
 	return SIZE_MAX;
-#else
-	const char *hit = s < e ? memrchr(buf + s, c, e - s) : NULL;
-	return hit ? (size_t)(hit - buf) : SIZE_MAX;
-#endif
 }
 
 /* First byte in buf[p..end) outside cls, or end. */
