@@ -64,36 +64,50 @@ void dp_udp4_write(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
                    const struct rte_ether_addr *dst_mac, uint32_t src_ip, uint16_t src_port,
                    uint32_t dst_ip, uint16_t dst_port, uint32_t payload_len)
 {
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	/* Built aside and copied in: after a SIP edit the frame may start at an odd address, where
+	 * the DPDK header structs (2-byte aligned) must not be accessed directly. */
+	struct {
+		struct rte_ether_hdr eth;
+		struct rte_ipv4_hdr ip;
+		struct rte_udp_hdr udp;
+	} __attribute__((packed, aligned(2))) h;
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 
-	rte_ether_addr_copy(dst_mac, &eth->dst_addr);
-	rte_ether_addr_copy(src_mac, &eth->src_addr);
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	RTE_BUILD_BUG_ON(sizeof(h) != DP_UDP4_HDR_LEN);
+	rte_ether_addr_copy(dst_mac, &h.eth.dst_addr);
+	rte_ether_addr_copy(src_mac, &h.eth.src_addr);
+	h.eth.ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->type_of_service = 0;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + payload_len));
-	ip->packet_id = 0;
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = DP_IPV4_TTL;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = src_ip;
-	ip->dst_addr = dst_ip;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	h.ip.version_ihl = RTE_IPV4_VHL_DEF;
+	h.ip.type_of_service = 0;
+	h.ip.total_length =
+	    rte_cpu_to_be_16((uint16_t)(sizeof(h.ip) + sizeof(h.udp) + payload_len));
+	h.ip.packet_id = 0;
+	h.ip.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	h.ip.time_to_live = DP_IPV4_TTL;
+	h.ip.next_proto_id = IPPROTO_UDP;
+	h.ip.src_addr = src_ip;
+	h.ip.dst_addr = dst_ip;
+	h.ip.hdr_checksum = 0;
+	h.ip.hdr_checksum = (uint16_t)~rte_raw_cksum(&h.ip, sizeof(h.ip));
 
-	udp->src_port = rte_cpu_to_be_16(src_port);
-	udp->dst_port = rte_cpu_to_be_16(dst_port);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + payload_len));
-	udp->dgram_cksum = 0;
-	udp->dgram_cksum = dp_udp4_cksum(ip, udp);
+	uint16_t udp_len = (uint16_t)(sizeof(h.udp) + payload_len);
+	h.udp.src_port = rte_cpu_to_be_16(src_port);
+	h.udp.dst_port = rte_cpu_to_be_16(dst_port);
+	h.udp.dgram_len = rte_cpu_to_be_16(udp_len);
+	h.udp.dgram_cksum = 0;
+	/* rte_raw_cksum reads the payload with unaligned loads: any start address is fine. */
+	uint32_t sum = udp4_pseudo_sum(&h.ip, udp_len) + rte_raw_cksum(&h.udp, sizeof(h.udp)) +
+	               rte_raw_cksum(frame + DP_UDP4_HDR_LEN, payload_len);
+	uint16_t cksum = (uint16_t)~fold(sum);
+	/* RFC 768: a computed zero is sent as all ones (zero means "no checksum"). */
+	h.udp.dgram_cksum = cksum == 0 ? 0xffff : cksum;
 
+	memcpy(frame, &h, sizeof(h));
 	m->data_len = (uint16_t)(DP_UDP4_HDR_LEN + payload_len);
 	m->pkt_len = m->data_len;
-	m->l2_len = sizeof(*eth);
-	m->l3_len = sizeof(*ip);
+	m->l2_len = sizeof(h.eth);
+	m->l3_len = sizeof(h.ip);
 }
 
 bool dp_icmp_echo_reply(struct dp_ipv4_pkt *p, const struct rte_ether_addr *our_mac)

@@ -89,6 +89,26 @@ static void test_udp4_write_checks(void **state)
 	udp->dgram_cksum = ours;
 }
 
+/* After a SIP edit the frame may start at an odd address: the headers are still right. */
+static void test_udp4_write_unaligned(void **state)
+{
+	struct fake_mbuf f;
+	static const char payload[] = "SIP/2.0 200 OK\r\n\r\n";
+	uint8_t copy[256] __attribute__((aligned(8)));
+
+	(void)state;
+	fake_init(&f);
+	f.m.data_off = RTE_PKTMBUF_HEADROOM - 41; /* odd */
+	memcpy(rte_pktmbuf_mtod(&f.m, char *) + DP_UDP4_HDR_LEN, payload, sizeof(payload) - 1);
+	dp_udp4_write(&f.m, &mac_a, &mac_b, ip4("198.18.0.10"), 5060, ip4("198.18.0.1"), 5061,
+	              sizeof(payload) - 1);
+	memcpy(copy, rte_pktmbuf_mtod(&f.m, uint8_t *), f.m.data_len);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(copy + 14);
+	assert_true(dp_ipv4_check(ip, f.m.data_len - 14u));
+	assert_true(dp_udp4_check(ip, (struct rte_udp_hdr *)(ip + 1), f.m.data_len - 34u));
+	assert_int_equal(ip->dst_addr, ip4("198.18.0.1"));
+}
+
 static void test_ipv4_check_bad(void **state)
 {
 	struct fake_mbuf f;
@@ -613,6 +633,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_udp4_write_checks),
+	    cmocka_unit_test(test_udp4_write_unaligned),
 	    cmocka_unit_test(test_ipv4_check_bad),
 	    cmocka_unit_test(test_udp_check_bad),
 	    cmocka_unit_test(test_icmp_echo),
