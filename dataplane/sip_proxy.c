@@ -26,6 +26,8 @@
  * reply shows can never be replayed as a branch MAC.
  */
 #define TO_TAG_KEY_TWEAK UINT64_C(0x746f2d7461672d31) /* "to-tag-1" */
+/* Record-Route pins too: a pin is never a branch MAC or a To tag. */
+#define PIN_KEY_TWEAK UINT64_C(0x72722d70696e2d31) /* "rr-pin-1" */
 
 /* ---------------------------------------------------------------------------------------------
  * Error names, reasons
@@ -42,6 +44,8 @@ static const char *const err_names[DP_SIP_ERR_COUNT] = {
     [DP_SIP_ERR_REPLY_TOO_BIG] = "reply_too_big",
     [DP_SIP_ERR_REPLY_NO_VIA] = "reply_no_via",
     [DP_SIP_ERR_REPLY_CODE] = "reply_code",
+    [DP_SIP_ERR_ROUTE_HOST_NAME] = "route_host_name",
+    [DP_SIP_ERR_ROUTE_TARGET] = "route_target",
 };
 
 static const char *const err_texts[DP_SIP_ERR_COUNT] = {[DP_SIP_OK] = "ok",
@@ -172,6 +176,16 @@ static bool eq_nocase(const char *a, size_t alen, const char *b)
 		if (lower(a[i]) != lower(b[i]))
 			return false;
 	return true;
+}
+
+/* Compare n bytes in constant time (MACs). */
+static bool ct_equal(const char *a, const char *b, size_t n)
+{
+	unsigned char diff = 0;
+
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
 }
 
 static inline bool is_wsp(char c)
@@ -554,6 +568,30 @@ static void reply_to_tag(const struct dp_sip_cfg *cfg, const char *buf, const st
 	hex64(dp_siphash_final(&h), out);
 }
 
+/* 64-bit MAC of a pin: Call-ID, then the backend id as written in the pin. */
+static uint64_t pin_mac(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
+                        const char *id, size_t id_len)
+{
+	struct dp_siphash h;
+	uint64_t key[2] = {cfg->key[0] ^ PIN_KEY_TWEAK, cfg->key[1]};
+
+	dp_siphash_init(&h, key);
+	mac_str(&h, buf, req->call_id);
+	dp_siphash_update(&h, id, id_len);
+	return dp_siphash_final(&h);
+}
+
+size_t dp_sip_pin(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
+                  uint32_t backend_id, char *out)
+{
+	size_t n = dec32(backend_id, out);
+	uint64_t mac = pin_mac(cfg, buf, req, out, n);
+
+	out[n++] = '.';
+	hex64(mac, out + n);
+	return n + DP_PIN_MAC_HEX;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Configuration
  */
@@ -657,19 +695,24 @@ static void via_fix_edits(const struct via_fix *fx, struct dp_edits *l)
  * Request forwarding
  */
 
-/* Does a Route value name us: <sip:[user@]self-ip[:self-port]...>, no port meaning 5060? */
-static bool route_is_self(const struct dp_sip_cfg *cfg, const char *buf, struct sip_str route)
-{
-	const char *p = buf + route.off;
-	uint32_t len = route.len, i = 0, host, host_end;
-	struct lb_addr addr;
-	uint32_t port = 0;
+/* Where the parts of a sip: URI lie, as offsets into the text given to uri_parse(). */
+struct uri_parts {
+	uint32_t host, host_end; /* host as written, IPv6 brackets included */
+	uint32_t port;           /* 5060 when absent */
+	uint32_t params;         /* first byte after host[:port]: ';', '?', '>' or the end */
+};
 
-	while (i < len && p[i] != '<')
-		i++;
-	if (i + 5 > len || !eq_nocase(p + i + 1, 4, "sip:"))
+/*
+ * Parse "sip:[userinfo@]host[:port]" at the start of p[0..len) (scheme case-insensitive). The
+ * host part must end at ';', '?', '>' or, when bare (a Request-URI), at the end of the text.
+ * false when the text is not that (another scheme, an empty or bad port, an open bracket).
+ */
+static bool uri_parse(const char *p, uint32_t len, bool bare, struct uri_parts *u)
+{
+	uint32_t i = 4, port = 0;
+
+	if (len < 4 || !eq_nocase(p, 4, "sip:"))
 		return false;
-	i += 5;
 	/* userinfo ends at the first '@' before the host part's delimiters */
 	for (uint32_t j = i; j < len && p[j] != ';' && p[j] != '?' && p[j] != '>'; j++) {
 		if (p[j] == '@') {
@@ -677,7 +720,7 @@ static bool route_is_self(const struct dp_sip_cfg *cfg, const char *buf, struct 
 			break;
 		}
 	}
-	host = i;
+	u->host = i;
 	if (i < len && p[i] == '[') {
 		while (i < len && p[i] != ']')
 			i++;
@@ -688,7 +731,7 @@ static bool route_is_self(const struct dp_sip_cfg *cfg, const char *buf, struct 
 		while (i < len && p[i] != ':' && p[i] != ';' && p[i] != '?' && p[i] != '>')
 			i++;
 	}
-	host_end = i;
+	u->host_end = i;
 	if (i < len && p[i] == ':') {
 		uint32_t digits = 0;
 		for (i++; i < len && p[i] >= '0' && p[i] <= '9' && port <= 65535; i++, digits++)
@@ -698,10 +741,103 @@ static bool route_is_self(const struct dp_sip_cfg *cfg, const char *buf, struct 
 	} else {
 		port = SIP_DEFAULT_PORT;
 	}
-	if (i >= len || (p[i] != ';' && p[i] != '?' && p[i] != '>'))
+	if (i >= len ? !bare : (p[i] != ';' && p[i] != '?' && p[i] != '>'))
 		return false;
-	return ip_parse(p + host, host_end - host, &addr) && ip_equal(&addr, &cfg->self) &&
-	       port == cfg->self.port;
+	u->port = port;
+	u->params = i;
+	return true;
+}
+
+/* The URI inside a name-addr value ("Name" <uri>;params): offset and length of uri in buf. */
+static bool name_addr_uri(const char *buf, struct sip_str value, uint32_t *off, uint32_t *len)
+{
+	const char *p = buf + value.off;
+	uint32_t i = 0, end;
+
+	while (i < value.len && p[i] != '<')
+		i++;
+	for (end = i; end < value.len && p[end] != '>'; end++)
+		;
+	if (end >= value.len)
+		return false;
+	*off = value.off + i + 1;
+	*len = end - i - 1;
+	return true;
+}
+
+/* Does a Route value name us: <sip:[user@]self-ip[:self-port]...>, no port meaning 5060? */
+static bool route_is_self(const struct dp_sip_cfg *cfg, const char *buf, struct sip_str route)
+{
+	const char *p = buf + route.off;
+	uint32_t len = route.len, i = 0;
+	struct uri_parts u;
+	struct lb_addr addr;
+
+	while (i < len && p[i] != '<')
+		i++;
+	if (i == len || !uri_parse(p + i + 1, len - i - 1, false, &u))
+		return false;
+	return ip_parse(p + i + 1 + u.host, u.host_end - u.host, &addr) &&
+	       ip_equal(&addr, &cfg->self) && u.port == cfg->self.port;
+}
+
+bool dp_sip_route_is_self(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req)
+{
+	return req->has_route && route_is_self(cfg, buf, req->route);
+}
+
+/* The value of URI parameter `name` in p[params..end) (";name=value;..."); false when absent. */
+static bool uri_param(const char *p, uint32_t params, uint32_t end, const char *name,
+                      uint32_t *value, uint32_t *value_len)
+{
+	for (uint32_t i = params; i < end && p[i] == ';';) {
+		uint32_t n = i + 1, v;
+		while (n < end && p[n] != '=' && p[n] != ';' && p[n] != '?' && p[n] != '>')
+			n++;
+		v = n < end && p[n] == '=' ? n + 1 : n;
+		uint32_t v_end = v;
+		while (v_end < end && p[v_end] != ';' && p[v_end] != '?' && p[v_end] != '>')
+			v_end++;
+		if (eq_nocase(p + i + 1, n - i - 1, name)) {
+			*value = v;
+			*value_len = v_end - v;
+			return true;
+		}
+		i = v_end;
+	}
+	return false;
+}
+
+int dp_sip_route_pin(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
+                     uint32_t *backend_id)
+{
+	uint32_t off, len, v, vlen, id = 0, digits = 0;
+	struct uri_parts u;
+	char mac[DP_PIN_MAC_HEX];
+
+	if (!dp_sip_route_is_self(cfg, buf, req) || !name_addr_uri(buf, req->route, &off, &len) ||
+	    !uri_parse(buf + off, len, true, &u) ||
+	    !uri_param(buf + off, u.params, len, DP_PIN_PARAM, &v, &vlen))
+		return 0;
+	const char *pin = buf + off + v;
+	while (digits < vlen && pin[digits] >= '0' && pin[digits] <= '9' && digits < 5)
+		id = id * 10 + (uint32_t)(pin[digits++] - '0');
+	if (digits == 0 || (digits > 1 && pin[0] == '0') || id >= LB_MAX_BACKENDS ||
+	    vlen != digits + 1 + DP_PIN_MAC_HEX || pin[digits] != '.')
+		return -1;
+	hex64(pin_mac(cfg, buf, req, pin, digits), mac);
+	if (!ct_equal(pin + digits + 1, mac, DP_PIN_MAC_HEX))
+		return -1;
+	*backend_id = id;
+	return 1;
+}
+
+bool dp_sip_creates_dialog(const struct sip_msg *req, uint32_t extra_methods)
+{
+	uint32_t bit = (uint32_t)req->method < 32 ? 1u << req->method : 0;
+
+	return req->is_request && req->method != SIP_METHOD_OTHER && req->to_tag.len == 0 &&
+	       ((DP_DIALOG_METHODS | extra_methods) & bit) != 0;
 }
 
 /*
@@ -745,13 +881,30 @@ static void plan_max_forwards(const char *buf, const struct sip_msg *msg, char *
 	edit_add(l, msg->max_forwards_value.off + i - 1, n, digits, n);
 }
 
-int dp_sip_forward_request(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
-                           const struct sip_msg *msg, const struct dp_sip_peer *src)
+/* "<sip:" self ":" port ";lr" into out (room for sizeof(cfg->self_host) + 16); its length. */
+static size_t self_uri(const struct dp_sip_cfg *cfg, char *out)
+{
+	size_t n = 5;
+
+	memcpy(out, "<sip:", 5);
+	memcpy(out + n, cfg->self_host, cfg->self_host_len);
+	n += cfg->self_host_len;
+	out[n++] = ':';
+	n += dec32(cfg->self.port, out + n);
+	memcpy(out + n, ";lr", 3);
+	return n + 3;
+}
+
+int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const struct sip_msg *msg,
+                   const struct dp_sip_peer *src, const struct dp_sip_fwd *how)
 {
 	const char *buf = b->data;
-	/* "Via: SIP/2.0/UDP host:port;branch=...\r\nMax-Forwards: N\r\n" */
+	/* "Via: SIP/2.0/UDP host:port;branch=...\r\nMax-Forwards: N\r\n", then Record-Route or
+	 * Path: "Record-Route: <sip:host:port;lr;sst=ID.MAC>\r\n" */
 	char top[sizeof("Via: SIP/2.0/UDP :65535;branch=\r\nMax-Forwards: 4294967295\r\n") +
-	         sizeof(cfg->self_host) + DP_BRANCH_LEN];
+	         sizeof(cfg->self_host) + DP_BRANCH_LEN +
+	         sizeof("Record-Route: <sip::65535;lr;" DP_PIN_PARAM "=>\r\n") +
+	         sizeof(cfg->self_host) + DP_PIN_MAX];
 	char mf_digits[16];
 	struct via_fix fx;
 	struct dp_edits l = {.n = 0};
@@ -779,6 +932,26 @@ int dp_sip_forward_request(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
 		top[n++] = '\r';
 		top[n++] = '\n';
 	}
+	if (how != NULL && how->record_route && how->pin < LB_MAX_BACKENDS &&
+	    dp_sip_creates_dialog(msg, how->dialog_methods)) {
+		/* RFC 3261 16.6 step 4: in-dialog requests come back to us, and the pin says where
+		 * they go from here. */
+		memcpy(top + n, "Record-Route: ", 14);
+		n += 14;
+		n += self_uri(cfg, top + n);
+		memcpy(top + n, ";" DP_PIN_PARAM "=", sizeof(DP_PIN_PARAM) + 1);
+		n += sizeof(DP_PIN_PARAM) + 1;
+		n += dp_sip_pin(cfg, buf, msg, how->pin, top + n);
+		memcpy(top + n, ">\r\n", 3);
+		n += 3;
+	} else if (how != NULL && how->add_path && msg->method == SIP_METHOD_REGISTER) {
+		/* RFC 3327 4: requests for the registered contact come back through us. */
+		memcpy(top + n, "Path: ", 6);
+		n += 6;
+		n += self_uri(cfg, top + n);
+		memcpy(top + n, ">\r\n", 3);
+		n += 3;
+	}
 	edit_add(&l, at, 0, top, (uint32_t)n);
 
 	/* RFC 3261 16.4: a Route naming us was for us; loose routing pops it. */
@@ -794,18 +967,131 @@ int dp_sip_forward_request(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
 	return edits_apply(b, msg_len, &l);
 }
 
+int dp_sip_forward_request(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
+                           const struct sip_msg *msg, const struct dp_sip_peer *src)
+{
+	return dp_sip_forward(cfg, b, msg, src, NULL);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Requests from a backend towards a user agent
+ */
+
+/* End of a header value starting at i: the CRLF not followed by SP/HTAB (folding), or end. */
+static uint32_t value_end(const char *buf, uint32_t i, uint32_t end)
+{
+	while (i < end) {
+		if (buf[i] == '\n' && !(i + 1 < end && is_wsp(buf[i + 1])))
+			return i > 0 && buf[i - 1] == '\r' ? i - 1 : i;
+		i++;
+	}
+	return end;
+}
+
+/* One name-addr value of a Route list starting at i (LWS skipped): up to the ',' after its '>'. */
+static struct sip_str route_value_at(const char *buf, uint32_t i, uint32_t end)
+{
+	uint32_t j = i;
+
+	while (j < end && buf[j] != '>' && buf[j] != ',')
+		j++;
+	if (j < end && buf[j] == '>')
+		j++;
+	while (j < end && buf[j] != ',')
+		j++;
+	return (struct sip_str){.off = i, .len = j - i};
+}
+
+/*
+ * The Route value after the first one: the next element on the first Route's line, else the
+ * first value of the next Route header line. false when there is none.
+ */
+static bool second_route(const char *buf, const struct sip_msg *msg, struct sip_str *out)
+{
+	uint32_t line_end = msg->route_line.off + msg->route_line.len;
+	uint32_t i = skip_lws(buf, msg->route.off + msg->route.len, line_end);
+	uint32_t vend = value_end(buf, i, line_end);
+
+	while (i < vend && buf[i] == ',')
+		i = skip_lws(buf, i + 1, vend);
+	if (i < vend && i > msg->route.off + msg->route.len) {
+		*out = route_value_at(buf, i, vend);
+		return true;
+	}
+	/* Later header lines: "Route" HCOLON value (Route has no compact form). */
+	for (i = line_end; i < msg->headers_end;) {
+		uint32_t eol = value_end(buf, i, msg->headers_end);
+		uint32_t name_end = i;
+		while (name_end < eol && buf[name_end] != ':' && !is_wsp(buf[name_end]))
+			name_end++;
+		uint32_t colon = skip_lws(buf, name_end, eol);
+		if (colon < eol && buf[colon] == ':' && eq_nocase(buf + i, name_end - i, "route")) {
+			uint32_t v = skip_lws(buf, colon + 1, eol);
+			while (v < eol && buf[v] == ',')
+				v = skip_lws(buf, v + 1, eol);
+			if (v < eol) {
+				*out = route_value_at(buf, v, eol);
+				return true;
+			}
+		}
+		i = eol;
+		while (i < msg->headers_end && (buf[i] == '\r' || buf[i] == '\n'))
+			i++;
+	}
+	return false;
+}
+
+/* The destination a sip: URI names: its IP literal host and port (RFC 3263 is not done here). */
+static int uri_target(const struct dp_sip_cfg *cfg, const char *p, uint32_t len,
+                      struct lb_addr *addr)
+{
+	struct uri_parts u;
+
+	if (!uri_parse(p, len, true, &u) || u.host_end == u.host)
+		return -DP_SIP_ERR_ROUTE_TARGET;
+	if (!ip_parse(p + u.host, u.host_end - u.host, addr)) {
+		/* no resolver on the data path: a host name is refused, counted apart */
+		return p[u.host] == '[' ? -DP_SIP_ERR_ROUTE_TARGET : -DP_SIP_ERR_ROUTE_HOST_NAME;
+	}
+	addr->port = (uint16_t)u.port;
+	/* never to ourselves (a loop) nor to where no stateless element may send */
+	if (ip_unusable(addr) || ip_equal(addr, &cfg->self))
+		return -DP_SIP_ERR_ROUTE_TARGET;
+	return DP_SIP_OK;
+}
+
+int dp_sip_forward_outbound(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
+                            const struct sip_msg *msg, const struct dp_sip_peer *src,
+                            const struct dp_sip_fwd *how, struct dp_sip_peer *next)
+{
+	const char *buf = b->data;
+	struct lb_addr addr;
+	struct sip_str route;
+	uint32_t off, len;
+	int rc;
+
+	memset(&addr, 0, sizeof(addr));
+	if (dp_sip_route_is_self(cfg, buf, msg) ? second_route(buf, msg, &route)
+	                                        : (route = msg->route, msg->has_route)) {
+		/* RFC 3261 16.12: the next Route is the next hop */
+		if (!name_addr_uri(buf, route, &off, &len))
+			return -DP_SIP_ERR_ROUTE_TARGET;
+		rc = uri_target(cfg, buf + off, len, &addr);
+	} else {
+		rc = uri_target(cfg, buf + msg->request_uri.off, msg->request_uri.len, &addr);
+	}
+	if (rc != DP_SIP_OK)
+		return rc;
+	rc = dp_sip_forward(cfg, b, msg, src, how);
+	if (rc != DP_SIP_OK)
+		return rc;
+	next->addr = addr;
+	return DP_SIP_OK;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Response relay
  */
-
-static bool ct_equal(const char *a, const char *b, size_t n)
-{
-	unsigned char diff = 0;
-
-	for (size_t i = 0; i < n; i++)
-		diff |= (unsigned char)(a[i] ^ b[i]);
-	return diff == 0;
-}
 
 static bool via_is_self(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_via *via)
 {

@@ -43,7 +43,9 @@
 	X(NEXT_HOP_FAMILY, "next hop address family is not served")                                \
 	X(REPLY_TOO_BIG, "stateless reply does not fit the buffer")                                \
 	X(REPLY_NO_VIA, "request has no Via to answer to")                                         \
-	X(REPLY_CODE, "reply status code outside 100-699")
+	X(REPLY_CODE, "reply status code outside 100-699")                                         \
+	X(ROUTE_HOST_NAME, "backend's request: next Route or Request-URI names a host, not an IP") \
+	X(ROUTE_TARGET, "backend's request: next Route or Request-URI unusable (no sip: IP URI)")
 
 enum dp_sip_err {
 	DP_SIP_OK = 0,
@@ -64,6 +66,29 @@ struct dp_sip_cfg {
 	uint64_t key[2];       /* SipHash-2-4 key from the configured secret */
 	uint32_t retry_after;  /* seconds for 503; 0 = no Retry-After */
 	uint32_t max_forwards; /* added when a request has no Max-Forwards (70) */
+};
+
+/*
+ * Record-Route pin: the parameter sst=ID.MAC in our Record-Route URI names the backend (its
+ * configuration id, decimal, no leading zero) that a dialog was sent to; MAC is 16 lowercase hex
+ * digits of SipHash-2-4 over the Call-ID and the id, under a key derived from the secret (so a
+ * pin is never a valid branch or To tag, and the reverse).
+ */
+#define DP_PIN_PARAM   "sst"
+#define DP_PIN_MAC_HEX 16
+#define DP_PIN_MAX     (4 + 1 + DP_PIN_MAC_HEX) /* "4095.0123456789abcdef" */
+#define DP_PIN_NONE    UINT32_MAX               /* no backend to pin: no Record-Route */
+
+/* Methods that always create a dialog when sent without a To tag (RFC 3261, 6665, 3515). */
+#define DP_DIALOG_METHODS                                                                          \
+	((1u << SIP_METHOD_INVITE) | (1u << SIP_METHOD_SUBSCRIBE) | (1u << SIP_METHOD_REFER))
+
+/* Per-request choices of a forward beyond RFC 3261 16.11 (sip.record_route, sip.path, ...). */
+struct dp_sip_fwd {
+	bool record_route;       /* Record-Route on dialog-creating requests, pinned to `pin` */
+	bool add_path;           /* Path on REGISTER (RFC 3327) */
+	uint32_t dialog_methods; /* more dialog-creating methods: bits 1u << enum sip_method */
+	uint32_t pin;            /* backend id the Record-Route names; DP_PIN_NONE: none added */
 };
 
 /* A message in a buffer that may grow at both ends. */
@@ -112,6 +137,62 @@ size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct
  */
 int dp_sip_forward_request(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
                            const struct sip_msg *msg, const struct dp_sip_peer *src);
+
+/*
+ * dp_sip_forward_request() plus, after our Via (and Max-Forwards) on top, as directed by how
+ * (NULL: nothing more):
+ *  - "Record-Route: <sip:<self>;lr;sst=<dp_sip_pin(how->pin)>>" when how->record_route, how->pin
+ *    is not DP_PIN_NONE and dp_sip_creates_dialog(msg, how->dialog_methods);
+ *  - "Path: <sip:<self>;lr>" (RFC 3327 4) on a REGISTER when how->add_path.
+ * Both depend only on the configuration, the backend and the Call-ID: a retransmission gets the
+ * same bytes. Same returns and geometry as dp_sip_forward_request(). Any thread; no allocation.
+ */
+int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const struct sip_msg *msg,
+                   const struct dp_sip_peer *src, const struct dp_sip_fwd *how);
+
+/*
+ * Forward a request that a backend sent to a user agent through us (an in-dialog request from
+ * the callee's side, a request to a user registered with our Path): pop the top Route when it
+ * names us, then send it to the next Route's URI or, when there is none, to the Request-URI.
+ * The edits are those of dp_sip_forward() (our Via on top, so the response comes back through
+ * us and is relayed to the backend; how->pin names the sending backend in a Record-Route).
+ * The target must be a sip: URI with an IP literal host (port 5060 when absent) other than our
+ * own address and usable (not broadcast, multicast or unspecified); maddr and transport are not
+ * looked at, and a next Route without lr is used like one with it. Sets *next on success.
+ * Returns DP_SIP_OK, -DP_SIP_ERR_ROUTE_HOST_NAME (host name: no resolver on the data path),
+ * -DP_SIP_ERR_ROUTE_TARGET (any other unusable target), -DP_SIP_ERR_NO_ROOM; b is unchanged on
+ * failure. Any thread; no allocation.
+ */
+int dp_sip_forward_outbound(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
+                            const struct sip_msg *msg, const struct dp_sip_peer *src,
+                            const struct dp_sip_fwd *how, struct dp_sip_peer *next);
+
+/*
+ * true when req creates a dialog: it has no To tag and its method is INVITE, SUBSCRIBE, REFER
+ * or one of extra_methods (bits 1u << enum sip_method). Any thread.
+ */
+bool dp_sip_creates_dialog(const struct sip_msg *req, uint32_t extra_methods);
+
+/*
+ * The pin value for backend_id and req's Call-ID, "ID.MAC" (see DP_PIN_PARAM): writes at most
+ * DP_PIN_MAX bytes to out (no NUL) and returns their count. backend_id must be below
+ * LB_MAX_BACKENDS. Any thread; no allocation.
+ */
+size_t dp_sip_pin(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
+                  uint32_t backend_id, char *out);
+
+/* true when req's top Route names us (<sip:[user@]self-ip[:self-port]...>, 5060 when no port). */
+bool dp_sip_route_is_self(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req);
+
+/*
+ * The backend pinned by req's top Route: 1 with *backend_id set when that Route names us and
+ * carries sst=ID.MAC with a MAC that matches ID and req's Call-ID (compared in constant time);
+ * 0 when there is no pin (no Route, a Route that does not name us, no sst parameter); -1 for a
+ * pin that is malformed or forged (a MAC made with another secret or for another Call-ID).
+ * Any thread; no allocation.
+ */
+int dp_sip_route_pin(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
+                     uint32_t *backend_id);
 
 /*
  * Relay a parsed response: check that its top Via is ours (self host and port, our branch

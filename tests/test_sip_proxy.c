@@ -777,6 +777,538 @@ static void test_forward_room_sweep(void **state)
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * Record-Route pins, Path, requests from backends
+ */
+
+#define DIALOG_TAIL                                                                                \
+	"From: Alice <sip:alice@example.com>;tag=1928301774\r\n"                                   \
+	"Call-ID: dlg-1@pc33.example.com\r\n"                                                      \
+	"Content-Length: 0\r\n"                                                                    \
+	"\r\n"
+
+/* Forward text with how; the result must be expected_fmt with our branch for "%1$s" and the
+ * pin of `pin_id` (over text's Call-ID) for "%2$s". Returns the forwarded length. */
+static void forward_how_expect(const struct dp_sip_cfg *cfg, const char *text,
+                               const struct dp_sip_fwd *how, uint32_t pin_id,
+                               const char *expected_fmt)
+{
+	static struct pkt p;
+	struct sip_msg msg;
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+	char branch[DP_BRANCH_LEN + 1], pin[DP_PIN_MAX + 1], expected[PKT_CAP];
+
+	branch_of(cfg, text, branch);
+	parse_ok(text, strlen(text), &msg);
+	size_t n = dp_sip_pin(cfg, text, &msg, pin_id < LB_MAX_BACKENDS ? pin_id : 0, pin);
+	pin[n] = '\0';
+	snprintf(expected, sizeof(expected), expected_fmt, branch, pin);
+	pkt_load_str(&p, text);
+	parse_ok(p.b.data, p.b.len, &msg);
+	assert_int_equal(dp_sip_forward(cfg, &p.b, &msg, &src, how), DP_SIP_OK);
+	assert_msg_equal(&p.b, expected);
+	pkt_check_bounds(&p, HEADROOM, TAILROOM, strlen(text));
+	parse_ok(p.b.data, p.b.len, &msg);
+}
+
+static void test_record_route(void **state)
+{
+	static const char invite[] = "INVITE sip:bob@example.com SIP/2.0\r\n"
+	                             "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKrr1\r\n"
+	                             "Max-Forwards: 70\r\n"
+	                             "To: Bob <sip:bob@example.com>\r\n"
+	                             "CSeq: 1 INVITE\r\n" DIALOG_TAIL;
+	struct dp_sip_fwd how = {.record_route = true, .pin = 7};
+
+	forward_how_expect(&cfg4, invite, &how, 7,
+	                   "INVITE sip:bob@example.com SIP/2.0\r\n"
+	                   "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                   "Record-Route: <sip:198.18.0.10:5060;lr;sst=%2$s>\r\n"
+	                   "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKrr1\r\n"
+	                   "Max-Forwards: 69\r\n"
+	                   "To: Bob <sip:bob@example.com>\r\n"
+	                   "CSeq: 1 INVITE\r\n" DIALOG_TAIL);
+	forward_how_expect(&cfg6, invite, &how, 7,
+	                   "INVITE sip:bob@example.com SIP/2.0\r\n"
+	                   "Via: SIP/2.0/UDP [2001:db8::10]:5060;branch=%1$s\r\n"
+	                   "Record-Route: <sip:[2001:db8::10]:5060;lr;sst=%2$s>\r\n"
+	                   "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKrr1\r\n"
+	                   "Max-Forwards: 69\r\n"
+	                   "To: Bob <sip:bob@example.com>\r\n"
+	                   "CSeq: 1 INVITE\r\n" DIALOG_TAIL);
+
+	/* The pin: "7." and 16 lowercase hex digits; another id, secret or Call-ID changes it. */
+	struct sip_msg msg, other;
+	char a[DP_PIN_MAX], b[DP_PIN_MAX];
+	static const char other_call[] =
+	    "INVITE sip:bob@example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKrr1\r\n"
+	    "To: <sip:bob@example.com>\r\nCSeq: 1 INVITE\r\n"
+	    "From: <sip:a@example.com>;tag=1\r\nCall-ID: dlg-2\r\n\r\n";
+	parse_ok(invite, strlen(invite), &msg);
+	parse_ok(other_call, strlen(other_call), &other);
+	assert_int_equal(dp_sip_pin(&cfg4, invite, &msg, 7, a), 2 + DP_PIN_MAC_HEX);
+	assert_memory_equal(a, "7.", 2);
+	for (size_t i = 2; i < 2 + DP_PIN_MAC_HEX; i++)
+		assert_non_null(strchr("0123456789abcdef", a[i]));
+	assert_int_equal(dp_sip_pin(&cfg4, invite, &msg, 4095, b), 5 + DP_PIN_MAC_HEX);
+	assert_memory_equal(b, "4095.", 5);
+	assert_int_equal(dp_sip_pin(&cfg4, invite, &msg, 70, b), 3 + DP_PIN_MAC_HEX);
+	assert_memory_not_equal(a + 2, b + 3, DP_PIN_MAC_HEX);
+	dp_sip_pin(&cfg4_other, invite, &msg, 7, b);
+	assert_memory_not_equal(a, b, 2 + DP_PIN_MAC_HEX);
+	dp_sip_pin(&cfg4, other_call, &other, 7, b);
+	assert_memory_not_equal(a, b, 2 + DP_PIN_MAC_HEX);
+	/* never the branch MAC of the same message */
+	char branch[DP_BRANCH_LEN];
+	dp_sip_branch(&cfg4, invite, &msg, &msg.top_via, branch);
+	assert_memory_not_equal(a + 2, branch + sizeof(DP_BRANCH_PREFIX) - 1, DP_PIN_MAC_HEX);
+}
+
+/* Identical bytes for every retransmission, whatever the buffer geometry. */
+static void test_record_route_stable(void **state)
+{
+	static const char invite[] = "INVITE sip:bob@example.com SIP/2.0\r\n"
+	                             "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKrr2\r\n"
+	                             "To: Bob <sip:bob@example.com>\r\n"
+	                             "CSeq: 1 INVITE\r\n" DIALOG_TAIL;
+	struct dp_sip_fwd how = {.record_route = true, .pin = 12};
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+	static struct pkt p1, p2;
+	struct sip_msg m1, m2;
+
+	pkt_load(&p1, invite, strlen(invite), HEADROOM, TAILROOM);
+	pkt_load(&p2, invite, strlen(invite), 300, 40);
+	parse_ok(p1.b.data, p1.b.len, &m1);
+	parse_ok(p2.b.data, p2.b.len, &m2);
+	assert_int_equal(dp_sip_forward(&cfg4, &p1.b, &m1, &src, &how), DP_SIP_OK);
+	assert_int_equal(dp_sip_forward(&cfg4, &p2.b, &m2, &src, &how), DP_SIP_OK);
+	assert_int_equal(p1.b.len, p2.b.len);
+	assert_memory_equal(p1.b.data, p2.b.data, p1.b.len);
+	/* The Record-Route written parses back as a pin for backend 12 once it comes back as a
+	 * Route in the dialog. */
+	const char *rr = strstr(p1.b.data, "Record-Route: ");
+	assert_non_null(rr);
+	const char *eol = strstr(rr, "\r\n");
+	char bye[1024];
+	snprintf(bye, sizeof(bye),
+	         "BYE sip:bob@192.0.2.30 SIP/2.0\r\n"
+	         "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKbye2\r\n"
+	         "Route: %.*s\r\n"
+	         "To: Bob <sip:bob@example.com>;tag=b1\r\n"
+	         "CSeq: 2 BYE\r\n" DIALOG_TAIL,
+	         (int)(eol - rr - 14), rr + 14);
+	struct sip_msg m;
+	uint32_t id = 0;
+	parse_ok(bye, strlen(bye), &m);
+	assert_int_equal(dp_sip_route_pin(&cfg4, bye, &m, &id), 1);
+	assert_int_equal(id, 12);
+}
+
+/* Which requests get a Record-Route. */
+static void test_record_route_which(void **state)
+{
+	static const struct {
+		const char *method, *to_tag;
+		uint32_t extra;
+		bool record_route;
+		uint32_t pin;
+		bool want;
+	} cases[] = {
+	    {"INVITE", "", 0, true, 3, true},
+	    {"SUBSCRIBE", "", 0, true, 3, true},
+	    {"REFER", "", 0, true, 3, true},
+	    {"INVITE", ";tag=x", 0, true, 3, false}, /* re-INVITE: in a dialog already */
+	    {"SUBSCRIBE", ";tag=x", 0, true, 3, false},
+	    {"INVITE", "", 0, false, 3, false}, /* sip.record_route off */
+	    {"INVITE", "", 0, true, DP_PIN_NONE, false},
+	    {"INVITE", "", 0, true, LB_MAX_BACKENDS, false},
+	    {"MESSAGE", "", 0, true, 3, false},
+	    {"MESSAGE", "", 1u << SIP_METHOD_MESSAGE, true, 3, true},
+	    {"MESSAGE", ";tag=x", 1u << SIP_METHOD_MESSAGE, true, 3, false},
+	    {"NOTIFY", "", 1u << SIP_METHOD_MESSAGE, true, 3, false},
+	    {"BYE", ";tag=x", 0, true, 3, false},
+	    {"OPTIONS", "", 0, true, 3, false},
+	    {"REGISTER", "", 0, true, 3, false},
+	    {"FOO", "", 0xffffffffu, true, 3, false}, /* unknown methods are never listed */
+	};
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+	static struct pkt p;
+	char in[1024];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sip_msg msg;
+		struct dp_sip_fwd how = {.record_route = cases[i].record_route,
+		                         .dialog_methods = cases[i].extra,
+		                         .pin = cases[i].pin};
+		snprintf(in, sizeof(in),
+		         "%s sip:bob@example.com SIP/2.0\r\n"
+		         "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKw\r\n"
+		         "To: <sip:bob@example.com>%s\r\nCSeq: 1 %s\r\n" DIALOG_TAIL,
+		         cases[i].method, cases[i].to_tag, cases[i].method);
+		pkt_load_str(&p, in);
+		parse_ok(p.b.data, p.b.len, &msg);
+		assert_int_equal(dp_sip_creates_dialog(&msg, cases[i].extra),
+		                 cases[i].want || !cases[i].record_route ||
+		                     cases[i].pin >= LB_MAX_BACKENDS);
+		assert_int_equal(dp_sip_forward(&cfg4, &p.b, &msg, &src, &how), DP_SIP_OK);
+		bool has = memmem(p.b.data, p.b.len, "Record-Route:", 13) != NULL;
+		if (has != cases[i].want)
+			fail_msg("case %zu (%s%s): Record-Route %s", i, cases[i].method,
+			         cases[i].to_tag, has ? "added" : "missing");
+		parse_ok(p.b.data, p.b.len, &msg);
+		assert_int_equal(msg.has_record_route, cases[i].want);
+	}
+}
+
+static void test_path(void **state)
+{
+	static const char reg[] = "REGISTER sip:example.com SIP/2.0\r\n"
+	                          "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKreg1\r\n"
+	                          "Max-Forwards: 70\r\n"
+	                          "To: <sip:alice@example.com>\r\n"
+	                          "Contact: <sip:alice@192.0.2.1>\r\n"
+	                          "CSeq: 1 REGISTER\r\n" DIALOG_TAIL;
+	struct dp_sip_fwd how = {.add_path = true, .record_route = true, .pin = 1};
+
+	forward_how_expect(&cfg4, reg, &how, 1,
+	                   "REGISTER sip:example.com SIP/2.0\r\n"
+	                   "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                   "Path: <sip:198.18.0.10:5060;lr>\r\n"
+	                   "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKreg1\r\n"
+	                   "Max-Forwards: 69\r\n"
+	                   "To: <sip:alice@example.com>\r\n"
+	                   "Contact: <sip:alice@192.0.2.1>\r\n"
+	                   "CSeq: 1 REGISTER\r\n" DIALOG_TAIL "%2$.0s");
+	/* sip.path off, or no options at all: nothing added */
+	how.add_path = false;
+	forward_how_expect(&cfg4, reg, &how, 1,
+	                   "REGISTER sip:example.com SIP/2.0\r\n"
+	                   "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                   "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKreg1\r\n"
+	                   "Max-Forwards: 69\r\n"
+	                   "To: <sip:alice@example.com>\r\n"
+	                   "Contact: <sip:alice@192.0.2.1>\r\n"
+	                   "CSeq: 1 REGISTER\r\n" DIALOG_TAIL "%2$.0s");
+	forward_how_expect(&cfg4, reg, NULL, 1,
+	                   "REGISTER sip:example.com SIP/2.0\r\n"
+	                   "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                   "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKreg1\r\n"
+	                   "Max-Forwards: 69\r\n"
+	                   "To: <sip:alice@example.com>\r\n"
+	                   "Contact: <sip:alice@192.0.2.1>\r\n"
+	                   "CSeq: 1 REGISTER\r\n" DIALOG_TAIL "%2$.0s");
+	/* Path only on REGISTER */
+	how.add_path = true;
+	how.record_route = false;
+	forward_how_expect(&cfg4,
+	                   "OPTIONS sip:example.com SIP/2.0\r\n"
+	                   "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKo1\r\n"
+	                   "To: <sip:alice@example.com>\r\nCSeq: 1 OPTIONS\r\n" DIALOG_TAIL,
+	                   &how, 1,
+	                   "OPTIONS sip:example.com SIP/2.0\r\n"
+	                   "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                   "Max-Forwards: 70\r\n"
+	                   "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKo1\r\n"
+	                   "To: <sip:alice@example.com>\r\nCSeq: 1 OPTIONS\r\n" DIALOG_TAIL
+	                   "%2$.0s");
+}
+
+/* A request carrying route_text as its Route line(s), parsed; the buffer is static per slot. */
+static const char *route_request(const char *route_text, const char *call_id, struct sip_msg *m)
+{
+	static char text[4][1024];
+	static unsigned slot;
+	char *t = text[slot++ % 4];
+
+	snprintf(t, sizeof(text[0]),
+	         "BYE sip:bob@192.0.2.30 SIP/2.0\r\n"
+	         "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKp\r\n"
+	         "%s"
+	         "To: <sip:bob@example.com>;tag=b1\r\n"
+	         "From: <sip:alice@example.com>;tag=a1\r\n"
+	         "Call-ID: %s\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+	         route_text, call_id);
+	parse_ok(t, strlen(t), m);
+	return t;
+}
+
+static void test_pin_parse(void **state)
+{
+	struct sip_msg m;
+	const char *t;
+	char pin[DP_PIN_MAX + 1], pin0[DP_PIN_MAX + 1], route[512];
+	uint32_t id;
+
+	/* the valid pins of ids 9, 0 and 4095 for Call-ID "c1" */
+	t = route_request("", "c1", &m);
+	pin[dp_sip_pin(&cfg4, t, &m, 9, pin)] = '\0';
+	pin0[dp_sip_pin(&cfg4, t, &m, 0, pin0)] = '\0';
+
+	snprintf(route, sizeof(route), "Route: <sip:198.18.0.10:5060;lr;sst=%s>\r\n", pin);
+	t = route_request(route, "c1", &m);
+	id = 99;
+	assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &id), 1);
+	assert_int_equal(id, 9);
+	/* parameter order, name case, no port, user part, display name, a second Route */
+	snprintf(route, sizeof(route),
+	         "Route: \"lb\" <sip:x@198.18.0.10;SST=%s;lr>;foo, <sip:192.0.2.9;lr>\r\n", pin);
+	t = route_request(route, "c1", &m);
+	assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &id), 1);
+	assert_int_equal(id, 9);
+	snprintf(route, sizeof(route), "Route: <sip:198.18.0.10;lr;sst=%s>\r\n", pin0);
+	t = route_request(route, "c1", &m);
+	assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &id), 1);
+	assert_int_equal(id, 0);
+
+	/* the same pin under another Call-ID, or checked with another secret: forged */
+	snprintf(route, sizeof(route), "Route: <sip:198.18.0.10:5060;lr;sst=%s>\r\n", pin);
+	t = route_request(route, "c2", &m);
+	assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &id), -1);
+	t = route_request(route, "c1", &m);
+	assert_int_equal(dp_sip_route_pin(&cfg4_other, t, &m, &id), -1);
+
+	/* forged or malformed values */
+	char forged[DP_PIN_MAX + 1];
+	memcpy(forged, pin, sizeof(forged));
+	forged[2] = forged[2] == '0' ? '1' : '0';
+	char other_id[DP_PIN_MAX + 2];
+	snprintf(other_id, sizeof(other_id), "8%s", pin + 1);
+	char upper[DP_PIN_MAX + 1];
+	memcpy(upper, pin, sizeof(upper));
+	for (char *c = upper; *c; c++)
+		if (*c >= 'a' && *c <= 'f')
+			*c = (char)(*c - 'a' + 'A');
+	bool has_letter = strcmp(upper, pin) != 0;
+	char lead0[DP_PIN_MAX + 2];
+	snprintf(lead0, sizeof(lead0), "0%s", pin);
+	char short_mac[DP_PIN_MAX + 1];
+	snprintf(short_mac, sizeof(short_mac), "%.*s", (int)strlen(pin) - 1, pin);
+	char long_mac[DP_PIN_MAX + 2];
+	snprintf(long_mac, sizeof(long_mac), "%s0", pin);
+	char no_dot[DP_PIN_MAX + 1];
+	snprintf(no_dot, sizeof(no_dot), "9%s", pin + 2);
+	char big_id[DP_PIN_MAX + 8];
+	snprintf(big_id, sizeof(big_id), "4096%s", pin + 1);
+	char huge_id[DP_PIN_MAX + 16];
+	snprintf(huge_id, sizeof(huge_id), "99999999999%s", pin + 1);
+	const char *bad[] = {forged,
+	                     other_id,
+	                     lead0,
+	                     short_mac,
+	                     long_mac,
+	                     no_dot,
+	                     big_id,
+	                     huge_id,
+	                     "",
+	                     "9",
+	                     "9.",
+	                     ".0123456789abcdef",
+	                     "x.0123456789abcdef",
+	                     "-1.0123456789abcdef"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(route, sizeof(route), "Route: <sip:198.18.0.10;lr;sst=%s>\r\n", bad[i]);
+		t = route_request(route, "c1", &m);
+		if (dp_sip_route_pin(&cfg4, t, &m, &id) != -1)
+			fail_msg("pin \"%s\" accepted", bad[i]);
+	}
+	if (has_letter) {
+		snprintf(route, sizeof(route), "Route: <sip:198.18.0.10;lr;sst=%s>\r\n", upper);
+		t = route_request(route, "c1", &m);
+		assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &id), -1);
+	}
+	/* a bare sst (no '=') is malformed too */
+	t = route_request("Route: <sip:198.18.0.10;lr;sst>\r\n", "c1", &m);
+	assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &id), -1);
+
+	/* no pin at all: no Route, no sst, a Route that is not ours, a pin in a later Route */
+	const char *none[] = {
+	    "",
+	    "Route: <sip:198.18.0.10;lr>\r\n",
+	    "Route: <sip:198.18.0.10;lr;ssx=1>\r\n",
+	    "Route: <sip:198.18.0.10;lr?sst=1>\r\n",
+	    "Route: <sip:192.0.2.9;lr;sst=%s>\r\n",
+	    "Route: <sip:198.18.0.10:5070;lr;sst=%s>\r\n",
+	    "Route: <sip:192.0.2.9;lr>, <sip:198.18.0.10;lr;sst=%s>\r\n",
+	    "Route: <sip:192.0.2.9;lr>\r\nRoute: <sip:198.18.0.10;lr;sst=%s>\r\n",
+	};
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		snprintf(route, sizeof(route), none[i], pin);
+		t = route_request(route, "c1", &m);
+		if (dp_sip_route_pin(&cfg4, t, &m, &id) != 0)
+			fail_msg("case %zu: pin found in \"%s\"", i, route);
+	}
+	/* dp_sip_route_is_self agrees with the forward's own Route pop */
+	t = route_request("Route: <sip:198.18.0.10;lr>\r\n", "c1", &m);
+	assert_true(dp_sip_route_is_self(&cfg4, t, &m));
+	t = route_request("Route: <sip:198.18.0.11;lr>\r\n", "c1", &m);
+	assert_false(dp_sip_route_is_self(&cfg4, t, &m));
+	t = route_request("", "c1", &m);
+	assert_false(dp_sip_route_is_self(&cfg4, t, &m));
+}
+
+/* Forward a backend's request: expect rc, and on success the message and next hop. */
+static void outbound_expect(const char *text, int want_rc, const char *next_ip, uint16_t next_port,
+                            const struct dp_sip_fwd *how, const char *expected_fmt)
+{
+	static struct pkt p;
+	struct sip_msg msg;
+	struct dp_sip_peer src = peer("10.0.0.21", 5060), next;
+	char branch[DP_BRANCH_LEN + 1], pin[DP_PIN_MAX + 1], expected[PKT_CAP];
+
+	memset(&next, 0, sizeof(next));
+	pkt_load_str(&p, text);
+	parse_ok(p.b.data, p.b.len, &msg);
+	int rc = dp_sip_forward_outbound(&cfg4, &p.b, &msg, &src, how, &next);
+	if (rc != want_rc)
+		fail_msg("rc %d (%s), expected %d on:\n%s", rc, dp_sip_err_name(-rc), want_rc,
+		         text);
+	if (rc != DP_SIP_OK) {
+		/* untouched */
+		assert_int_equal(p.b.len, strlen(text));
+		assert_memory_equal(p.b.data, text, p.b.len);
+		assert_int_equal(p.b.headroom, HEADROOM);
+		return;
+	}
+	struct lb_addr want = addr(next_ip, next_port);
+	assert_true(lb_addr_equal(&next.addr, &want));
+	branch_of(&cfg4, text, branch);
+	parse_ok(text, strlen(text), &msg);
+	pin[dp_sip_pin(&cfg4, text, &msg, 21, pin)] = '\0';
+	snprintf(expected, sizeof(expected), expected_fmt, branch, pin);
+	assert_msg_equal(&p.b, expected);
+	parse_ok(p.b.data, p.b.len, &msg);
+}
+
+#define OUT_TAIL                                                                                   \
+	"To: <sip:alice@example.com>;tag=a1\r\n"                                                   \
+	"From: <sip:bob@example.com>;tag=b1\r\n"                                                   \
+	"Call-ID: out1\r\nCSeq: 7 BYE\r\nContent-Length: 0\r\n\r\n"
+
+static void test_outbound(void **state)
+{
+	struct dp_sip_fwd how = {.record_route = true, .pin = 21};
+	char in[1024], out[1024];
+
+	/* our Route popped, to the Request-URI */
+	outbound_expect("BYE sip:alice@192.0.2.1:5062;transport=udp SIP/2.0\r\n"
+	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob1\r\n"
+	                "Route: <sip:198.18.0.10;lr;sst=1.0123456789abcdef>\r\n"
+	                "Max-Forwards: 70\r\n" OUT_TAIL,
+	                DP_SIP_OK, "192.0.2.1", 5062, &how,
+	                "BYE sip:alice@192.0.2.1:5062;transport=udp SIP/2.0\r\n"
+	                "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob1\r\n"
+	                "Max-Forwards: 69\r\n" OUT_TAIL "%2$.0s");
+	/* no Route at all, no port: 5060 */
+	outbound_expect("BYE sip:alice@192.0.2.1 SIP/2.0\r\n"
+	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob2\r\n" OUT_TAIL,
+	                DP_SIP_OK, "192.0.2.1", 5060, NULL,
+	                "BYE sip:alice@192.0.2.1 SIP/2.0\r\n"
+	                "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                "Max-Forwards: 70\r\n"
+	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob2\r\n" OUT_TAIL "%2$.0s");
+	/* the next Route wins over the Request-URI: on the same line, or on the next one */
+	outbound_expect("BYE sip:alice@alice.example.com SIP/2.0\r\n"
+	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob3\r\n"
+	                "Route: <sip:198.18.0.10;lr>, <sip:203.0.113.5:5070;lr>\r\n" OUT_TAIL,
+	                DP_SIP_OK, "203.0.113.5", 5070, NULL,
+	                "BYE sip:alice@alice.example.com SIP/2.0\r\n"
+	                "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                "Max-Forwards: 70\r\n"
+	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob3\r\n"
+	                "Route: <sip:203.0.113.5:5070;lr>\r\n" OUT_TAIL "%2$.0s");
+	outbound_expect("BYE sip:alice@alice.example.com SIP/2.0\r\n"
+	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob4\r\n"
+	                "Route: <sip:198.18.0.10;lr>\r\n"
+	                "Max-Forwards: 10\r\n"
+	                "route : \"p\" <sip:[2001:db8::5]:5071;lr>,<sip:192.0.2.7;lr>\r\n" OUT_TAIL,
+	                DP_SIP_OK, "2001:db8::5", 5071, NULL,
+	                "BYE sip:alice@alice.example.com SIP/2.0\r\n"
+	                "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob4\r\n"
+	                "Max-Forwards: 09\r\n"
+	                "route : \"p\" <sip:[2001:db8::5]:5071;lr>,<sip:192.0.2.7;lr>\r\n" OUT_TAIL
+	                "%2$.0s");
+	/* a top Route that is not ours is the next hop itself, and stays */
+	outbound_expect("BYE sip:alice@alice.example.com SIP/2.0\r\n"
+	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob5\r\n"
+	                "Route: <sip:203.0.113.9;lr>\r\n" OUT_TAIL,
+	                DP_SIP_OK, "203.0.113.9", 5060, NULL,
+	                "BYE sip:alice@alice.example.com SIP/2.0\r\n"
+	                "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                "Max-Forwards: 70\r\n"
+	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob5\r\n"
+	                "Route: <sip:203.0.113.9;lr>\r\n" OUT_TAIL "%2$.0s");
+	/* a dialog-creating request from a backend (Path): Record-Route pinned to the sender */
+	outbound_expect("INVITE sip:alice@192.0.2.1:5062 SIP/2.0\r\n"
+	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob6\r\n"
+	                "Route: <sip:198.18.0.10:5060;lr>\r\n"
+	                "To: <sip:alice@example.com>\r\n"
+	                "From: <sip:bob@example.com>;tag=b1\r\n"
+	                "Call-ID: out1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+	                DP_SIP_OK, "192.0.2.1", 5062, &how,
+	                "INVITE sip:alice@192.0.2.1:5062 SIP/2.0\r\n"
+	                "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                "Max-Forwards: 70\r\n"
+	                "Record-Route: <sip:198.18.0.10:5060;lr;sst=%2$s>\r\n"
+	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob6\r\n"
+	                "To: <sip:alice@example.com>\r\n"
+	                "From: <sip:bob@example.com>;tag=b1\r\n"
+	                "Call-ID: out1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+
+	/* refused targets, the message left as it was */
+	static const struct {
+		const char *ruri, *route;
+		int rc;
+	} bad[] = {
+	    {"sip:alice@alice.example.com", "", -DP_SIP_ERR_ROUTE_HOST_NAME},
+	    {"sip:alice@192.0.2.1", "Route: <sip:198.18.0.10;lr>, <sip:proxy.example;lr>\r\n",
+	     -DP_SIP_ERR_ROUTE_HOST_NAME},
+	    {"sip:alice@192.0.2.1", "Route: <sip:198.18.0.10;lr>\r\nRoute: <sip:p.example>\r\n",
+	     -DP_SIP_ERR_ROUTE_HOST_NAME},
+	    {"sips:alice@192.0.2.1", "", -DP_SIP_ERR_ROUTE_TARGET},
+	    {"tel:+15551234", "", -DP_SIP_ERR_ROUTE_TARGET},
+	    {"sip:alice@198.18.0.10", "", -DP_SIP_ERR_ROUTE_TARGET}, /* ourselves: a loop */
+	    {"sip:alice@198.18.0.10:5080", "", -DP_SIP_ERR_ROUTE_TARGET},
+	    {"sip:alice@224.0.0.1", "", -DP_SIP_ERR_ROUTE_TARGET},
+	    {"sip:alice@255.255.255.255", "", -DP_SIP_ERR_ROUTE_TARGET},
+	    {"sip:alice@0.0.0.0", "", -DP_SIP_ERR_ROUTE_TARGET},
+	    {"sip:alice@[ff02::1]", "", -DP_SIP_ERR_ROUTE_TARGET},
+	    {"sip:alice@[2001:db8::1", "", -DP_SIP_ERR_ROUTE_TARGET},
+	    {"sip:alice@[zz::1]", "", -DP_SIP_ERR_ROUTE_TARGET},
+	    {"sip:alice@192.0.2.1:99999", "", -DP_SIP_ERR_ROUTE_TARGET},
+	    {"sip:alice@192.0.2.1:", "", -DP_SIP_ERR_ROUTE_TARGET},
+	    {"sip:alice@", "", -DP_SIP_ERR_ROUTE_TARGET},
+	    {"sip:alice@192.0.2.1", "Route: <sip:198.18.0.10;lr>, sip:192.0.2.8\r\n",
+	     -DP_SIP_ERR_ROUTE_TARGET},
+	    {"sip:alice@192.0.2.1", "Route: <sip:198.18.0.10;lr>, <sip:198.18.0.10;lr>\r\n",
+	     -DP_SIP_ERR_ROUTE_TARGET},
+	    {"sip:alice@192.0.2.1", "Route: <sip:192.0.2.300;lr>\r\n", -DP_SIP_ERR_ROUTE_HOST_NAME},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(in, sizeof(in),
+		         "BYE %s SIP/2.0\r\n"
+		         "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKbad\r\n%s" OUT_TAIL,
+		         bad[i].ruri, bad[i].route);
+		outbound_expect(in, bad[i].rc, NULL, 0, NULL, NULL);
+	}
+
+	/* too little room: refused, untouched */
+	static struct pkt p;
+	struct sip_msg msg;
+	struct dp_sip_peer src = peer("10.0.0.21", 5060), next;
+	snprintf(in, sizeof(in),
+	         "BYE sip:alice@192.0.2.1 SIP/2.0\r\n"
+	         "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKroom\r\n" OUT_TAIL);
+	pkt_load(&p, in, strlen(in), 10, 10);
+	parse_ok(p.b.data, p.b.len, &msg);
+	assert_int_equal(dp_sip_forward_outbound(&cfg4, &p.b, &msg, &src, NULL, &next),
+	                 -DP_SIP_ERR_NO_ROOM);
+	assert_memory_equal(p.b.data, in, strlen(in));
+	(void)out;
+}
+
+/* ---------------------------------------------------------------------------------------------
  * Response relay
  */
 
@@ -1529,6 +2061,12 @@ int main(void)
 	    cmocka_unit_test(test_branch_stability),
 	    cmocka_unit_test(test_forward_no_room),
 	    cmocka_unit_test(test_forward_room_sweep),
+	    cmocka_unit_test(test_record_route),
+	    cmocka_unit_test(test_record_route_stable),
+	    cmocka_unit_test(test_record_route_which),
+	    cmocka_unit_test(test_path),
+	    cmocka_unit_test(test_pin_parse),
+	    cmocka_unit_test(test_outbound),
 	    cmocka_unit_test(test_relay),
 	    cmocka_unit_test(test_relay_moves_status_line_only),
 	    cmocka_unit_test(test_relay_keeps_lower_vias),
