@@ -72,16 +72,17 @@ static const char *const admin_names[LB_ADMIN_COUNT] = {
 static const char *const log_names[] = {"stderr", "syslog", NULL};
 static const char *const log_level_names[] = {"debug", "info", "warning", "error", NULL};
 
-static const char *const root_keys[] = {"eal",   "ports",  "workers",  "idle_sleep_us",
-                                        "burst", "listen", "backends", "hashing",
-                                        "sip",   "probe",  "control",  NULL};
+static const char *const root_keys[] = {
+    "eal",     "ports", "workers", "idle_sleep_us", "burst",      "listen", "backends",
+    "hashing", "sip",   "probe",   "control",       "rate_limit", NULL};
 static const char *const port_keys[] = {"name", "device", "mtu", NULL};
 static const char *const listen_keys[] = {"ipv4",     "ipv6",     "sip_ports",
                                           "gateway4", "gateway6", NULL};
 static const char *const backend_keys[] = {"name", "address", "weight", "state", NULL};
 static const char *const hashing_keys[] = {"table_size", "seed", "keys", NULL};
-static const char *const sip_keys[] = {
-    "retry_after", "max_forwards", "record_route", "path", "secret", "secret_file", NULL};
+static const char *const sip_keys[] = {"retry_after", "max_forwards", "record_route",   "path",
+                                       "secret",      "secret_file",  "dialog_methods", NULL};
+static const char *const rate_limit_keys[] = {"rate", "burst", NULL};
 static const char *const probe_keys[] = {"enabled",  "interval_ms", "timeout_ms", "down_after",
                                          "up_after", "alive_codes", NULL};
 static const char *const control_keys[] = {"api_socket", "metrics", "log", "log_level", NULL};
@@ -1134,6 +1135,41 @@ static int read_secret_file(struct ctx *c, const yaml_node_t *v, const char *pat
 	return 0;
 }
 
+/* sip.dialog_methods: a list of method names that may start a dialog. */
+static int parse_dialog_methods(struct ctx *c, const yaml_node_t *v)
+{
+	char field[FIELD_MAX], buf[SHOW_MAX], tail[256];
+	size_t count;
+	unsigned method;
+	int rc;
+
+	if ((rc = check_seq(c, v, "sip.dialog_methods", 0, SIP_METHOD_COUNT, "methods", &count)))
+		return rc;
+	c->cfg->dialog_methods = 0;
+	for (size_t i = 0; i < count; i++) {
+		const yaml_node_t *item = seq_item(c, v, i);
+		snprintf(field, sizeof(field), "sip.dialog_methods[%zu]", i);
+		if (item->type != YAML_SCALAR_NODE)
+			return fail(c, item, field, "expected a SIP method, got %s", kind(item));
+		show(item, buf, sizeof(buf));
+		for (method = 1; method < SIP_METHOD_COUNT; method++)
+			if (!strcmp(method_names[method], scalar(item)))
+				break;
+		if (method == SIP_METHOD_COUNT)
+			return fail(
+			    c, item, field, "unknown SIP method '%s'%s", buf,
+			    hint(scalar(item), method_names, SIP_METHOD_COUNT, tail, sizeof(tail)));
+		/* RFC 3261 12: these never establish a dialog; a Record-Route there is wrong */
+		if (method == SIP_METHOD_ACK || method == SIP_METHOD_CANCEL ||
+		    method == SIP_METHOD_BYE || method == SIP_METHOD_REGISTER)
+			return fail(c, item, field, "%s never creates a dialog", buf);
+		if (c->cfg->dialog_methods & (1u << method))
+			return fail(c, item, field, "%s is listed twice", buf);
+		c->cfg->dialog_methods |= 1u << method;
+	}
+	return 0;
+}
+
 static int parse_sip(struct ctx *c, const yaml_node_t *root)
 {
 	struct ctl_config *cfg = c->cfg;
@@ -1156,6 +1192,8 @@ static int parse_sip(struct ctx *c, const yaml_node_t *root)
 		return rc;
 	if ((v = map_get(c, n, "path")) != NULL &&
 	    (rc = get_bool(c, v, "sip.path", &cfg->add_path)))
+		return rc;
+	if ((v = map_get(c, n, "dialog_methods")) != NULL && (rc = parse_dialog_methods(c, v)))
 		return rc;
 	if ((secret = map_get(c, n, "secret")) != NULL) {
 		rc = get_str(c, secret, "sip.secret", text, sizeof(text));
@@ -1264,6 +1302,29 @@ static int parse_probe(struct ctx *c, const yaml_node_t *root)
 	return 0;
 }
 
+static int parse_rate_limit(struct ctx *c, const yaml_node_t *root)
+{
+	struct ctl_config *cfg = c->cfg;
+	const yaml_node_t *n = map_get(c, root, "rate_limit"), *v, *burst;
+	int rc;
+
+	if (n == NULL)
+		return 0;
+	if ((rc = check_map(c, n, "rate_limit", rate_limit_keys)) != 0)
+		return rc;
+	if ((v = map_get(c, n, "rate")) != NULL &&
+	    (rc = get_u32(c, v, "rate_limit.rate", 0, 1000000, &cfg->rate_limit)))
+		return rc;
+	cfg->rate_limit_burst = cfg->rate_limit;
+	if ((burst = map_get(c, n, "burst")) != NULL &&
+	    (rc = get_u32(c, burst, "rate_limit.burst", 1, 1000000, &cfg->rate_limit_burst)))
+		return rc;
+	if (burst != NULL && cfg->rate_limit == 0)
+		return fail(c, burst, "rate_limit.burst",
+		            "needs rate_limit.rate above 0 (rate 0 turns the limit off)");
+	return 0;
+}
+
 static int parse_control(struct ctx *c, const yaml_node_t *root)
 {
 	struct ctl_config *cfg = c->cfg;
@@ -1334,7 +1395,8 @@ static int parse_root(struct ctx *c, const yaml_node_t *root)
 		return rc;
 	if ((rc = parse_listen(c, root)) || (rc = parse_backends(c, root)) ||
 	    (rc = parse_hashing(c, root)) || (rc = parse_sip(c, root)) ||
-	    (rc = parse_probe(c, root)) || (rc = parse_control(c, root)))
+	    (rc = parse_probe(c, root)) || (rc = parse_control(c, root)) ||
+	    (rc = parse_rate_limit(c, root)))
 		return rc;
 	return 0;
 }

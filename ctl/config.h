@@ -76,6 +76,9 @@ struct ctl_config {
 	bool record_route;     /* insert Record-Route on dialog-creating requests */
 	/* sip.path: add Path to REGISTER (RFC 3327); not `path`, which names the file above */
 	bool add_path;
+	/* sip.dialog_methods: more methods that get a Record-Route when sent without a To tag
+	 * (INVITE, SUBSCRIBE and REFER always do): bits 1u << enum sip_method, default 0 */
+	uint32_t dialog_methods;
 	uint8_t secret[CTL_SECRET_LEN]; /* MAC key for Via branches and Record-Route pins */
 	bool secret_set;                /* false: a random secret at start (logged as a warning) */
 	char secret_file[CTL_PATH_MAX]; /* where secret was read from; "" when given inline */
@@ -88,6 +91,10 @@ struct ctl_config {
 	uint32_t probe_up_after;    /* default 2 */
 	/* status codes counted as alive: bitmap over 100..699, default every final (200..699) */
 	uint64_t probe_alive[10];
+
+	/* rate_limit: token bucket per source address on requests */
+	uint32_t rate_limit;       /* rate_limit.rate: requests per second per source; 0 = off */
+	uint32_t rate_limit_burst; /* rate_limit.burst: bucket size, default = rate */
 
 	/* control */
 	char api_socket[CTL_PATH_MAX]; /* default "/run/sipsteer/sipsteer.sock" */

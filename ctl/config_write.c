@@ -164,6 +164,13 @@ static void put_sip(struct out *o, const struct ctl_config *cfg)
 	put(o, "  max_forwards: %u\n", cfg->max_forwards);
 	put(o, "  record_route: %s\n", cfg->record_route ? "true" : "false");
 	put(o, "  path: %s\n", cfg->add_path ? "true" : "false");
+	put(o, "  dialog_methods: [");
+	for (int m = 1, first = 1; m < SIP_METHOD_COUNT; m++)
+		if (cfg->dialog_methods & (1u << m)) {
+			put(o, "%s%s", first ? "" : ", ", method_names[m]);
+			first = 0;
+		}
+	put(o, "]\n");
 	if (cfg->secret_file[0] != '\0') {
 		put(o, "  secret_file: ");
 		put_quoted(o, cfg->secret_file);
@@ -222,6 +229,10 @@ int ctl_config_write(const struct ctl_config *cfg, char *buf, size_t cap)
 	put(&o, "  down_after: %u\n", cfg->probe_down_after);
 	put(&o, "  up_after: %u\n", cfg->probe_up_after);
 	put_alive_codes(&o, cfg);
+
+	if (cfg->rate_limit != 0)
+		put(&o, "rate_limit:\n  rate: %u\n  burst: %u\n", cfg->rate_limit,
+		    cfg->rate_limit_burst);
 
 	put(&o, "control:\n");
 	put(&o, "  api_socket: ");
@@ -286,7 +297,9 @@ bool ctl_config_equal(const struct ctl_config *a, const struct ctl_config *b)
 	       !memcmp(a->key_by_method, b->key_by_method, sizeof(a->key_by_method)) &&
 	       a->retry_after == b->retry_after && a->max_forwards == b->max_forwards &&
 	       a->record_route == b->record_route && a->add_path == b->add_path &&
-	       a->secret_set == b->secret_set && !memcmp(a->secret, b->secret, sizeof(a->secret)) &&
+	       a->dialog_methods == b->dialog_methods && a->rate_limit == b->rate_limit &&
+	       a->rate_limit_burst == b->rate_limit_burst && a->secret_set == b->secret_set &&
+	       !memcmp(a->secret, b->secret, sizeof(a->secret)) &&
 	       !strcmp(a->secret_file, b->secret_file) && a->probe_enabled == b->probe_enabled &&
 	       a->probe_interval_ms == b->probe_interval_ms &&
 	       a->probe_timeout_ms == b->probe_timeout_ms &&

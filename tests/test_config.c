@@ -157,6 +157,9 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.max_forwards, 70);
 	assert_false(cfg.record_route);
 	assert_false(cfg.add_path);
+	assert_int_equal(cfg.dialog_methods, 0);
+	assert_int_equal(cfg.rate_limit, 0);
+	assert_int_equal(cfg.rate_limit_burst, 0);
 	assert_false(cfg.secret_set);
 	assert_true(all_zero(cfg.secret, sizeof(cfg.secret)));
 	assert_string_equal(cfg.secret_file, "");
@@ -383,6 +386,36 @@ static void round_trip(const char *name, const char *text)
 	ctl_config_free(&b);
 }
 
+/* Rate limit and dialog methods: values as given, burst following rate. */
+static void test_rate_limit_dialog_methods(void **state)
+{
+	struct ctl_config cfg;
+	char err[512];
+
+	assert_int_equal(parse(BASE "rate_limit:\n  rate: 200\n", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.rate_limit, 200);
+	assert_int_equal(cfg.rate_limit_burst, 200);
+	ctl_config_free(&cfg);
+	assert_int_equal(
+	    parse(BASE "rate_limit:\n  rate: 5\n  burst: 40\n", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.rate_limit, 5);
+	assert_int_equal(cfg.rate_limit_burst, 40);
+	ctl_config_free(&cfg);
+	assert_int_equal(parse(BASE "rate_limit:\n  rate: 0\n", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.rate_limit, 0);
+	ctl_config_free(&cfg);
+	assert_int_equal(parse(BASE "rate_limit:\n", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.rate_limit, 0);
+	ctl_config_free(&cfg);
+	assert_int_equal(parse(BASE "sip:\n  dialog_methods: [MESSAGE, OPTIONS, UPDATE]\n", &cfg,
+	                       err, sizeof(err)),
+	                 0);
+	assert_int_equal(cfg.dialog_methods, (1u << SIP_METHOD_MESSAGE) |
+	                                         (1u << SIP_METHOD_OPTIONS) |
+	                                         (1u << SIP_METHOD_UPDATE));
+	ctl_config_free(&cfg);
+}
+
 static void test_round_trip(void **state)
 {
 	struct scratch s = {0};
@@ -417,7 +450,8 @@ static void test_round_trip(void **state)
 	         "hashing:\n  table_size: 16777213\n  seed: 12345678901234567890\n"
 	         "  keys: {REGISTER: to-uri, MESSAGE: from-uri, INVITE: to-uri}\n"
 	         "sip:\n  retry_after: 0\n  max_forwards: 255\n  record_route: true\n"
-	         "  path: true\n  secret_file: %s\n"
+	         "  path: true\n  secret_file: %s\n  dialog_methods: [MESSAGE, NOTIFY]\n"
+	         "rate_limit:\n  rate: 1000000\n  burst: 1\n"
 	         "probe:\n  enabled: false\n  interval_ms: 60000\n  timeout_ms: 10\n"
 	         "  down_after: 100\n  up_after: 1\n"
 	         "  alive_codes: [100, '180-183', 200, 404, 600-699]\n"
@@ -425,6 +459,8 @@ static void test_round_trip(void **state)
 	         "  log_level: debug\n",
 	         secret);
 	round_trip("everything", text);
+	round_trip("rate_limit", BASE "rate_limit:\n  rate: 50\n");
+	round_trip("dialog_methods", BASE "sip:\n  dialog_methods: []\n");
 	round_trip("metrics6",
 	           BASE "control:\n  metrics: '[::1]:9760'\nprobe:\n  alive_codes: [699]\n");
 	scratch_remove(&s);
@@ -703,6 +739,32 @@ static const struct bad_case bad_cases[] = {
         "  secret_file: /etc/sipsteer/secret\n"),
      9, "sip.secret_file", "not both"},
     {"empty secret_file", B7("sip:\n  secret_file: ''\n"), 8, "sip.secret_file", "cannot be empty"},
+    {"dialog_methods not a list", B7("sip:\n  dialog_methods: MESSAGE\n"), 8, "sip.dialog_methods",
+     "expected a list"},
+    {"dialog_methods unknown", B7("sip:\n  dialog_methods: [MESAGE]\n"), 8, "sip.dialog_methods[0]",
+     "unknown SIP method 'MESAGE'; did you mean 'MESSAGE'?"},
+    {"dialog_methods lowercase", B7("sip:\n  dialog_methods: [NOTIFY, message]\n"), 8,
+     "sip.dialog_methods[1]", "unknown SIP method 'message'"},
+    {"dialog_methods BYE", B7("sip:\n  dialog_methods:\n    - BYE\n"), 9, "sip.dialog_methods[0]",
+     "BYE never creates a dialog"},
+    {"dialog_methods REGISTER", B7("sip:\n  dialog_methods: [REGISTER]\n"), 8,
+     "sip.dialog_methods[0]", "REGISTER never creates a dialog"},
+    {"dialog_methods twice", B7("sip:\n  dialog_methods: [MESSAGE, MESSAGE]\n"), 8,
+     "sip.dialog_methods[1]", "MESSAGE is listed twice"},
+    {"dialog_methods nested", B7("sip:\n  dialog_methods: [[MESSAGE]]\n"), 8,
+     "sip.dialog_methods[0]", "expected a SIP method"},
+
+    /* rate_limit */
+    {"rate_limit not a map", B7("rate_limit: 100\n"), 7, "rate_limit", "expected a map"},
+    {"rate_limit unknown key", B7("rate_limit:\n  rates: 100\n"), 8, "rate_limit.rates",
+     "did you mean 'rate'?"},
+    {"rate above", B7("rate_limit:\n  rate: 1000001\n"), 8, "rate_limit.rate", "out of range"},
+    {"rate negative", B7("rate_limit:\n  rate: -1\n"), 8, "rate_limit.rate", ""},
+    {"burst 0", B7("rate_limit:\n  rate: 10\n  burst: 0\n"), 9, "rate_limit.burst", "out of range"},
+    {"burst above", B7("rate_limit:\n  rate: 10\n  burst: 1000001\n"), 9, "rate_limit.burst",
+     "out of range"},
+    {"burst without rate", B7("rate_limit:\n  burst: 10\n"), 8, "rate_limit.burst",
+     "needs rate_limit.rate above 0"},
 
     /* control */
     {"unknown log", B7("control:\n  log: file\n"), 8, "control.log",
@@ -958,6 +1020,7 @@ int main(void)
 	    cmocka_unit_test(test_addresses),
 	    cmocka_unit_test(test_lb_view),
 	    cmocka_unit_test(test_secret_file),
+	    cmocka_unit_test(test_rate_limit_dialog_methods),
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_bad),
 	    cmocka_unit_test(test_counts),
