@@ -3,12 +3,14 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 
 static enum log_level min_level = LOG_LEVEL_INFO;
+static bool to_syslog;
 
 static const char *const level_names[LOG_LEVEL_COUNT] = {"debug", "info", "warning", "error"};
 
@@ -37,6 +39,17 @@ void log_set_level(enum log_level level)
 	min_level = level;
 }
 
+void log_set_syslog(bool on)
+{
+	if (on && !to_syslog)
+		openlog("sipsteer", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	else if (!on && to_syslog)
+		closelog();
+	to_syslog = on;
+}
+
+static const int syslog_priority[LOG_LEVEL_COUNT] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	char line[1024];
@@ -46,6 +59,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 	if (level < min_level)
 		return;
+	if (to_syslog) {
+		va_start(ap, fmt);
+		vsnprintf(line, sizeof(line), fmt, ap);
+		va_end(ap);
+		syslog(level < LOG_LEVEL_COUNT ? syslog_priority[level] : LOG_ERR, "%s", line);
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	size_t n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);

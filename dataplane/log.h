@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Daemon log lines on stderr: "2024-05-01T12:00:00.123Z info: message". One write per line, so
- * lines from different threads never interleave. Not for the per-packet path.
+ * Daemon log lines on stderr: "2024-05-01T12:00:00.123Z info: message", or to syslog (facility
+ * daemon, ident "sipsteer", the level as priority) when control.log is "syslog". One write per
+ * line, so lines from different threads never interleave. Not for the per-packet path.
  */
 #ifndef SIPSTEER_DP_LOG_H
 #define SIPSTEER_DP_LOG_H
@@ -22,6 +23,9 @@ const char *log_level_name(enum log_level l);
 
 /* Lines below level are not written. Startup only. */
 void log_set_level(enum log_level level);
+
+/* Send lines to syslog (true) or stderr (false, the default). Startup only. */
+void log_set_syslog(bool on);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

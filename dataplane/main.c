@@ -31,6 +31,8 @@
 #include "log.h"
 #include "net.h"
 #include "port.h"
+#include "state.h"
+#include "telemetry.h"
 #include "worker.h"
 
 #define EXIT_CONFIG 1
@@ -186,6 +188,9 @@ static void list_drops(void)
 /* Stop workers, write the stats, release everything. Called once, from the control thread. */
 static void shutdown_all(struct dp_control *control, bool control_up, bool workers_up)
 {
+	/* The telemetry thread reads worker counters: stop it answering first. */
+	if (control_up)
+		dp_telemetry_fini();
 	if (workers_up) {
 		__atomic_store_n(&ctx.stop, true, __ATOMIC_RELEASE);
 		rte_eal_mp_wait_lcore();
@@ -198,14 +203,13 @@ static void shutdown_all(struct dp_control *control, bool control_up, bool worke
 	rcu_thread_offline();
 	rcu_barrier();
 	rcu_thread_online();
-	if (control_up)
-		dp_control_free(control);
 }
 
 int main(int argc, char **argv)
 {
 	struct dp_cli cli;
 	struct ctl_config cfg;
+	struct ctl_state state;
 	struct dp_control control;
 	char err[512];
 	enum log_level level;
@@ -240,25 +244,41 @@ int main(int argc, char **argv)
 	}
 	if (log_level_parse(cli.log_level ? cli.log_level : cfg.log_level, &level) == 0)
 		log_set_level(level);
+	log_set_syslog(strcmp(cfg.log, "syslog") == 0);
 	dp_drop_names_init();
 
-	rc = eal_start(&cli, &cfg);
-	if (rc < 0) {
+	/* From here the running state owns the configuration. */
+	if (ctl_state_init(&state, &cfg, err, sizeof(err)) < 0) {
+		log_error("%s", err);
 		ctl_config_free(&cfg);
+		return EXIT_CONFIG;
+	}
+	/* The control socket first: a second daemon on it stops here, before it takes ports. */
+	rc = dp_control_open(&control, &state);
+	if (rc < 0) {
+		dp_control_free(&control);
+		ctl_state_free(&state);
+		return EXIT_CONFIG;
+	}
+	rc = eal_start(&cli, &state.cfg);
+	if (rc < 0) {
+		dp_control_free(&control);
+		ctl_state_free(&state);
 		return EXIT_CONFIG;
 	}
 	dp_control_signals_install();
 	rcu_register_thread();
-	dp_ctx_init(&ctx, &cfg);
+	dp_ctx_init(&ctx, &state.cfg);
 
 	bool control_up = false, workers_up = false;
 	rc = dp_workers_init(&ctx);
 	if (rc < 0)
 		goto out;
-	ctx.pool = rte_pktmbuf_pool_create("mbufs", dp_pool_size(&cfg), 256, 0,
-	                                   dp_pool_data_room(&cfg), (int)rte_socket_id());
+	ctx.pool = rte_pktmbuf_pool_create("mbufs", dp_pool_size(&state.cfg), 256, 0,
+	                                   dp_pool_data_room(&state.cfg), (int)rte_socket_id());
 	if (ctx.pool == NULL) {
-		log_error("mbuf pool (%u mbufs): %s", dp_pool_size(&cfg), rte_strerror(rte_errno));
+		log_error("mbuf pool (%u mbufs): %s", dp_pool_size(&state.cfg),
+		          rte_strerror(rte_errno));
 		rc = -rte_errno;
 		goto out;
 	}
@@ -295,6 +315,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	shutdown_all(&control, control_up, workers_up);
+	dp_control_free(&control);
 	dp_ports_stop(&ctx);
 	dp_workers_free(&ctx);
 	if (ctx.ctl_tx != NULL) {
@@ -311,7 +332,7 @@ out:
 	char own[64];
 	snprintf(own, sizeof(own), "sipsteer-%d", (int)getpid());
 	dp_eal_remove_runtime_dir(runtime_dir, own);
-	ctl_config_free(&cfg);
+	ctl_state_free(&state);
 	if (rc == 0)
 		log_info("stopped");
 	return rc == 0 ? 0 : EXIT_CONFIG;

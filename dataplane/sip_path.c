@@ -11,6 +11,7 @@
 
 #include <sys/socket.h>
 
+#include "probe_io.h"
 #include "worker.h"
 
 /* The buffer dp_sip_* may edit: the datagram's payload, with the headroom that remains once our
@@ -152,12 +153,12 @@ static void relay_response(struct dp_worker *w, struct rte_mbuf *m, const struct
 	struct dp_ctx *ctx = w->ctx;
 	const char *payload = p->payload;
 
-	/* Health probe answers belong to the control thread (next issue): not relayed. */
+	/* Health probe answers belong to the control thread (probe_io.h): not relayed. */
 	if (msg->top_via.has_branch &&
 	    msg->top_via.branch.len >= sizeof(DP_PROBE_BRANCH_PREFIX) - 1 &&
 	    memcmp(sip_str_ptr(payload, msg->top_via.branch), DP_PROBE_BRANCH_PREFIX,
 	           sizeof(DP_PROBE_BRANCH_PREFIX) - 1) == 0)
-		return dp_drop(w, m, DP_DROP_PROBE_REPLY);
+		return dp_probe_handoff(w, m, p->payload, p->payload_len);
 
 	struct dp_sip_buf b = payload_buf(m, p);
 	struct dp_sip_peer next;

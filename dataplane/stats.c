@@ -12,14 +12,7 @@
 #include "log.h"
 #include "stats.h"
 
-/* The per-worker and total counters share one shape. */
-struct stats_sum {
-	uint64_t rx, tx, forwarded, relayed, arp_replied, icmp_replied, notices_lost;
-	uint64_t replied[DP_REPLY_COUNT];
-	uint64_t drops[DP_DROP_COUNT];
-};
-
-static void read_counters(const struct dp_counters *c, struct stats_sum *s)
+void dp_stats_read(const struct dp_counters *c, struct dp_stats_sum *s)
 {
 	s->rx = DP_READ(c->rx);
 	s->tx = DP_READ(c->tx);
@@ -34,7 +27,7 @@ static void read_counters(const struct dp_counters *c, struct stats_sum *s)
 		s->drops[d] = DP_READ(c->drops[d]);
 }
 
-static void add(struct stats_sum *total, const struct stats_sum *s)
+void dp_stats_add(struct dp_stats_sum *total, const struct dp_stats_sum *s)
 {
 	total->rx += s->rx;
 	total->tx += s->tx;
@@ -49,7 +42,7 @@ static void add(struct stats_sum *total, const struct stats_sum *s)
 		total->drops[d] += s->drops[d];
 }
 
-static json_t *sum_json(const struct stats_sum *s)
+static json_t *sum_json(const struct dp_stats_sum *s)
 {
 	json_t *o = json_object();
 	json_t *replied = json_object();
@@ -71,6 +64,15 @@ static json_t *sum_json(const struct stats_sum *s)
 		                    json_integer((json_int_t)s->drops[d]));
 	json_object_set_new(o, "drops", drops);
 	return o;
+}
+
+uint64_t dp_stats_backend_requests(const struct dp_ctx *ctx, uint32_t id)
+{
+	uint64_t n = 0;
+
+	for (uint32_t w = 0; w < ctx->n_workers && id < LB_MAX_BACKENDS; w++)
+		n += DP_READ(ctx->workers[w].counters.requests[id]);
+	return n;
 }
 
 static json_t *backends_json(struct dp_ctx *ctx)
@@ -109,17 +111,17 @@ static json_t *backends_json(struct dp_ctx *ctx)
 	return list;
 }
 
-char *dp_stats_json(struct dp_ctx *ctx, double uptime_s)
+json_t *dp_stats_object(struct dp_ctx *ctx, double uptime_s)
 {
 	json_t *root = json_object();
 	json_t *workers = json_array();
-	struct stats_sum total, s;
+	struct dp_stats_sum total, s;
 
 	memset(&total, 0, sizeof(total));
 	json_object_set_new(root, "uptime_s", json_real(round(uptime_s * 1000.0) / 1000.0));
 	for (uint32_t w = 0; w < ctx->n_workers; w++) {
-		read_counters(&ctx->workers[w].counters, &s);
-		add(&total, &s);
+		dp_stats_read(&ctx->workers[w].counters, &s);
+		dp_stats_add(&total, &s);
 		json_t *o = sum_json(&s);
 		/* "lcore" first for people reading the file. */
 		json_t *wo = json_object();
@@ -131,7 +133,14 @@ char *dp_stats_json(struct dp_ctx *ctx, double uptime_s)
 	json_object_set_new(root, "workers", workers);
 	json_object_set_new(root, "total", sum_json(&total));
 	json_object_set_new(root, "backends", backends_json(ctx));
-	char *text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	return root;
+}
+
+char *dp_stats_json(struct dp_ctx *ctx, double uptime_s)
+{
+	json_t *root = dp_stats_object(ctx, uptime_s);
+	char *text =
+	    root != NULL ? json_dumps(root, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) : NULL;
 	json_decref(root);
 	return text;
 }

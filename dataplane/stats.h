@@ -6,7 +6,31 @@
 #ifndef SIPSTEER_DP_STATS_H
 #define SIPSTEER_DP_STATS_H
 
+#include <jansson.h>
+
 #include "dp.h"
+
+/* One worker's counters, or the sum over the workers. */
+struct dp_stats_sum {
+	uint64_t rx, tx, forwarded, relayed, arp_replied, icmp_replied, notices_lost;
+	uint64_t replied[DP_REPLY_COUNT];
+	uint64_t drops[DP_DROP_COUNT];
+};
+
+/* Read one worker's counters (DP_READ: any thread). */
+void dp_stats_read(const struct dp_counters *c, struct dp_stats_sum *s);
+
+/* Add s to total. */
+void dp_stats_add(struct dp_stats_sum *total, const struct dp_stats_sum *s);
+
+/* Requests forwarded to backend id, summed over the workers (any thread). */
+uint64_t dp_stats_backend_requests(const struct dp_ctx *ctx, uint32_t id);
+
+/*
+ * The stats as a JSON object (new reference), or NULL when out of memory. Same thread rules as
+ * dp_stats_json.
+ */
+json_t *dp_stats_object(struct dp_ctx *ctx, double uptime_s);
 
 /*
  * The stats JSON as a NUL-terminated string (caller frees), or NULL when out of memory.

@@ -17,6 +17,7 @@ case "$BUILDDIR" in
 *) BUILDDIR="$ROOT/$BUILDDIR" ;;
 esac
 BIN="$BUILDDIR/dataplane/sipsteer"
+CTL="$BUILDDIR/ctl/sipsteerctl"
 SECONDS_WANTED=${DEMO_SECONDS:-20}
 RATE=${DEMO_RATE:-50}
 CALLS=$((SECONDS_WANTED * RATE))
@@ -49,9 +50,16 @@ topo_sipsteer_start "$BIN" || die "sipsteer did not start (log above)"
 
 for i in "${!TOPO_BACKENDS[@]}"; do
 	topo_spawn "${TOPO_BACKENDS[$i]}" "uas-${TOPO_BACKENDS[$i]}" sipp -sf "$SCEN/uas.xml" \
-		-i "${TOPO_BACKEND_IPS[$i]}" -p 5060 -nostdin
+		-i "${TOPO_BACKEND_IPS[$i]}" -p 5060 -nostdin -aa
 done
-sleep 0.5
+# -aa: the backends answer sipsteer's health probes (OPTIONS); calls start once all are up.
+all_up() { [ "$("$CTL" backends --json | grep -o '"health": *"up"' | wc -l)" -eq 3 ]; }
+if [ -x "$CTL" ]; then
+	topo_wait 15 all_up || say "not every backend is up yet"
+	"$CTL" backends
+else
+	sleep 3
+fi
 say "placing $CALLS calls at $RATE calls/s from the client to $TOPO_VIP:5060"
 topo_spawn client uac sipp "$TOPO_VIP:5060" -sf "$SCEN/uac.xml" -i "${TOPO_CLIENT_IPS[0]}" \
 	-p 5060 -nostdin -m "$CALLS" -r "$RATE" -l 200 -cid_str 'demo-%u@%s' \
@@ -90,6 +98,7 @@ if topo_stats >/dev/null; then
 	say "sipsteer, per backend:"
 	"${CHECK[@]}" stats "$TOPO_STATS" --table
 fi
+[ -x "$CTL" ] && say "sipsteerctl backends:" && "$CTL" backends
 if [ "$rc" -eq 0 ] && [ "$(kv successful "$res")" -eq "$CALLS" ]; then
 	say "all calls succeeded"
 	exit 0

@@ -51,8 +51,11 @@ e2e_init() {
 }
 
 # e2e_start_sipsteer [ARGS...]: start the daemon (its log and stats file live in $TOPO_DIR).
+# Without --config it runs configs/embedded.yaml: the built-in configuration with health
+# probing off, since the python peers of those tests answer no OPTIONS.
 # shellcheck disable=SC2120 # arguments are optional
 e2e_start_sipsteer() {
+	[[ " $* " == *" --config "* ]] || set -- --config "$E2E_DIR/configs/embedded.yaml" "$@"
 	topo_sipsteer_start "$SIPSTEER_BIN" "$@" || e2e_fail "sipsteer did not start"
 }
 
@@ -70,6 +73,7 @@ e2e_config() {
 
 # e2e_uas NAME SCENARIO [SIPP ARGS...]: a sipp UAS in backend namespace NAME on its address,
 # port 5060, tracing every message it sees to $TOPO_DIR/NAME.short. Sets E2E_UAS_PIDS.
+# -aa: it answers the daemon's health probes (OPTIONS outside any call) with 200.
 E2E_UAS_PIDS=()
 e2e_uas() {
 	local ns=$1 scen=$2 ip="" i
@@ -77,7 +81,7 @@ e2e_uas() {
 	for i in "${!TOPO_BACKENDS[@]}"; do
 		[ "${TOPO_BACKENDS[$i]}" = "$ns" ] && ip=${TOPO_BACKEND_IPS[$i]}
 	done
-	topo_spawn "$ns" "uas-$ns" sipp -sf "$E2E_SCEN/$scen" -i "$ip" -p 5060 -nostdin \
+	topo_spawn "$ns" "uas-$ns" sipp -sf "$E2E_SCEN/$scen" -i "$ip" -p 5060 -nostdin -aa \
 		-trace_shortmsg -shortmessage_file "$TOPO_DIR/$ns.short" \
 		-trace_err -error_file "$TOPO_DIR/$ns.err" "$@"
 	E2E_UAS_PIDS+=("$TOPO_LAST_PID")

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Health probes through the dataplane: the control thread sends each probe (an OPTIONS built by
+ * ctl/probe) from the VIP through the same port and neighbour table as forwarded requests, and
+ * workers hand the replies (responses whose top Via branch starts with DP_PROBE_BRANCH_PREFIX)
+ * back to it over one ring instead of relaying them.
+ *
+ * The ring carries mbufs whose data is trimmed to the SIP message. Workers enqueue (multi
+ * producer), the control thread dequeues (single consumer) and frees.
+ */
+#ifndef SIPSTEER_DP_PROBE_IO_H
+#define SIPSTEER_DP_PROBE_IO_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "worker.h"
+
+#define DP_PROBE_RING 1024 /* probe replies in flight from the workers to the control thread */
+
+/* The hand-off ring; NULL when probing is off. ctl: rw at start (before workers), dp: ro. */
+extern struct rte_ring *dp_probe_replies;
+
+/*
+ * A worker hands a probe reply (payload[0..len) inside m) to the control thread. Counted as the
+ * probe_reply drop either way (it is not relayed); freed when the ring is full or absent.
+ * Consumes m.
+ */
+static inline void dp_probe_handoff(struct dp_worker *w, struct rte_mbuf *m, char *payload,
+                                    uint32_t len)
+{
+	struct rte_ring *r = dp_probe_replies;
+
+	DP_COUNT(w->counters.drops[DP_DROP_PROBE_REPLY]);
+	if (r == NULL || len > UINT16_MAX) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	m->data_off = (uint16_t)(payload - (char *)m->buf_addr);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	if (rte_ring_mp_enqueue(r, m) != 0)
+		rte_pktmbuf_free(m);
+}
+
+/* Create the ring (before any worker runs). Returns 0 or -errno (logged). */
+int dp_probe_ring_create(void);
+
+/* Free the ring and the replies left in it (after the workers stopped). */
+void dp_probe_ring_free(void);
+
+struct dp_ctx;
+struct dp_resolver;
+
+/*
+ * Build the probe text[0..len) into an mbuf addressed to dst_ip:dst_port from the VIP and the
+ * first SIP port, and send it on the port and to the MAC the resolver knows for the next hop
+ * (dst itself on-link, else the gateway). Returns 0, -EHOSTUNREACH (no next hop, or its MAC is
+ * not known yet: resolution is requested), -ENOMEM (no mbuf) or -ENOBUFS (queue full).
+ * Control thread.
+ */
+int dp_probe_send(struct dp_ctx *ctx, struct dp_resolver *res, uint32_t dst_ip, uint16_t dst_port,
+                  const char *text, uint32_t len);
+
+/* Dequeue up to cap replies into out. Returns how many; the caller frees each. Control thread. */
+unsigned int dp_probe_receive(struct rte_mbuf **out, unsigned int cap);
+
+/* Send an mbuf from the control thread on port index `port` (its own TX queue, or worker 0's
+ * ring). Returns true when queued; m is freed otherwise. */
+bool dp_control_tx(struct dp_ctx *ctx, uint16_t port, struct rte_mbuf *m);
+
+#endif
