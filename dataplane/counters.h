@@ -26,19 +26,22 @@
 	X(BAD_ARP, "malformed ARP packet or not Ethernet/IPv4 ARP")                                \
 	X(ARP_NOT_FOR_US, "ARP request for an address other than the VIP")                         \
 	X(BAD_IP, "malformed IPv4 header or wrong header checksum")                                \
-	X(FRAGMENT, "IPv4 fragment (no reassembly)")                                               \
+	X(FRAG_BAD, "malformed fragment (empty, not a multiple of 8 bytes, beyond 64 KiB)")        \
+	X(FRAG_FAILED, "fragment given up: reassembly table full, overlap or too many fragments")  \
+	X(FRAG_TIMEOUT, "fragment of a datagram not completed within the reassembly timeout")      \
+	X(FRAG_TOO_BIG, "reassembled datagram larger than a large buffer")                         \
 	X(NOT_FOR_US, "IPv4 destination is not the VIP")                                           \
 	X(PROTO_OTHER, "IPv4 protocol other than UDP and ICMP")                                    \
 	X(BAD_ICMP, "malformed ICMP message or wrong checksum")                                    \
 	X(ICMP_OTHER, "ICMP message other than an echo request")                                   \
 	X(BAD_UDP, "malformed UDP header or wrong UDP checksum")                                   \
 	X(UDP_PORT, "UDP to a port that is not a SIP port")                                        \
-	X(MULTI_SEG, "packet in more than one mbuf segment")                                       \
+	X(MULTI_SEG, "frame in several mbuf segments and larger than a large buffer (jumbo)")      \
 	X(PROBE_REPLY, "response to a health probe (probing is not enabled yet)")                  \
 	X(NO_BACKEND_FAMILY, "backend address is not IPv4")                                        \
 	X(NO_ROUTE, "next hop outside the VIP prefix and no gateway4")                             \
 	X(NEIGH_MISS, "next hop MAC not resolved yet (resolution requested)")                      \
-	X(NO_MBUF, "mbuf pool empty: stateless reply not sent")                                    \
+	X(NO_MBUF, "mbuf pool empty: stateless reply, fragment or large copy not made")            \
 	X(TX_FULL, "transmit queue full: packet refused by the port")
 
 enum dp_drop {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Header checks, checksums and header building for Ethernet, ARP, IPv4, UDP and ICMP. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,58 @@ bool dp_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail)
 		return false;
 	/* A correct header sums to 0xffff, its own checksum included (RFC 791, RFC 1071). */
 	return rte_raw_cksum(ip, hdr_len) == 0xffff;
+}
+
+bool dp_ipv4_frag_check(const struct rte_ipv4_hdr *ip)
+{
+	uint32_t hdr_len =
+	    (uint32_t)(ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
+	uint32_t data = rte_be_to_cpu_16(ip->total_length) - hdr_len;
+	uint16_t fo = rte_be_to_cpu_16(ip->fragment_offset);
+	uint32_t offset = (uint32_t)(fo & RTE_IPV4_HDR_OFFSET_MASK) * RTE_IPV4_HDR_OFFSET_UNITS;
+
+	if (data == 0 || offset + data + hdr_len > UINT16_MAX)
+		return false;
+	return (fo & RTE_IPV4_HDR_MF_FLAG) == 0 || data % RTE_IPV4_HDR_OFFSET_UNITS == 0;
+}
+
+uint32_t dp_ipv4_frag_count(uint32_t ip_len, uint32_t hdr_len, uint32_t mtu)
+{
+	if (ip_len <= mtu)
+		return 1;
+	if (mtu < hdr_len + RTE_IPV4_HDR_OFFSET_UNITS)
+		return 0;
+	uint32_t step = (mtu - hdr_len) & ~(uint32_t)(RTE_IPV4_HDR_OFFSET_UNITS - 1);
+	return (ip_len - hdr_len + step - 1) / step;
+}
+
+uint32_t dp_ipv4_frag_write(uint8_t *out, const uint8_t *frame, uint32_t mtu, uint32_t k,
+                            uint16_t id)
+{
+	struct rte_ipv4_hdr ip;
+	const uint32_t eth = sizeof(struct rte_ether_hdr);
+
+	memcpy(&ip, frame + eth, sizeof(ip));
+	uint32_t hdr_len =
+	    (uint32_t)(ip.version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
+	uint32_t data = rte_be_to_cpu_16(ip.total_length) - hdr_len;
+	uint32_t step = (mtu - hdr_len) & ~(uint32_t)(RTE_IPV4_HDR_OFFSET_UNITS - 1);
+	uint32_t off = k * step;
+	uint32_t chunk = data - off < step ? data - off : step;
+	bool last = off + chunk >= data;
+
+	/* Ethernet header and the whole IPv4 header (options too), then the fixed part redone. */
+	memcpy(out, frame, eth + hdr_len);
+	ip.total_length = rte_cpu_to_be_16((uint16_t)(hdr_len + chunk));
+	ip.packet_id = rte_cpu_to_be_16(id);
+	ip.fragment_offset = rte_cpu_to_be_16(
+	    (uint16_t)((off / RTE_IPV4_HDR_OFFSET_UNITS) | (last ? 0 : RTE_IPV4_HDR_MF_FLAG)));
+	ip.hdr_checksum = 0;
+	memcpy(out + eth, &ip, sizeof(ip));
+	uint16_t cksum = (uint16_t)~rte_raw_cksum(out + eth, hdr_len);
+	memcpy(out + eth + offsetof(struct rte_ipv4_hdr, hdr_checksum), &cksum, sizeof(cksum));
+	memcpy(out + eth + hdr_len, frame + eth + hdr_len + off, chunk);
+	return eth + hdr_len + chunk;
 }
 
 static uint32_t udp4_pseudo_sum(const struct rte_ipv4_hdr *ip, uint16_t udp_len)

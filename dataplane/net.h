@@ -46,6 +46,29 @@ static inline bool dp_ipv4_is_fragment(const struct rte_ipv4_hdr *ip)
 }
 
 /*
+ * Check a fragment of a checked IPv4 header: it carries data, every fragment but the last
+ * carries a multiple of 8 bytes, and offset plus length stays within 65535 bytes. Returns true
+ * when sound.
+ */
+bool dp_ipv4_frag_check(const struct rte_ipv4_hdr *ip);
+
+/*
+ * Fragments an IPv4 packet of ip_len bytes with a header of hdr_len bytes needs on a link of
+ * mtu bytes (IPv4 header included): 1 when it fits, 0 when the MTU leaves no room for 8 bytes of
+ * data behind the header.
+ */
+uint32_t dp_ipv4_frag_count(uint32_t ip_len, uint32_t hdr_len, uint32_t mtu);
+
+/*
+ * Write fragment k (0-based, below dp_ipv4_frag_count) of the Ethernet frame at frame (Ethernet
+ * and a sound, unfragmented IPv4 header, any alignment) to out: the Ethernet header, the IPv4
+ * header with id, offset, MF, length and checksum of the fragment, then its data. Returns the
+ * fragment's frame length (at most Ethernet header + mtu).
+ */
+uint32_t dp_ipv4_frag_write(uint8_t *out, const uint8_t *frame, uint32_t mtu, uint32_t k,
+                            uint16_t id);
+
+/*
  * Check a UDP header and its datagram: length within l4_avail bytes, checksum (0 = none, RFC 768).
  * Returns true when sound.
  */

@@ -11,6 +11,7 @@
 
 #include <rte_ethdev.h>
 
+#include "frag.h"
 #include "log.h"
 #include "port.h"
 
@@ -51,7 +52,8 @@ unsigned int dp_pool_size(const struct ctl_config *cfg)
 {
 	unsigned int per_port =
 	    cfg->workers * (DP_RX_DESC + DP_TX_DESC + DP_TX_BUF + DP_MAX_BURST) + DP_TX_DESC;
-	unsigned int n = cfg->n_ports * per_port + 4096;
+	/* Reassembly may hold up to DP_FRAG_HELD received fragments per worker. */
+	unsigned int n = cfg->n_ports * per_port + cfg->workers * DP_FRAG_HELD + 4096;
 
 	/* Best for rte_mempool: 2^q - 1 elements. */
 	unsigned int size = 1;

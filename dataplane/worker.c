@@ -6,6 +6,7 @@
 #include <rte_prefetch.h>
 #include <urcu-qsbr.h>
 
+#include "frag.h"
 #include "worker.h"
 
 /* How many packets ahead of the one being handled are prefetched. */
@@ -105,8 +106,6 @@ static void handle_ipv4(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 		return dp_drop(w, m, DP_DROP_BAD_IP);
 	if (p.ip->dst_addr != ctx->vip4)
 		return dp_drop(w, m, DP_DROP_NOT_FOR_US);
-	if (dp_ipv4_is_fragment(p.ip))
-		return dp_drop(w, m, DP_DROP_FRAGMENT);
 
 	p.ip_hdr_len =
 	    (uint16_t)((p.ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER);
@@ -114,6 +113,13 @@ static void handle_ipv4(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 	/* Ethernet padding after the IP packet is not ours to relay. */
 	if (avail > p.ip_len)
 		rte_pktmbuf_trim(m, (uint16_t)(avail - p.ip_len));
+	if (unlikely(dp_ipv4_is_fragment(p.ip))) {
+		/* Held until the datagram is whole, then handled as if it came in one piece. */
+		m = dp_frag_ipv4(w, m, p.ip);
+		if (m != NULL)
+			handle_ipv4(w, port, m, rte_pktmbuf_mtod(m, struct rte_ether_hdr *));
+		return;
+	}
 
 	switch (p.ip->next_proto_id) {
 	case IPPROTO_UDP:
@@ -127,8 +133,12 @@ static void handle_ipv4(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 
 void dp_worker_packet(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
 {
-	if (m->nb_segs != 1)
-		return dp_drop(w, m, DP_DROP_MULTI_SEG);
+	if (unlikely(m->nb_segs != 1)) {
+		/* A frame beyond one mbuf (jumbo): the parser needs it in one piece. */
+		m = dp_frag_linearize(w, m);
+		if (m == NULL)
+			return;
+	}
 	if (m->data_len < sizeof(struct rte_ether_hdr))
 		return dp_drop(w, m, DP_DROP_BAD_ETHER);
 
@@ -149,6 +159,8 @@ uint32_t dp_worker_poll(struct dp_worker *w)
 	struct rte_mbuf *pkts[DP_MAX_BURST];
 	uint32_t total = 0;
 
+	dp_frag_init(w);
+	dp_frag_tick(w);
 	for (uint16_t port = 0; port < ctx->n_ports; port++) {
 		uint16_t n = rte_eth_rx_burst(ctx->ports[port].port_id, w->queue, pkts,
 		                              (uint16_t)ctx->burst);
@@ -198,6 +210,7 @@ int dp_worker_main(void *arg)
 	struct dp_worker *w = arg;
 
 	rcu_register_thread();
+	dp_frag_init(w);
 	while (!__atomic_load_n(&w->ctx->stop, __ATOMIC_RELAXED)) {
 		if (dp_worker_poll(w) == 0) {
 			idle(w);
@@ -208,6 +221,7 @@ int dp_worker_main(void *arg)
 		rcu_quiescent_state();
 	}
 	dp_worker_flush(w);
+	dp_frag_fini();
 	rcu_unregister_thread();
 	return 0;
 }

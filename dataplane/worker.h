@@ -44,14 +44,28 @@ static inline void dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum dp_drop
 
 void dp_worker_flush_port(struct dp_worker *w, uint16_t port);
 
-/* Queue m for transmission on port (index into ctx->ports). */
-static inline void dp_tx(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
+/* Queue m, a single-segment mbuf of ctx->pool that fits the port's MTU, on port. */
+static inline void dp_tx_raw(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
 {
 	struct dp_txbuf *b = &w->tx[port];
 
 	b->pkts[b->n++] = m;
 	if (b->n == DP_TX_BUF)
 		dp_worker_flush_port(w, port);
+}
+
+/* Transmit path of frames beyond a standard Ethernet frame or in a large mbuf (frag.c). */
+void dp_tx_large(struct dp_worker *w, uint16_t port, struct rte_mbuf *m);
+
+/*
+ * Queue m for transmission on port (index into ctx->ports). A frame larger than a standard
+ * Ethernet frame, or in a large mbuf, takes dp_tx_large (copied, fragmented to the port MTU).
+ */
+static inline void dp_tx(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	if (unlikely(m->pkt_len > RTE_ETHER_MAX_LEN - RTE_ETHER_CRC_LEN || m->pool != w->ctx->pool))
+		return dp_tx_large(w, port, m);
+	dp_tx_raw(w, port, m);
 }
 
 /* Tell the control thread something; counts notices_lost when its ring is full. */

@@ -170,6 +170,79 @@ static void test_udp_check_bad(void **state)
 	assert_false(dp_udp4_check(ip, udp, 14));
 }
 
+/* A 3000-byte message cut to a 1500-byte MTU: three fragments whose data put back together is
+ * the original datagram, each with a sound header; then the fragment checks. */
+static void test_ipv4_fragment(void **state)
+{
+	static uint8_t frame[14 + 20 + 8 + 3000];
+	static uint8_t out[1600 + 1];
+	static uint8_t whole[sizeof(frame)];
+	uint8_t hdr[60] __attribute__((aligned(8)));
+	struct {
+		struct rte_mbuf m;
+		uint8_t buf[4096 + RTE_PKTMBUF_HEADROOM];
+	} f;
+	const uint32_t ip_len = 20 + 8 + 3000;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.m.buf_addr = f.buf;
+	f.m.buf_len = sizeof(f.buf);
+	f.m.data_off = RTE_PKTMBUF_HEADROOM;
+	f.m.nb_segs = 1;
+	uint8_t *p = rte_pktmbuf_mtod(&f.m, uint8_t *) + DP_UDP4_HDR_LEN;
+	for (uint32_t i = 0; i < 3000; i++)
+		p[i] = (uint8_t)('a' + i % 26);
+	dp_udp4_write(&f.m, &mac_a, &mac_b, ip4("198.18.0.10"), 5060, ip4("198.18.0.21"), 5080,
+	              3000);
+	memcpy(frame, rte_pktmbuf_mtod(&f.m, uint8_t *), sizeof(frame));
+
+	assert_int_equal(dp_ipv4_frag_count(ip_len, 20, 1500), 3);
+	assert_int_equal(dp_ipv4_frag_count(ip_len, 20, ip_len), 1);
+	assert_int_equal(dp_ipv4_frag_count(ip_len, 20, 27), 0); /* no room for 8 bytes */
+	assert_int_equal(dp_ipv4_frag_count(ip_len, 20, 28), 376);
+
+	memcpy(whole, frame, 14 + 20);
+	uint32_t got = 0;
+	for (uint32_t k = 0; k < 3; k++) {
+		/* Written at an odd address, read back through an aligned copy. */
+		uint32_t len = dp_ipv4_frag_write(out + 1, frame, 1500, k, 0x1234);
+		assert_true(len <= 14 + 1500);
+		assert_memory_equal(out + 1, frame, 14); /* Ethernet header kept */
+		memcpy(hdr, out + 1 + 14, 20);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)hdr;
+		assert_true(dp_ipv4_check(ip, len - 14));
+		assert_true(dp_ipv4_is_fragment(ip));
+		assert_true(dp_ipv4_frag_check(ip));
+		assert_int_equal(rte_be_to_cpu_16(ip->packet_id), 0x1234);
+		uint16_t fo = rte_be_to_cpu_16(ip->fragment_offset);
+		assert_int_equal((fo & RTE_IPV4_HDR_OFFSET_MASK) * 8u, got);
+		assert_int_equal((fo & RTE_IPV4_HDR_MF_FLAG) != 0, k < 2);
+		assert_int_equal(fo & RTE_IPV4_HDR_DF_FLAG, 0);
+		uint32_t data = len - 14 - 20;
+		memcpy(whole + 14 + 20 + got, out + 1 + 14 + 20, data);
+		got += data;
+	}
+	assert_int_equal(got, ip_len - 20);
+	assert_memory_equal(whole + 34, frame + 34, got);
+
+	/* The fragment checks: empty, a non-last one not a multiple of 8, beyond 64 KiB. */
+	memcpy(hdr, frame + 14, 20);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)hdr;
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
+	ip->total_length = rte_cpu_to_be_16(20 + 16);
+	assert_true(dp_ipv4_frag_check(ip));
+	ip->total_length = rte_cpu_to_be_16(20 + 15);
+	assert_false(dp_ipv4_frag_check(ip));
+	ip->fragment_offset = rte_cpu_to_be_16(100); /* last: any length */
+	assert_true(dp_ipv4_frag_check(ip));
+	ip->total_length = rte_cpu_to_be_16(20);
+	assert_false(dp_ipv4_frag_check(ip));
+	ip->total_length = rte_cpu_to_be_16(20 + 16);
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK); /* 65528 + 16 */
+	assert_false(dp_ipv4_frag_check(ip));
+}
+
 static void test_icmp_echo(void **state)
 {
 	struct fake_mbuf f;
@@ -636,6 +709,7 @@ int main(void)
 	    cmocka_unit_test(test_udp4_write_unaligned),
 	    cmocka_unit_test(test_ipv4_check_bad),
 	    cmocka_unit_test(test_udp_check_bad),
+	    cmocka_unit_test(test_ipv4_fragment),
 	    cmocka_unit_test(test_icmp_echo),
 	    cmocka_unit_test(test_arp),
 	    cmocka_unit_test(test_neigh_table),
