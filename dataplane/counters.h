@@ -42,7 +42,8 @@
 	X(NO_ROUTE, "next hop outside the VIP prefix and no gateway4")                             \
 	X(NEIGH_MISS, "next hop MAC not resolved yet (resolution requested)")                      \
 	X(NO_MBUF, "mbuf pool empty: stateless reply, fragment or large copy not made")            \
-	X(TX_FULL, "transmit queue full: packet refused by the port")
+	X(TX_FULL, "transmit queue full: packet refused by the port")                              \
+	X(RATE_LIMITED, "request over its source address's rate_limit (token bucket empty)")
 
 enum dp_drop {
 #define DP_DROP_ENUM(name, text) DP_DROP_##name,

@@ -12,7 +12,10 @@
 #include <sys/socket.h>
 
 #include "probe_io.h"
+#include "ratelimit.h"
 #include "worker.h"
+
+_Static_assert(DP_RL_WORKERS >= CTL_MAX_WORKERS, "a rate limit table per worker");
 
 /* The buffer dp_sip_* may edit: the datagram's payload, with the headroom that remains once our
  * own L2-L4 headers are put back in front of it, and the mbuf's tailroom behind it. */
@@ -111,13 +114,128 @@ static void reply(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 	dp_tx(w, port, r);
 }
 
+/* Record-Route, Path and dialog methods of the configuration the daemon started with. */
+static struct dp_sip_fwd fwd_opts(const struct dp_ctx *ctx, uint32_t pin)
+{
+	const struct ctl_config *cfg = ctx->cfg;
+
+	if (cfg == NULL)
+		return (struct dp_sip_fwd){.pin = DP_PIN_NONE};
+	return (struct dp_sip_fwd){.record_route = cfg->record_route,
+	                           .add_path = cfg->add_path,
+	                           .dialog_methods = cfg->dialog_methods,
+	                           .pin = pin};
+}
+
+/* The backend a checked pin names, while it may keep its dialogs: still in the set, neither
+ * disabled nor down (a draining one keeps them). LB_NONE: the table decides. */
+static uint16_t pinned_backend(const struct lb_set *set, uint32_t id)
+{
+	uint16_t idx = id < LB_MAX_BACKENDS ? set->by_id[id] : LB_NONE;
+
+	if (idx == LB_NONE)
+		return LB_NONE;
+	const struct lb_backend *be = &set->backends[idx];
+	if (be->cfg.admin == LB_ADMIN_DISABLED || be->cfg.health == LB_HEALTH_DOWN)
+		return LB_NONE;
+	return idx;
+}
+
+/*
+ * The backend a request routed through us comes from: the source IP is a backend's (any
+ * state; the port is not compared, a backend may send from another one). The pinned backend
+ * is tried first, the others only when it does not match. LB_NONE for a user agent.
+ */
+static uint16_t backend_sender(const struct lb_set *set, uint32_t src_ip, uint32_t pin_id)
+{
+	uint16_t idx = pin_id < LB_MAX_BACKENDS ? set->by_id[pin_id] : LB_NONE;
+
+	if (idx != LB_NONE && set->backends[idx].cfg.addr.family == AF_INET &&
+	    memcmp(set->backends[idx].cfg.addr.v4, &src_ip, 4) == 0)
+		return idx;
+	for (uint32_t i = 0; i < set->n_backends; i++)
+		if (set->backends[i].cfg.addr.family == AF_INET &&
+		    memcmp(set->backends[i].cfg.addr.v4, &src_ip, 4) == 0)
+			return (uint16_t)i;
+	return LB_NONE;
+}
+
+/* false when the request's source has used up its rate_limit (off when rate is 0). */
+static bool rate_allows(struct dp_worker *w, const struct dp_udp4_pkt *p)
+{
+	const struct ctl_config *cfg = w->ctx->cfg;
+
+	if (cfg == NULL || cfg->rate_limit == 0)
+		return true;
+	struct dp_ratelimit *rl = dp_rl_worker_table((unsigned)(w - w->ctx->workers));
+	if (rl == NULL)
+		return true;
+	if (rl->seed[1] == 0) /* first use by this worker: a key no source can predict */
+		dp_rl_init(rl, rte_rand(), rte_rand());
+	struct dp_sip_peer src = peer_of(p->l3.ip->src_addr, 0);
+	struct dp_rl_params params = {
+	    .rate = cfg->rate_limit, .burst = cfg->rate_limit_burst, .hz = rte_get_tsc_hz()};
+	return dp_rl_allow(rl, &src.addr, rte_rdtsc(), &params);
+}
+
+/*
+ * A backend's request to a user agent (architecture.md, "Stateless, but signed"): on to the
+ * next Route or the Request-URI, with our Via on top so that the response comes back to us
+ * and is relayed to the backend. Counted as forwarded, not against a backend.
+ */
+static void forward_outbound(struct dp_worker *w, struct rte_mbuf *m, const struct dp_udp4_pkt *p,
+                             const struct sip_msg *msg, uint32_t sender_id)
+{
+	struct dp_ctx *ctx = w->ctx;
+	struct dp_sip_peer src = peer_of(p->l3.ip->src_addr, rte_be_to_cpu_16(p->udp->src_port));
+	struct dp_sip_peer next;
+	struct dp_sip_fwd how = fwd_opts(ctx, sender_id);
+	struct dp_sip_buf b = payload_buf(m, p);
+
+	int rc = dp_sip_forward_outbound(&ctx->sip[p->sip_port], &b, msg, &src, &how, &next);
+	if (rc < 0)
+		return dp_drop(w, m, dp_drop_proxy((enum dp_sip_err) - rc));
+	if (next.addr.family != AF_INET)
+		return dp_drop(w, m, dp_drop_proxy(DP_SIP_ERR_NEXT_HOP_FAMILY));
+	uint32_t dst;
+	memcpy(&dst, next.addr.v4, sizeof(dst));
+	uint16_t out_port;
+	struct rte_ether_addr mac;
+	int drop = next_hop(w, dst, &out_port, &mac);
+	if (drop != 0)
+		return dp_drop(w, m, (enum dp_drop)drop);
+
+	frame_around(m, &b);
+	dp_udp4_write(m, &ctx->ports[out_port].mac, &mac, ctx->vip4, ctx->sip_ports[p->sip_port],
+	              dst, next.addr.port, b.len);
+	DP_COUNT(w->counters.forwarded);
+	dp_tx(w, out_port, m);
+}
+
 static void forward_request(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
                             const struct dp_udp4_pkt *p, const struct sip_msg *msg)
 {
 	struct dp_ctx *ctx = w->ctx;
+	const struct dp_sip_cfg *sc = &ctx->sip[p->sip_port];
 	const struct lb_set *set = lb_current(&ctx->lb);
-	uint16_t idx = set != NULL ? lb_pick(set, lb_key_hash(set, p->payload, msg)) : LB_NONE;
+	uint16_t idx = LB_NONE;
 
+	/* A Route naming us: a backend's request towards a user agent, or a user agent's
+	 * in-dialog request whose pin names the backend that has the dialog. */
+	if (set != NULL && dp_sip_route_is_self(sc, p->payload, msg)) {
+		uint32_t pin_id = DP_PIN_NONE;
+		if (dp_sip_route_pin(sc, p->payload, msg, &pin_id) != 1)
+			pin_id = DP_PIN_NONE;
+		uint16_t sender = backend_sender(set, p->l3.ip->src_addr, pin_id);
+		if (sender != LB_NONE)
+			return forward_outbound(w, m, p, msg, set->backends[sender].cfg.id);
+		if (pin_id != DP_PIN_NONE)
+			idx = pinned_backend(set, pin_id);
+	}
+	if (!rate_allows(w, p))
+		return dp_drop(w, m, DP_DROP_RATE_LIMITED);
+	if (idx == LB_NONE && set != NULL)
+		idx = lb_pick(set, lb_key_hash(set, p->payload, msg));
 	if (idx == LB_NONE)
 		return reply(w, port, m, p, msg, 503);
 
@@ -135,7 +253,8 @@ static void forward_request(struct dp_worker *w, uint16_t port, struct rte_mbuf 
 
 	struct dp_sip_peer src = peer_of(p->l3.ip->src_addr, rte_be_to_cpu_16(p->udp->src_port));
 	struct dp_sip_buf b = payload_buf(m, p);
-	int rc = dp_sip_forward_request(&ctx->sip[p->sip_port], &b, msg, &src);
+	struct dp_sip_fwd how = fwd_opts(ctx, be->cfg.id);
+	int rc = dp_sip_forward(sc, &b, msg, &src, &how);
 	if (rc < 0)
 		return dp_drop(w, m, dp_drop_proxy((enum dp_sip_err) - rc));
 
@@ -193,6 +312,9 @@ void dp_sip_packet(struct dp_worker *w, uint16_t port, struct rte_mbuf *m, struc
 		int code = msg.is_request ? sip_err_reply(e) : 0;
 		if (code == 0)
 			return dp_drop(w, m, dp_drop_sip(e));
+		/* a flood of bad requests gets no flood of replies */
+		if (!rate_allows(w, p))
+			return dp_drop(w, m, DP_DROP_RATE_LIMITED);
 		return reply(w, port, m, p, &msg, code);
 	}
 	if (msg.is_request) {
