@@ -20,6 +20,8 @@ packages=(
 	sip-tester tshark iproute2 iputils-ping procps util-linux python3
 	# metrics tests parse the Prometheus endpoint with a real parser
 	python3-prometheus-client
+	# bench/compare-kamailio.sh: the peer balancer, and the plots of docs/performance.md
+	kamailio gnuplot-nox
 )
 
 missing=()
