@@ -21,7 +21,7 @@
  * and the proxy's (enum dp_sip_err) follow them in enum dp_drop, one reason each.
  */
 #define DP_DROPS(X)                                                                                \
-	X(NOT_IPV4, "neither IPv4 nor ARP (IPv6, LLDP, ...)")                                      \
+	X(NOT_IPV4, "neither IPv4, IPv6 nor ARP (LLDP, ...)")                                      \
 	X(BAD_ETHER, "frame shorter than an Ethernet header")                                      \
 	X(BAD_ARP, "malformed ARP packet or not Ethernet/IPv4 ARP")                                \
 	X(ARP_NOT_FOR_US, "ARP request for an address other than the VIP")                         \
@@ -42,6 +42,12 @@
 	X(NO_ROUTE, "next hop outside the VIP prefix and no gateway4")                             \
 	X(NEIGH_MISS, "next hop MAC not resolved yet (resolution requested)")                      \
 	X(NO_MBUF, "mbuf pool empty: stateless reply, fragment or large copy not made")            \
+	X(NO_VIP6, "IPv6 packet while listen.ipv6 is not configured")                              \
+	X(BAD_IP6, "malformed IPv6 header")                                                        \
+	X(NOT_FOR_US6, "IPv6 destination is neither the VIP nor its solicited-node group")         \
+	X(PROTO_OTHER6, "IPv6 next header other than ICMPv6 (or extension headers)")               \
+	X(ND_NOT_FOR_US, "Neighbor Solicitation for an address other than the IPv6 VIP")           \
+	X(UDP6, "UDP over IPv6: SIP over IPv6 is not forwarded yet")                               \
 	X(TX_FULL, "transmit queue full: packet refused by the port")                              \
 	X(RATE_LIMITED, "request over its source address's rate_limit (token bucket empty)")
 

@@ -226,6 +226,16 @@ int dp_ports_start(struct dp_ctx *ctx, char *err, size_t cap)
 		if (rc < 0 && rc != -ENOTSUP)
 			log_warn("port %s (%s): cannot turn promiscuous mode off: %s", cp->name,
 			         cp->device, strerror(-rc));
+		/* IPv6 neighbour solicitations for the VIP go to its solicited-node group
+		 * (33:33:ff:xx:xx:xx): accept multicast frames. */
+		if (cfg->vip6.addr.family == AF_INET6) {
+			rc = rte_eth_allmulticast_enable(p->port_id);
+			if (rc < 0 && rc != -ENOTSUP)
+				log_warn(
+				    "port %s (%s): cannot accept multicast frames (IPv6 neighbour "
+				    "discovery may fail): %s",
+				    cp->name, cp->device, strerror(-rc));
+		}
 		char mac[RTE_ETHER_ADDR_FMT_SIZE];
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 		log_info("port %s (%s) up: dpdk port %u, mac %s, %u RX / %u TX queues", cp->name,

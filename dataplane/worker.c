@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The worker burst loop and L2-L4 classification (ARP, ICMP echo, UDP to a SIP port). */
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <rte_prefetch.h>
 #include <urcu-qsbr.h>
 
 #include "frag.h"
+#include "ip6.h"
 #include "worker.h"
 
 /* How many packets ahead of the one being handled are prefetched. */
@@ -131,6 +133,65 @@ static void handle_ipv4(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 	}
 }
 
+static void handle_icmp6(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
+                         struct dp_ipv6_pkt *p, const uint8_t vip6[16])
+{
+	const struct rte_ether_addr *our_mac = &w->ctx->ports[port].mac;
+
+	if (p->l4_len < 4)
+		return dp_drop(w, m, DP_DROP_BAD_ICMP);
+	if (p->l4[0] == DP_ND_NS) {
+		uint8_t target[16];
+		bool has_mac;
+		struct rte_ether_addr sender;
+		if (!dp_nd_ns_parse(p, target, &has_mac, &sender))
+			return dp_drop(w, m, DP_DROP_BAD_ICMP);
+		if (memcmp(target, vip6, 16) != 0)
+			return dp_drop(w, m, DP_DROP_ND_NOT_FOR_US);
+		dp_nd_make_na(m, p, our_mac, vip6);
+		DP_COUNT(w->counters.arp_replied);
+		return dp_tx(w, port, m);
+	}
+	if (p->l4[0] != DP_ICMP6_ECHO_REQUEST || memcmp(p->ip->dst_addr, vip6, 16) != 0)
+		return dp_drop(w, m, DP_DROP_ICMP_OTHER);
+	if (!dp_icmp6_echo_reply(p, our_mac))
+		return dp_drop(w, m, DP_DROP_BAD_ICMP);
+	DP_COUNT(w->counters.icmp_replied);
+	dp_tx(w, port, m);
+}
+
+static void handle_ipv6(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
+                        struct rte_ether_hdr *eth)
+{
+	const struct ctl_config *cfg = w->ctx->cfg;
+	struct dp_ipv6_pkt p = {.eth = eth, .ip = (struct rte_ipv6_hdr *)(eth + 1)};
+	uint32_t avail = m->data_len - (uint32_t)sizeof(*eth);
+	uint8_t group[16];
+
+	if (cfg == NULL || cfg->vip6.addr.family != AF_INET6)
+		return dp_drop(w, m, DP_DROP_NO_VIP6);
+	const uint8_t *vip6 = cfg->vip6.addr.v6;
+	if (!dp_ipv6_check(p.ip, avail))
+		return dp_drop(w, m, DP_DROP_BAD_IP6);
+	dp_ipv6_solicited_node(vip6, group);
+	if (memcmp(p.ip->dst_addr, vip6, 16) != 0 && memcmp(p.ip->dst_addr, group, 16) != 0)
+		return dp_drop(w, m, DP_DROP_NOT_FOR_US6);
+	p.l4 = (uint8_t *)(p.ip + 1);
+	p.l4_len = rte_be_to_cpu_16(p.ip->payload_len);
+	/* Ethernet padding after the IPv6 packet is not ours to relay. */
+	if (avail > sizeof(*p.ip) + p.l4_len)
+		rte_pktmbuf_trim(m, (uint16_t)(avail - sizeof(*p.ip) - p.l4_len));
+
+	switch (p.ip->proto) {
+	case IPPROTO_ICMPV6:
+		return handle_icmp6(w, port, m, &p, vip6);
+	case IPPROTO_UDP:
+		return dp_drop(w, m, DP_DROP_UDP6);
+	default:
+		return dp_drop(w, m, DP_DROP_PROTO_OTHER6);
+	}
+}
+
 void dp_worker_packet(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
 {
 	if (unlikely(m->nb_segs != 1)) {
@@ -148,6 +209,8 @@ void dp_worker_packet(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
 		return handle_ipv4(w, port, m, eth);
 	case RTE_BE16(RTE_ETHER_TYPE_ARP):
 		return handle_arp(w, port, m, eth);
+	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
+		return handle_ipv6(w, port, m, eth);
 	default:
 		return dp_drop(w, m, DP_DROP_NOT_IPV4);
 	}

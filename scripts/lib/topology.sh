@@ -22,7 +22,12 @@
 #   ns be1..be3 198.18.0.21-23/24 (veth vbe1..vbe3 <-> br0)
 #   sipsteer    tap sst0 in the outer namespace, enslaved to br0; VIP 198.18.0.10
 #
-# Only RFC 2544 benchmarking addresses (198.18.0.0/15) are used.
+# Every host has an IPv6 address too, on the same links: client 2001:db8::1, client2
+# 2001:db8::2, be1..be3 2001:db8::21-23, VIP 2001:db8::10 (prefix /64; added with nodad, usable
+# at once).
+#
+# Only RFC 2544 benchmarking addresses (198.18.0.0/15) and the IPv6 documentation prefix
+# (2001:db8::/32) are used.
 
 # shellcheck disable=SC2034 # the variables below are for the scripts that source this file
 TOPO_VIP=198.18.0.10
@@ -31,6 +36,10 @@ TOPO_CLIENTS=(client client2)
 TOPO_CLIENT_IPS=(198.18.0.1 198.18.0.2)
 TOPO_BACKENDS=(be1 be2 be3)
 TOPO_BACKEND_IPS=(198.18.0.21 198.18.0.22 198.18.0.23)
+TOPO_VIP6=2001:db8::10
+TOPO_PREFIX6=64
+TOPO_CLIENT_IPS6=(2001:db8::1 2001:db8::2)
+TOPO_BACKEND_IPS6=(2001:db8::21 2001:db8::22 2001:db8::23)
 TOPO_TAP=sst0
 TOPO_BRIDGE=br0
 TOPO_TAP_MAC=02:00:c6:12:00:fe # kernel side of the tap, never the daemon's own MAC
@@ -86,9 +95,9 @@ topo_sysctl() {
 	done
 }
 
-# One namespace with one veth into the bridge.
+# One namespace with one veth into the bridge; $3, when given, is its IPv6 address.
 topo_add_host() {
-	local ns=$1 ip=$2 port="v$1"
+	local ns=$1 ip=$2 ip6=${3:-} port="v$1"
 	ip netns add "$ns" || topo_die "cannot create netns $ns"
 	TOPO_NETNS+=("$ns")
 	# Addresses usable at once, no router solicitation noise towards the daemon.
@@ -99,6 +108,8 @@ topo_add_host() {
 	ip link set "$port" master "$TOPO_BRIDGE" up
 	ip -n "$ns" link set lo up
 	ip -n "$ns" addr add "$ip/$TOPO_PREFIX" dev eth0
+	# nodad: no duplicate address detection, so the address is not tentative for a second.
+	[ -z "$ip6" ] || ip -n "$ns" addr add "$ip6/$TOPO_PREFIX6" dev eth0 nodad
 	ip -n "$ns" link set eth0 up
 }
 
@@ -112,10 +123,10 @@ topo_up() {
 	ip link set "$TOPO_BRIDGE" up
 	local i
 	for i in "${!TOPO_CLIENTS[@]}"; do
-		topo_add_host "${TOPO_CLIENTS[$i]}" "${TOPO_CLIENT_IPS[$i]}"
+		topo_add_host "${TOPO_CLIENTS[$i]}" "${TOPO_CLIENT_IPS[$i]}" "${TOPO_CLIENT_IPS6[$i]:-}"
 	done
 	for i in "${!TOPO_BACKENDS[@]}"; do
-		topo_add_host "${TOPO_BACKENDS[$i]}" "${TOPO_BACKEND_IPS[$i]}"
+		topo_add_host "${TOPO_BACKENDS[$i]}" "${TOPO_BACKEND_IPS[$i]}" "${TOPO_BACKEND_IPS6[$i]:-}"
 	done
 }
 

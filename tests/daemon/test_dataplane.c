@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "counters.h"
 #include "eal_args.h"
+#include "ip6.h"
 #include "neigh.h"
 #include "net.h"
 #include "resolve.h"
@@ -241,6 +242,122 @@ static void test_ipv4_fragment(void **state)
 	ip->total_length = rte_cpu_to_be_16(20 + 16);
 	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK); /* 65528 + 16 */
 	assert_false(dp_ipv4_frag_check(ip));
+}
+
+static void ip6(const char *s, uint8_t out[16])
+{
+	assert_int_equal(inet_pton(AF_INET6, s, out), 1);
+}
+
+/* An ICMPv6 message of len bytes (checksum filled) from src to dst in f; returns the packet. */
+static struct dp_ipv6_pkt build_icmp6(struct fake_mbuf *f, const char *src, const char *dst,
+                                      uint8_t hops, const uint8_t *msg, uint32_t len)
+{
+	fake_init(f);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(&f->m, struct rte_ether_hdr *);
+	struct dp_ipv6_pkt p = {.eth = eth, .ip = (struct rte_ipv6_hdr *)(eth + 1)};
+
+	rte_ether_addr_copy(&mac_a, &eth->src_addr);
+	rte_ether_addr_copy(&mac_b, &eth->dst_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	p.ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	p.ip->payload_len = rte_cpu_to_be_16((uint16_t)len);
+	p.ip->proto = IPPROTO_ICMPV6;
+	p.ip->hop_limits = hops;
+	ip6(src, p.ip->src_addr);
+	ip6(dst, p.ip->dst_addr);
+	p.l4 = (uint8_t *)(p.ip + 1);
+	p.l4_len = len;
+	memcpy(p.l4, msg, len);
+	p.l4[2] = p.l4[3] = 0;
+	uint16_t ck = (uint16_t)~dp_ipv6_l4_sum(p.ip, IPPROTO_ICMPV6, p.l4, len);
+	memcpy(p.l4 + 2, &ck, 2);
+	f->m.data_len = (uint16_t)(14 + 40 + len);
+	f->m.pkt_len = f->m.data_len;
+	return p;
+}
+
+/* Neighbor Solicitation -> Advertisement, echo request -> reply, and what is refused. */
+static void test_ipv6_nd_echo(void **state)
+{
+	struct fake_mbuf f;
+	uint8_t vip[16], group[16], want[16], target[16];
+	bool has_mac;
+	struct rte_ether_addr sender, mc;
+	/* NS for 2001:db8::10 with a source link-layer address option (mac_a). */
+	uint8_t ns[32] = {DP_ND_NS, 0};
+	ip6("2001:db8::10", vip);
+	memcpy(ns + 8, vip, 16);
+	ns[24] = DP_ND_OPT_SRC_LLADDR;
+	ns[25] = 1;
+	memcpy(ns + 26, mac_a.addr_bytes, 6);
+
+	(void)state;
+	dp_ipv6_solicited_node(vip, group);
+	ip6("ff02::1:ff00:10", want);
+	assert_memory_equal(group, want, 16);
+	dp_ipv6_mcast_mac(group, &mc);
+	static const struct rte_ether_addr want_mc = {{0x33, 0x33, 0xff, 0x00, 0x00, 0x10}};
+	assert_memory_equal(&mc, &want_mc, 6);
+
+	struct dp_ipv6_pkt p = build_icmp6(&f, "2001:db8::1", "ff02::1:ff00:10", 255, ns, 32);
+	assert_true(dp_ipv6_check(p.ip, f.m.data_len - 14u));
+	assert_false(dp_ipv6_check(p.ip, 40 + 31)); /* payload beyond the frame */
+	assert_true(dp_nd_ns_parse(&p, target, &has_mac, &sender));
+	assert_memory_equal(target, vip, 16);
+	assert_true(has_mac);
+	assert_memory_equal(&sender, &mac_a, 6);
+	dp_nd_make_na(&f.m, &p, &mac_b, vip);
+	assert_int_equal(f.m.data_len, 14 + 40 + 32);
+	assert_int_equal(p.l4[0], DP_ND_NA);
+	assert_int_equal(p.l4[4], 0x60); /* solicited, override */
+	assert_memory_equal(p.ip->src_addr, vip, 16);
+	ip6("2001:db8::1", want);
+	assert_memory_equal(p.ip->dst_addr, want, 16);
+	assert_memory_equal(&p.eth->dst_addr, &mac_a, 6);
+	assert_memory_equal(p.l4 + 26, mac_b.addr_bytes, 6);
+	assert_int_equal(p.ip->hop_limits, 255);
+	assert_int_equal(dp_ipv6_l4_sum(p.ip, IPPROTO_ICMPV6, p.l4, p.l4_len), 0xffff);
+
+	/* From the unspecified address (DAD): to all-nodes, not solicited. */
+	p = build_icmp6(&f, "::", "ff02::1:ff00:10", 255, ns, 24);
+	assert_true(dp_nd_ns_parse(&p, target, &has_mac, &sender));
+	assert_false(has_mac);
+	dp_nd_make_na(&f.m, &p, &mac_b, vip);
+	ip6("ff02::1", want);
+	assert_memory_equal(p.ip->dst_addr, want, 16);
+	assert_int_equal(p.l4[4], 0x20);
+
+	/* Refused: hop limit not 255 (forged), bad checksum, short, zero-length option. */
+	p = build_icmp6(&f, "2001:db8::1", "ff02::1:ff00:10", 64, ns, 32);
+	assert_false(dp_nd_ns_parse(&p, target, &has_mac, &sender));
+	p = build_icmp6(&f, "2001:db8::1", "ff02::1:ff00:10", 255, ns, 32);
+	p.l4[10] ^= 1;
+	assert_false(dp_nd_ns_parse(&p, target, &has_mac, &sender));
+	p = build_icmp6(&f, "2001:db8::1", "ff02::1:ff00:10", 255, ns, 20);
+	assert_false(dp_nd_ns_parse(&p, target, &has_mac, &sender));
+	ns[25] = 0;
+	p = build_icmp6(&f, "2001:db8::1", "ff02::1:ff00:10", 255, ns, 32);
+	assert_false(dp_nd_ns_parse(&p, target, &has_mac, &sender));
+
+	/* Echo: reply with addresses swapped; a wrong checksum or a non-request is refused. */
+	uint8_t echo[12] = {DP_ICMP6_ECHO_REQUEST, 0, 0, 0, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g'};
+	p = build_icmp6(&f, "2001:db8::1", "2001:db8::10", 64, echo, 12);
+	assert_true(dp_icmp6_echo_reply(&p, &mac_b));
+	assert_int_equal(p.l4[0], DP_ICMP6_ECHO_REPLY);
+	assert_memory_equal(p.ip->src_addr, vip, 16);
+	assert_int_equal(dp_ipv6_l4_sum(p.ip, IPPROTO_ICMPV6, p.l4, p.l4_len), 0xffff);
+	p = build_icmp6(&f, "2001:db8::1", "2001:db8::10", 64, echo, 12);
+	p.l4[9] ^= 1;
+	assert_false(dp_icmp6_echo_reply(&p, &mac_b));
+	echo[0] = DP_ICMP6_ECHO_REPLY;
+	p = build_icmp6(&f, "2001:db8::1", "2001:db8::10", 64, echo, 12);
+	assert_false(dp_icmp6_echo_reply(&p, &mac_b));
+
+	/* Not IPv6. */
+	p.ip->vtc_flow = rte_cpu_to_be_32(4u << 28);
+	assert_false(dp_ipv6_check(p.ip, 100));
+	assert_false(dp_ipv6_check(p.ip, 39));
 }
 
 static void test_icmp_echo(void **state)
@@ -710,6 +827,7 @@ int main(void)
 	    cmocka_unit_test(test_ipv4_check_bad),
 	    cmocka_unit_test(test_udp_check_bad),
 	    cmocka_unit_test(test_ipv4_fragment),
+	    cmocka_unit_test(test_ipv6_nd_echo),
 	    cmocka_unit_test(test_icmp_echo),
 	    cmocka_unit_test(test_arp),
 	    cmocka_unit_test(test_neigh_table),

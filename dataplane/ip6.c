@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* IPv6 header checks, ICMPv6 checksums, Neighbor Discovery answers and echo replies. */
+#include <string.h>
+
+#include "ip6.h"
+
+/* ICMPv6 header plus the 4 bytes behind it (reserved or flags; identifier and sequence). */
+struct icmp6_hdr {
+	uint8_t type;
+	uint8_t code;
+	uint16_t cksum;
+	uint8_t word[4];
+} __attribute__((packed));
+
+/* A Neighbor Solicitation or Advertisement up to its target. */
+struct nd_msg {
+	struct icmp6_hdr h;
+	uint8_t target[16];
+} __attribute__((packed));
+
+#define ND_NA_FLAG_SOLICITED 0x40
+#define ND_NA_FLAG_OVERRIDE  0x20
+
+static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+
+bool dp_ipv6_check(const struct rte_ipv6_hdr *ip, uint32_t avail)
+{
+	if (avail < sizeof(*ip) || (rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6)
+		return false;
+	return rte_be_to_cpu_16(ip->payload_len) <= avail - sizeof(*ip);
+}
+
+void dp_ipv6_solicited_node(const uint8_t addr[16], uint8_t group[16])
+{
+	static const uint8_t prefix[13] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
+
+	memcpy(group, prefix, sizeof(prefix));
+	memcpy(group + 13, addr + 13, 3);
+}
+
+void dp_ipv6_mcast_mac(const uint8_t group[16], struct rte_ether_addr *mac)
+{
+	mac->addr_bytes[0] = 0x33;
+	mac->addr_bytes[1] = 0x33;
+	memcpy(&mac->addr_bytes[2], group + 12, 4);
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+uint16_t dp_ipv6_l4_sum(const struct rte_ipv6_hdr *ip, uint8_t proto, const void *l4, uint32_t len)
+{
+	uint32_t sum = rte_raw_cksum(ip->src_addr, sizeof(ip->src_addr)) +
+	               rte_raw_cksum(ip->dst_addr, sizeof(ip->dst_addr));
+	uint32_t len_be = rte_cpu_to_be_32(len);
+	uint32_t proto_be = rte_cpu_to_be_32(proto);
+
+	sum += rte_raw_cksum(&len_be, sizeof(len_be)) + rte_raw_cksum(&proto_be, sizeof(proto_be));
+	sum += rte_raw_cksum(l4, len);
+	return fold(sum);
+}
+
+bool dp_nd_ns_parse(const struct dp_ipv6_pkt *p, uint8_t target[16], bool *has_sender_mac,
+                    struct rte_ether_addr *sender_mac)
+{
+	const struct nd_msg *ns = (const struct nd_msg *)p->l4;
+
+	*has_sender_mac = false;
+	if (p->l4_len < sizeof(*ns) || ns->h.type != DP_ND_NS || ns->h.code != 0 ||
+	    p->ip->hop_limits != DP_ND_HOP_LIMIT ||
+	    dp_ipv6_l4_sum(p->ip, IPPROTO_ICMPV6, p->l4, p->l4_len) != 0xffff)
+		return false;
+	/* Options: type, length in units of 8 bytes (0 is invalid, RFC 4861 4.6). */
+	for (uint32_t off = sizeof(*ns); off < p->l4_len;) {
+		const uint8_t *opt = p->l4 + off;
+		if (p->l4_len - off < 2 || opt[1] == 0 || p->l4_len - off < opt[1] * 8u)
+			return false;
+		if (opt[0] == DP_ND_OPT_SRC_LLADDR && opt[1] == 1) {
+			memcpy(sender_mac->addr_bytes, opt + 2, RTE_ETHER_ADDR_LEN);
+			*has_sender_mac = true;
+		}
+		off += opt[1] * 8u;
+	}
+	memcpy(target, ns->target, 16);
+	return true;
+}
+
+void dp_nd_make_na(struct rte_mbuf *m, struct dp_ipv6_pkt *p, const struct rte_ether_addr *our_mac,
+                   const uint8_t target[16])
+{
+	struct rte_ipv6_hdr *ip = p->ip;
+	struct nd_msg *na = (struct nd_msg *)p->l4;
+	uint8_t *opt = p->l4 + sizeof(*na);
+	bool unspecified = true;
+
+	for (int i = 0; i < 16; i++)
+		unspecified = unspecified && ip->src_addr[i] == 0;
+	/* To the soliciting node (all-nodes when it has no address yet, RFC 4861 7.2.4). */
+	if (unspecified) {
+		memcpy(ip->dst_addr, all_nodes, 16);
+		dp_ipv6_mcast_mac(all_nodes, &p->eth->dst_addr);
+	} else {
+		memcpy(ip->dst_addr, ip->src_addr, 16);
+		rte_ether_addr_copy(&p->eth->src_addr, &p->eth->dst_addr);
+	}
+	rte_ether_addr_copy(our_mac, &p->eth->src_addr);
+	memcpy(ip->src_addr, target, 16);
+	ip->hop_limits = DP_ND_HOP_LIMIT;
+	ip->payload_len = rte_cpu_to_be_16(sizeof(*na) + 8);
+
+	na->h.type = DP_ND_NA;
+	na->h.code = 0;
+	memset(na->h.word, 0, sizeof(na->h.word));
+	na->h.word[0] = (uint8_t)((unspecified ? 0 : ND_NA_FLAG_SOLICITED) | ND_NA_FLAG_OVERRIDE);
+	memcpy(na->target, target, 16);
+	opt[0] = DP_ND_OPT_TGT_LLADDR;
+	opt[1] = 1;
+	memcpy(opt + 2, our_mac->addr_bytes, RTE_ETHER_ADDR_LEN);
+	na->h.cksum = 0;
+	na->h.cksum = (uint16_t)~dp_ipv6_l4_sum(ip, IPPROTO_ICMPV6, na, sizeof(*na) + 8);
+
+	p->l4_len = sizeof(*na) + 8;
+	m->data_len = (uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(*ip) + p->l4_len);
+	m->pkt_len = m->data_len;
+}
+
+bool dp_icmp6_echo_reply(struct dp_ipv6_pkt *p, const struct rte_ether_addr *our_mac)
+{
+	struct icmp6_hdr *icmp = (struct icmp6_hdr *)p->l4;
+	struct rte_ipv6_hdr *ip = p->ip;
+	uint8_t tmp[16];
+
+	if (p->l4_len < sizeof(*icmp) || icmp->type != DP_ICMP6_ECHO_REQUEST || icmp->code != 0 ||
+	    dp_ipv6_l4_sum(ip, IPPROTO_ICMPV6, p->l4, p->l4_len) != 0xffff)
+		return false;
+	rte_ether_addr_copy(&p->eth->src_addr, &p->eth->dst_addr);
+	rte_ether_addr_copy(our_mac, &p->eth->src_addr);
+	memcpy(tmp, ip->src_addr, 16);
+	memcpy(ip->src_addr, ip->dst_addr, 16);
+	memcpy(ip->dst_addr, tmp, 16);
+	ip->hop_limits = DP_IPV6_HOP_LIMIT;
+	icmp->type = DP_ICMP6_ECHO_REPLY;
+	icmp->cksum = 0;
+	icmp->cksum = (uint16_t)~dp_ipv6_l4_sum(ip, IPPROTO_ICMPV6, p->l4, p->l4_len);
+	return true;
+}
