@@ -47,7 +47,7 @@ LOSS_LIMIT=0.001
 ARGS=("$@") # for the re-exec inside the private namespaces
 
 usage() {
-	sed -n '4,8p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,9p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 die2() {
