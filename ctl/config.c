@@ -51,22 +51,11 @@ const char ctl_config_embedded[] = "# sipsteer built-in configuration (make demo
                                    "  api_socket: /run/sipsteer/sipsteer.sock\n"
                                    "  metrics: 127.0.0.1:9760\n";
 
-static const char *const method_names[SIP_METHOD_COUNT] = {[SIP_METHOD_OTHER] = "",
+/* Method names as the file spells them ("" for methods without one). */
+const char *const ctl_method_names[SIP_METHOD_COUNT] = {[SIP_METHOD_OTHER] = "",
 #define METHOD_NAME(name) [SIP_METHOD_##name] = #name,
-                                                           SIP_METHODS(METHOD_NAME)
+                                                        SIP_METHODS(METHOD_NAME)
 #undef METHOD_NAME
-};
-
-static const char *const key_names[LB_KEY_COUNT] = {
-    [LB_KEY_CALL_ID] = "call-id",
-    [LB_KEY_TO_URI] = "to-uri",
-    [LB_KEY_FROM_URI] = "from-uri",
-};
-
-static const char *const admin_names[LB_ADMIN_COUNT] = {
-    [LB_ADMIN_ENABLED] = "enabled",
-    [LB_ADMIN_DRAINING] = "draining",
-    [LB_ADMIN_DISABLED] = "disabled",
 };
 
 static const char *const log_names[] = {"stderr", "syslog", NULL};
@@ -941,7 +930,7 @@ static int parse_backend(struct ctx *c, const yaml_node_t *item, size_t i)
 	                  &be->weight)))
 		return rc;
 	if ((v = map_get(c, item, "state")) != NULL) {
-		if ((rc = get_enum(c, v, join(field, sizeof(field), base, "state"), admin_names,
+		if ((rc = get_enum(c, v, join(field, sizeof(field), base, "state"), lb_admin_names,
 		                   LB_ADMIN_COUNT, &admin)))
 			return rc;
 		be->admin = (enum lb_admin)admin;
@@ -1004,16 +993,16 @@ static int parse_keys(struct ctx *c, const yaml_node_t *n)
 			            kind(k));
 		join(field, sizeof(field), "hashing.keys", show(k, buf, sizeof(buf)));
 		for (method = 1; method < SIP_METHOD_COUNT; method++)
-			if (!strcmp(method_names[method], scalar(k)))
+			if (!strcmp(ctl_method_names[method], scalar(k)))
 				break;
 		if (method == SIP_METHOD_COUNT)
-			return fail(
-			    c, k, field, "unknown SIP method '%s'%s", buf,
-			    hint(scalar(k), method_names, SIP_METHOD_COUNT, tail, sizeof(tail)));
+			return fail(c, k, field, "unknown SIP method '%s'%s", buf,
+			            hint(scalar(k), ctl_method_names, SIP_METHOD_COUNT, tail,
+			                 sizeof(tail)));
 		if (set[method])
 			return fail(c, k, field, "duplicate key (first given at line %zu)",
 			            line_of(at[method]));
-		if ((rc = get_enum(c, v, field, key_names, LB_KEY_COUNT, &key)))
+		if ((rc = get_enum(c, v, field, lb_key_names, LB_KEY_COUNT, &key)))
 			return rc;
 		keys[method] = (enum lb_key)key;
 		set[method] = true;
@@ -1030,10 +1019,10 @@ static int parse_keys(struct ctx *c, const yaml_node_t *n)
 			keys[m] = keys[SIP_METHOD_INVITE];
 		else if (keys[m] != keys[SIP_METHOD_INVITE])
 			return fail(c, at[m],
-			            join(field, sizeof(field), "hashing.keys", method_names[m]),
+			            join(field, sizeof(field), "hashing.keys", ctl_method_names[m]),
 			            "must hash like INVITE (%s): a %s has to reach the backend "
 			            "that got its INVITE",
-			            key_names[keys[SIP_METHOD_INVITE]], method_names[m]);
+			            lb_key_names[keys[SIP_METHOD_INVITE]], ctl_method_names[m]);
 	}
 	return 0;
 }
@@ -1153,12 +1142,12 @@ static int parse_dialog_methods(struct ctx *c, const yaml_node_t *v)
 			return fail(c, item, field, "expected a SIP method, got %s", kind(item));
 		show(item, buf, sizeof(buf));
 		for (method = 1; method < SIP_METHOD_COUNT; method++)
-			if (!strcmp(method_names[method], scalar(item)))
+			if (!strcmp(ctl_method_names[method], scalar(item)))
 				break;
 		if (method == SIP_METHOD_COUNT)
-			return fail(
-			    c, item, field, "unknown SIP method '%s'%s", buf,
-			    hint(scalar(item), method_names, SIP_METHOD_COUNT, tail, sizeof(tail)));
+			return fail(c, item, field, "unknown SIP method '%s'%s", buf,
+			            hint(scalar(item), ctl_method_names, SIP_METHOD_COUNT, tail,
+			                 sizeof(tail)));
 		/* RFC 3261 12: these never establish a dialog; a Record-Route there is wrong */
 		if (method == SIP_METHOD_ACK || method == SIP_METHOD_CANCEL ||
 		    method == SIP_METHOD_BYE || method == SIP_METHOD_REGISTER)

@@ -151,6 +151,9 @@ void ctl_config_lb(const struct ctl_config *cfg, struct lb_config *out);
 /* Free what cfg holds and zero it (NULL is fine). */
 void ctl_config_free(struct ctl_config *cfg);
 
+/* Method names as the file spells them in hashing.keys and sip.dialog_methods ("" for OTHER). */
+extern const char *const ctl_method_names[SIP_METHOD_COUNT];
+
 /*
  * The default configuration the daemon runs with when started without --config (make demo): a
  * YAML text for ctl_config_parse, shown in docs/config.md.

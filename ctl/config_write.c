@@ -11,24 +11,6 @@
 
 #include "config.h"
 
-static const char *const method_names[SIP_METHOD_COUNT] = {[SIP_METHOD_OTHER] = "",
-#define METHOD_NAME(name) [SIP_METHOD_##name] = #name,
-                                                           SIP_METHODS(METHOD_NAME)
-#undef METHOD_NAME
-};
-
-static const char *const key_names[LB_KEY_COUNT] = {
-    [LB_KEY_CALL_ID] = "call-id",
-    [LB_KEY_TO_URI] = "to-uri",
-    [LB_KEY_FROM_URI] = "from-uri",
-};
-
-static const char *const admin_names[LB_ADMIN_COUNT] = {
-    [LB_ADMIN_ENABLED] = "enabled",
-    [LB_ADMIN_DRAINING] = "draining",
-    [LB_ADMIN_DISABLED] = "disabled",
-};
-
 /* An output buffer that counts what did not fit. */
 struct out {
 	char *buf;
@@ -133,7 +115,7 @@ static void put_backends(struct out *o, const struct ctl_config *cfg)
 			    be->addr.port);
 		put(o, "    weight: %u\n", be->weight);
 		put(o, "    state: %s\n",
-		    (unsigned)be->admin < LB_ADMIN_COUNT ? admin_names[be->admin] : "enabled");
+		    (unsigned)be->admin < LB_ADMIN_COUNT ? lb_admin_names[be->admin] : "enabled");
 	}
 }
 
@@ -151,7 +133,7 @@ static void put_hashing(struct out *o, const struct ctl_config *cfg)
 		if (!any)
 			put(o, "  keys:\n");
 		any = true;
-		put(o, "    %s: %s\n", method_names[m], key_names[k]);
+		put(o, "    %s: %s\n", ctl_method_names[m], lb_key_names[k]);
 	}
 	if (!any)
 		put(o, "  keys: {}\n");
@@ -167,7 +149,7 @@ static void put_sip(struct out *o, const struct ctl_config *cfg)
 	put(o, "  dialog_methods: [");
 	for (int m = 1, first = 1; m < SIP_METHOD_COUNT; m++)
 		if (cfg->dialog_methods & (1u << m)) {
-			put(o, "%s%s", first ? "" : ", ", method_names[m]);
+			put(o, "%s%s", first ? "" : ", ", ctl_method_names[m]);
 			first = 0;
 		}
 	put(o, "]\n");

@@ -13,7 +13,7 @@
 _Static_assert(LB_MAX_BACKENDS < LB_NONE, "backend indexes must stay below LB_NONE");
 _Static_assert(LB_MAX_TABLE <= UINT32_MAX / 2, "table offsets fit 32 bits");
 
-static const char *const admin_names[LB_ADMIN_COUNT] = {
+const char *const lb_admin_names[LB_ADMIN_COUNT] = {
     [LB_ADMIN_ENABLED] = "enabled",
     [LB_ADMIN_DRAINING] = "draining",
     [LB_ADMIN_DISABLED] = "disabled",
@@ -32,7 +32,7 @@ static const char *const method_names[SIP_METHOD_COUNT] = {[SIP_METHOD_OTHER] = 
 #undef METHOD_NAME
 };
 
-static const char *const key_names[LB_KEY_COUNT] = {
+const char *const lb_key_names[LB_KEY_COUNT] = {
     [LB_KEY_CALL_ID] = "call-id",
     [LB_KEY_TO_URI] = "to-uri",
     [LB_KEY_FROM_URI] = "from-uri",
@@ -40,7 +40,7 @@ static const char *const key_names[LB_KEY_COUNT] = {
 
 const char *lb_admin_name(enum lb_admin a)
 {
-	return (unsigned)a < LB_ADMIN_COUNT ? admin_names[a] : "?";
+	return (unsigned)a < LB_ADMIN_COUNT ? lb_admin_names[a] : "?";
 }
 
 const char *lb_health_name(enum lb_health h)
@@ -50,7 +50,7 @@ const char *lb_health_name(enum lb_health h)
 
 const char *lb_key_name(enum lb_key k)
 {
-	return (unsigned)k < LB_KEY_COUNT ? key_names[k] : "?";
+	return (unsigned)k < LB_KEY_COUNT ? lb_key_names[k] : "?";
 }
 
 /* Set errno, write the message, return -err_no: the one way lb_set_build fails. */
@@ -142,7 +142,8 @@ static int check_backend(const struct lb_backend_config *b, uint32_t i, char *er
 	if ((unsigned)b->admin >= LB_ADMIN_COUNT)
 		return fail(EINVAL, err, cap,
 		            "backend '%s': admin state %u is not one of %s, %s, %s", b->name,
-		            (unsigned)b->admin, admin_names[0], admin_names[1], admin_names[2]);
+		            (unsigned)b->admin, lb_admin_names[0], lb_admin_names[1],
+		            lb_admin_names[2]);
 	if ((unsigned)b->health >= LB_HEALTH_COUNT)
 		return fail(EINVAL, err, cap, "backend '%s': health %u is not one of %s, %s, %s",
 		            b->name, (unsigned)b->health, health_names[0], health_names[1],

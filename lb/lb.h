@@ -40,7 +40,9 @@ enum lb_health {
 	LB_HEALTH_COUNT
 };
 
-const char *lb_admin_name(enum lb_admin a);   /* "enabled", "draining", "disabled" */
+const char *lb_admin_name(enum lb_admin a); /* "enabled", "draining", "disabled" */
+/* The same names as a table, for parsers that map a word back to its enum. */
+extern const char *const lb_admin_names[LB_ADMIN_COUNT];
 const char *lb_health_name(enum lb_health h); /* "unknown", "up", "down" */
 
 /* An IPv4 or IPv6 address and UDP port, in network byte order for addr, host order for port. */
@@ -71,6 +73,7 @@ enum lb_key {
 };
 
 const char *lb_key_name(enum lb_key k); /* "call-id", "to-uri", "from-uri" */
+extern const char *const lb_key_names[LB_KEY_COUNT];
 
 /* One backend as configured. */
 struct lb_backend_config {
