@@ -14,12 +14,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include <rte_ethdev.h>
 #include <rte_ring_elem.h>
 #include <urcu-qsbr.h>
 
 #include "control.h"
 #include "log.h"
+#include "ip6.h"
 #include "net.h"
 #include "probe_io.h"
 #include "stats.h"
@@ -89,6 +92,38 @@ static void ask(void *arg, uint32_t ip, uint16_t port)
 		c->arp_sent++;
 		log_debug("arp: who has %s? (port %s)", dp_ipv4_format(ip, text), p->name);
 	}
+}
+
+/* Send a Neighbor Solicitation for ip on one port, or on every port (UINT16_MAX). */
+static void ask6(void *arg, const uint8_t ip[16], uint16_t port)
+{
+	struct dp_control *c = arg;
+	struct dp_ctx *ctx = c->ctx;
+	char text[INET6_ADDRSTRLEN];
+
+	for (uint16_t i = 0; ctx->has_vip6 && i < ctx->n_ports; i++) {
+		if (port != UINT16_MAX && port != i)
+			continue;
+		const struct dp_port *p = &ctx->ports[i];
+		struct rte_mbuf *m = dp_nd_ns_build(ctx->pool, &p->mac, ctx->vip6, ip);
+		if (m == NULL || !dp_control_tx(ctx, i, m)) {
+			c->arp_failed++;
+			continue;
+		}
+		c->arp_sent++;
+		log_debug("nd: who has %s? (port %s)", inet_ntop(AF_INET6, ip, text, sizeof(text)),
+		          p->name);
+	}
+}
+
+/* Resolve the next hop of an IPv6 backend: itself when on-link, else gateway6. */
+static void want_backend6(struct dp_control *c, const struct lb_addr *a)
+{
+	const struct dp_ctx *ctx = c->ctx;
+
+	if (a->family != AF_INET6 || !ctx->has_vip6)
+		return;
+	dp_resolver_want6(&c->resolver, dp_on_link6(ctx, a->v6) ? a->v6 : ctx->gateway6);
 }
 
 /* ---- Publishing ---------------------------------------------------------------------------- */
@@ -688,12 +723,16 @@ int dp_control_init(struct dp_control *c, struct dp_ctx *ctx, const char *stats_
 		log_error("neighbours: %s", strerror(-rc));
 		return rc;
 	}
+	dp_resolver_set_ask6(&c->resolver, ask6);
 	if (ctx->gateway4 != 0)
 		dp_resolver_want(&c->resolver, ctx->gateway4);
+	if (ctx->has_vip6)
+		dp_resolver_want6(&c->resolver, ctx->gateway6); /* refused when none (all zero) */
 	for (uint32_t i = 0; i < cfg->n_backends; i++) {
 		uint32_t hop = backend_hop(ctx, &cfg->backends[i].addr);
 		if (hop != 0)
 			dp_resolver_want(&c->resolver, hop);
+		want_backend6(c, &cfg->backends[i].addr);
 	}
 	/* The ring exists even with probing off: a reload may turn it on. */
 	rc = dp_probe_ring_create();
@@ -728,8 +767,11 @@ void dp_control_free(struct dp_control *c)
 	c->stats_baseline = NULL;
 	free(c->backends);
 	c->backends = NULL;
-	if (c->ctx != NULL)
+	if (c->ctx != NULL) {
 		dp_resolver_free(&c->resolver);
+		/* The workers have stopped: no reader is left to wait for. */
+		dp_neigh6_table_free(rcu_xchg_pointer(&c->ctx->neigh6.table, NULL));
+	}
 }
 
 double dp_control_uptime(const struct dp_control *c)
@@ -745,11 +787,36 @@ void dp_control_write_stats(struct dp_control *c)
 		log_debug("stats written to %s", c->stats_path);
 }
 
+static void handle_notice6(struct dp_control *c, const struct dp_notice *n, uint64_t now_ms)
+{
+	const struct dp_ctx *ctx = c->ctx;
+	char text[INET6_ADDRSTRLEN];
+
+	if (n->port >= ctx->n_ports)
+		return;
+	if (n->kind == DP_NOTICE_RESOLVE6) {
+		/* the gateway6 or an on-link next hop: nothing else is asked for */
+		if (dp_on_link6(ctx, n->ip6) || memcmp(n->ip6, ctx->gateway6, 16) == 0)
+			dp_resolver_want6(&c->resolver, n->ip6);
+		return;
+	}
+	if (!dp_on_link6(ctx, n->ip6))
+		return;
+	const struct dp_resolve6_entry *e = dp_resolver_find6(&c->resolver, n->ip6);
+	bool changed = e == NULL || !e->known || memcmp(e->mac, n->mac, 6) != 0;
+	if (dp_resolver_learn6(&c->resolver, n->ip6, n->mac, n->port, now_ms) == 0 && changed)
+		log_debug("neighbour %s is at %02x:%02x:%02x:%02x:%02x:%02x",
+		          inet_ntop(AF_INET6, n->ip6, text, sizeof(text)), n->mac[0], n->mac[1],
+		          n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
+}
+
 static void handle_notice(struct dp_control *c, const struct dp_notice *n, uint64_t now_ms)
 {
 	const struct dp_ctx *ctx = c->ctx;
 	char text[16];
 
+	if (n->kind == DP_NOTICE_LEARN6 || n->kind == DP_NOTICE_RESOLVE6)
+		return handle_notice6(c, n, now_ms);
 	/* Workers only send on-link addresses; check again, the table is ours to keep clean. */
 	if (n->ip == 0 || n->ip == ctx->vip4 || !dp_on_link(ctx, n->ip) || n->port >= ctx->n_ports)
 		return;
@@ -797,6 +864,9 @@ void dp_control_step(struct dp_control *c, uint64_t now_ms)
 	struct dp_neigh_table *t = dp_resolver_snapshot(&c->resolver);
 	if (t != NULL)
 		dp_neigh_publish(&c->ctx->neigh, t);
+	struct dp_neigh6_table *t6 = dp_resolver_snapshot6(&c->resolver);
+	if (t6 != NULL)
+		dp_neigh6_publish(&c->ctx->neigh6, t6);
 }
 
 void dp_control_run(struct dp_control *c)

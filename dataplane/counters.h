@@ -38,16 +38,18 @@
 	X(UDP_PORT, "UDP to a port that is not a SIP port")                                        \
 	X(MULTI_SEG, "frame in several mbuf segments and larger than a large buffer (jumbo)")      \
 	X(PROBE_REPLY, "response to a health probe (probing is not enabled yet)")                  \
-	X(NO_BACKEND_FAMILY, "backend address is not IPv4")                                        \
+	X(NO_BACKEND_FAMILY, "backend address of a family without a VIP (listen.ipv4/ipv6)")       \
 	X(NO_ROUTE, "next hop outside the VIP prefix and no gateway4")                             \
 	X(NEIGH_MISS, "next hop MAC not resolved yet (resolution requested)")                      \
 	X(NO_MBUF, "mbuf pool empty: stateless reply, fragment or large copy not made")            \
 	X(NO_VIP6, "IPv6 packet while listen.ipv6 is not configured")                              \
 	X(BAD_IP6, "malformed IPv6 header")                                                        \
 	X(NOT_FOR_US6, "IPv6 destination is neither the VIP nor its solicited-node group")         \
-	X(PROTO_OTHER6, "IPv6 next header other than ICMPv6 (or extension headers)")               \
+	X(PROTO_OTHER6, "IPv6 next header other than UDP, ICMPv6, Fragment (extension headers)")   \
 	X(ND_NOT_FOR_US, "Neighbor Solicitation for an address other than the IPv6 VIP")           \
-	X(UDP6, "UDP over IPv6: SIP over IPv6 is not forwarded yet")                               \
+	X(BAD_UDP6, "malformed UDP header over IPv6, zero or wrong UDP checksum")                  \
+	X(NO_ROUTE6, "IPv6 next hop outside the VIP prefix and no gateway6")                       \
+	X(BAD_ND, "malformed Neighbor Advertisement (hop limit, length, checksum, options)")       \
 	X(TX_FULL, "transmit queue full: packet refused by the port")                              \
 	X(RATE_LIMITED, "request over its source address's rate_limit (token bucket empty)")
 

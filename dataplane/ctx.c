@@ -32,6 +32,12 @@ static void init_sip(struct dp_ctx *c, const struct ctl_config *cfg)
 		struct lb_addr self = cfg->vip4.addr;
 		self.port = c->sip_ports[k];
 		dp_sip_cfg_init(&c->sip[k], &self, secret, cfg->retry_after, cfg->max_forwards);
+		if (!c->has_vip6)
+			continue;
+		/* The same secret: a branch made on one leg checks on the other. */
+		self = cfg->vip6.addr;
+		self.port = c->sip_ports[k];
+		dp_sip_cfg_init(&c->sip6[k], &self, secret, cfg->retry_after, cfg->max_forwards);
 	}
 }
 
@@ -43,6 +49,13 @@ void dp_ctx_init(struct dp_ctx *c, const struct ctl_config *cfg)
 	c->vip4_mask = cfg->vip4.len == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - cfg->vip4.len));
 	if (cfg->gateway4.family == AF_INET)
 		memcpy(&c->gateway4, cfg->gateway4.v4, sizeof(c->gateway4));
+	if (cfg->vip6.addr.family == AF_INET6) {
+		c->has_vip6 = true;
+		memcpy(c->vip6, cfg->vip6.addr.v6, sizeof(c->vip6));
+		c->vip6_len = cfg->vip6.len;
+	}
+	if (cfg->gateway6.family == AF_INET6)
+		memcpy(c->gateway6, cfg->gateway6.v6, sizeof(c->gateway6));
 	c->n_sip_ports = cfg->n_sip_ports;
 	memcpy(c->sip_ports, cfg->sip_ports, sizeof(c->sip_ports));
 	c->burst = cfg->burst;

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -42,15 +43,18 @@ struct dp_port {
 enum dp_notice_kind {
 	DP_NOTICE_LEARN = 0, /* ip is at mac behind port (ARP, or the source of a request) */
 	DP_NOTICE_RESOLVE,   /* a worker needs ip's MAC and has none */
+	DP_NOTICE_LEARN6,    /* ip6 is at mac behind port (NA, NS, or the source of a request) */
+	DP_NOTICE_RESOLVE6,  /* a worker needs ip6's MAC and has none */
 	DP_NOTICE_KIND_COUNT
 };
 
-/* What a worker tells the control thread (rte_ring element, 12 bytes). */
+/* What a worker tells the control thread (rte_ring element, 28 bytes). */
 struct dp_notice {
-	uint32_t ip; /* network order */
+	uint32_t ip; /* network order; IPv4 kinds */
 	uint8_t mac[6];
 	uint8_t port;
-	uint8_t kind; /* enum dp_notice_kind */
+	uint8_t kind;    /* enum dp_notice_kind */
+	uint8_t ip6[16]; /* IPv6 kinds */
 };
 
 struct dp_txbuf {
@@ -81,11 +85,18 @@ struct dp_ctx {
 	uint32_t n_sip_ports;
 	uint16_t sip_ports[CTL_MAX_SIP_PORTS];    // host order
 	struct dp_sip_cfg sip[CTL_MAX_SIP_PORTS]; // one per SIP port: our Via names it
+	/* IPv6 (listen.ipv6): has_vip6 false when absent. Our Via on an IPv6 leg names vip6. */
+	bool has_vip6;                             // ctl: rw at start, dp: ro
+	uint8_t vip6[16];                          // ctl: rw at start, dp: ro
+	uint8_t vip6_len;                          // ctl: rw at start, dp: ro; prefix length
+	uint8_t gateway6[16];                      // ctl: rw at start, dp: ro; all zero = none
+	struct dp_sip_cfg sip6[CTL_MAX_SIP_PORTS]; // ctl: rw at start, dp: ro; one per SIP port
 	uint32_t burst;
 	uint32_t idle_sleep_us;
 
-	struct lb_slot lb;          // dp: rcu_dereference, ctl: publish
-	struct dp_neigh_slot neigh; // dp: rcu_dereference, ctl: publish
+	struct lb_slot lb;            // dp: rcu_dereference, ctl: publish
+	struct dp_neigh_slot neigh;   // dp: rcu_dereference, ctl: publish
+	struct dp_neigh6_slot neigh6; // dp: rcu_dereference, ctl: publish
 
 	struct rte_mempool *pool;
 	uint16_t n_ports;
@@ -103,6 +114,17 @@ struct dp_ctx {
 static inline bool dp_on_link(const struct dp_ctx *ctx, uint32_t ip)
 {
 	return ((ip ^ ctx->vip4) & ctx->vip4_mask) == 0;
+}
+
+/* True when ip is an address inside the IPv6 VIP's prefix (on-link), other than the VIP. */
+static inline bool dp_on_link6(const struct dp_ctx *ctx, const uint8_t ip[16])
+{
+	if (!ctx->has_vip6 || memcmp(ip, ctx->vip6, 16) == 0)
+		return false;
+	uint32_t full = ctx->vip6_len / 8u, rest = ctx->vip6_len % 8u;
+	if (memcmp(ip, ctx->vip6, full) != 0)
+		return false;
+	return rest == 0 || ((ip[full] ^ ctx->vip6[full]) & (uint8_t)(0xff00u >> rest)) == 0;
 }
 
 #endif

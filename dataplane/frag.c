@@ -11,8 +11,10 @@
 #include <rte_ip_frag.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "frag.h"
+#include "ip6.h"
 #include "log.h"
 #include "worker.h"
 
@@ -22,7 +24,8 @@
 struct frag_state {
 	struct rte_ip_frag_tbl *tbl;
 	struct rte_mempool *big;
-	uint16_t ip_id; /* IPv4 identification of the packets we fragment */
+	uint16_t ip_id;  /* IPv4 identification of the packets we fragment */
+	uint32_t ip6_id; /* IPv6 Fragment header identification of the packets we fragment */
 	struct rte_ip_frag_death_row dr;
 };
 
@@ -59,6 +62,7 @@ int dp_frag_init(const struct dp_worker *w)
 		goto fail;
 	}
 	s->ip_id = (uint16_t)(w->queue * 0x1000u);
+	s->ip6_id = (uint32_t)w->queue << 24 | (uint32_t)(rte_rand() & 0xffffffu);
 	tls_frag = s;
 	return 0;
 fail:
@@ -181,6 +185,69 @@ struct rte_mbuf *dp_frag_ipv4(struct dp_worker *w, struct rte_mbuf *m, struct rt
 	return c;
 }
 
+/* Remove the Fragment header of an atomic fragment (offset 0, no M flag, RFC 6946) in place. */
+static void strip_atomic(struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
+                         const struct rte_ipv6_fragment_ext *f)
+{
+	const uint32_t move = sizeof(struct rte_ether_hdr) + sizeof(*ip);
+
+	ip->proto = f->next_header;
+	ip->payload_len =
+	    rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ip->payload_len) - sizeof(*f)));
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	memmove(frame + sizeof(*f), frame, move);
+	rte_pktmbuf_adj(m, sizeof(*f));
+}
+
+struct rte_mbuf *dp_frag_ipv6(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv6_hdr *ip)
+{
+	struct frag_state *s = tls_frag;
+	struct rte_ipv6_fragment_ext *f = (struct rte_ipv6_fragment_ext *)(ip + 1);
+	uint32_t payload_len = rte_be_to_cpu_16(ip->payload_len);
+
+	if (payload_len < sizeof(*f) || !dp_ipv6_frag_check(f, payload_len - sizeof(*f))) {
+		dp_drop(w, m, DP_DROP_FRAG_BAD);
+		return NULL;
+	}
+	if (dp_ipv6_frag_offset(f) == 0 && !dp_ipv6_frag_more(f)) {
+		strip_atomic(m, ip, f);
+		return m;
+	}
+	if (s == NULL) {
+		dp_drop(w, m, DP_DROP_FRAG_FAILED);
+		return NULL;
+	}
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	m->l3_len = sizeof(*ip) + sizeof(*f); /* the library removes the Fragment header */
+
+	uint32_t before = s->dr.cnt;
+	struct rte_mbuf *r = rte_ipv6_frag_reassemble_packet(s->tbl, &s->dr, m, rte_rdtsc(), ip, f);
+	bury(w, s, before, DP_DROP_FRAG_FAILED);
+	if (r == NULL)
+		return NULL;
+	if (r->pkt_len > DP_BIG_DATA) {
+		dp_drop(w, r, DP_DROP_FRAG_TOO_BIG);
+		return NULL;
+	}
+	struct rte_mbuf *c = copy_flat(s->big, r);
+	if (c == NULL) {
+		dp_drop(w, r, DP_DROP_NO_MBUF);
+		return NULL;
+	}
+	rte_pktmbuf_free(r);
+	/* What the library rebuilt must describe the frame exactly, or it is not handled. */
+	struct rte_ipv6_hdr *h =
+	    rte_pktmbuf_mtod_offset(c, struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr));
+	if (c->data_len < sizeof(struct rte_ether_hdr) + sizeof(*h) ||
+	    rte_be_to_cpu_16(h->payload_len) + sizeof(*h) + sizeof(struct rte_ether_hdr) !=
+	        c->data_len ||
+	    h->proto == IPPROTO_FRAGMENT) {
+		dp_drop(w, c, DP_DROP_FRAG_FAILED);
+		return NULL;
+	}
+	return c;
+}
+
 static uint32_t port_mtu(const struct dp_ctx *ctx, uint16_t port)
 {
 	uint32_t mtu = ctx->cfg != NULL ? ctx->cfg->ports[port].mtu : 0;
@@ -220,6 +287,38 @@ static void tx_ipv4_fragments(struct dp_worker *w, uint16_t port, struct rte_mbu
 		dp_tx_raw(w, port, out[k]);
 }
 
+/* Fragment the IPv6 frame in m (one segment, no extension header) into ordinary mbufs and
+ * queue them, each with a Fragment header (RFC 8200 4.5: only the source fragments). */
+static void tx_ipv6_fragments(struct dp_worker *w, uint16_t port, struct rte_mbuf *m, uint32_t mtu)
+{
+	struct frag_state *s = tls_frag;
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint32_t eth = sizeof(struct rte_ether_hdr);
+	struct rte_ipv6_hdr ip;
+	struct rte_mbuf *out[DP_FRAG_OUT_MAX];
+
+	if (m->nb_segs != 1 || m->data_len < eth + sizeof(ip))
+		return dp_drop(w, m, DP_DROP_MULTI_SEG);
+	memcpy(&ip, frame + eth, sizeof(ip));
+	uint32_t payload_len = rte_be_to_cpu_16(ip.payload_len);
+	uint32_t n = dp_ipv6_frag_count(payload_len, mtu);
+	if (eth + sizeof(ip) + payload_len > m->data_len || n == 0 || n > DP_FRAG_OUT_MAX ||
+	    ip.proto == IPPROTO_FRAGMENT)
+		return dp_drop(w, m, DP_DROP_FRAG_TOO_BIG);
+	if (rte_pktmbuf_alloc_bulk(w->ctx->pool, out, n) != 0)
+		return dp_drop(w, m, DP_DROP_NO_MBUF);
+	uint32_t id = s != NULL ? ++s->ip6_id : (uint32_t)rte_rdtsc();
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t len =
+		    dp_ipv6_frag_write(rte_pktmbuf_mtod(out[k], uint8_t *), frame, mtu, k, id);
+		out[k]->data_len = (uint16_t)len;
+		out[k]->pkt_len = len;
+	}
+	rte_pktmbuf_free(m);
+	for (uint32_t k = 0; k < n; k++)
+		dp_tx_raw(w, port, out[k]);
+}
+
 void dp_tx_large(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
 {
 	const struct dp_ctx *ctx = w->ctx;
@@ -242,5 +341,7 @@ void dp_tx_large(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
 		       sizeof(type));
 	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4))
 		return tx_ipv4_fragments(w, port, m, mtu);
+	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6))
+		return tx_ipv6_fragments(w, port, m, mtu);
 	dp_drop(w, m, DP_DROP_FRAG_TOO_BIG);
 }

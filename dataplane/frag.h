@@ -49,6 +49,15 @@ void dp_frag_tick(struct dp_worker *w);
 struct rte_mbuf *dp_frag_ipv4(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip);
 
 /*
+ * An IPv6 fragment for us in m: ip is its checked fixed header, followed by a Fragment header
+ * (padding trimmed). Returns the whole datagram once its last fragment is in, linearized in one
+ * large mbuf, the Fragment header removed (next header and payload length rewritten); an atomic
+ * fragment (offset 0, no M flag) comes back at once in m, its Fragment header removed. NULL when
+ * m is held or dropped (counted frag_bad, frag_failed, frag_too_big, no_mbuf). Consumes m.
+ */
+struct rte_mbuf *dp_frag_ipv6(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv6_hdr *ip);
+
+/*
  * Copy a multi-segment frame into one large mbuf. Returns it, or NULL when m is larger than a
  * large mbuf (counted multi_seg) or none is free (no_mbuf). Consumes m either way.
  */
@@ -57,7 +66,8 @@ struct rte_mbuf *dp_frag_linearize(struct dp_worker *w, struct rte_mbuf *m);
 /*
  * Transmit path for a frame larger than a standard Ethernet frame or held in a large mbuf: sent
  * as it is when it fits the port's MTU and is an ordinary mbuf, else copied into ordinary mbufs,
- * fragmented when its IP packet exceeds the MTU. Consumes m.
+ * fragmented when its IP packet exceeds the MTU (IPv4 fragments, or IPv6 fragments with a
+ * Fragment header). Consumes m.
  */
 void dp_tx_large(struct dp_worker *w, uint16_t port, struct rte_mbuf *m);
 

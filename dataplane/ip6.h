@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * IPv6 on mbufs: header checks, the ICMPv6 checksum over the pseudo-header (RFC 8200 8.1), and
- * the two ICMPv6 messages the dataplane answers for the IPv6 VIP: Neighbor Solicitation (with a
- * Neighbor Advertisement, RFC 4861 7.2.4) and echo request (RFC 4443 4.2). No state; safe from
- * any thread; nothing here allocates.
+ * IPv6 on mbufs: header checks, the ICMPv6 and UDP checksums over the pseudo-header (RFC 8200
+ * 8.1), the ICMPv6 messages the dataplane answers for the IPv6 VIP (Neighbor Solicitation with a
+ * Neighbor Advertisement, RFC 4861 7.2.4; echo request, RFC 4443 4.2), the Neighbor Advertisements
+ * it learns from and the solicitations it sends, the UDP headers it writes in front of a SIP
+ * message, and the Fragment header (RFC 8200 4.5) of what it reassembles and fragments. No state;
+ * safe from any thread; nothing here allocates except dp_nd_ns_build (from the pool it is given).
  */
 #ifndef SIPSTEER_DP_IP6_H
 #define SIPSTEER_DP_IP6_H
@@ -14,6 +16,7 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_udp.h>
 
 #define DP_ICMP6_ECHO_REQUEST 128
 #define DP_ICMP6_ECHO_REPLY   129
@@ -23,6 +26,11 @@
 #define DP_ND_OPT_TGT_LLADDR  2
 #define DP_ND_HOP_LIMIT       255 /* ND messages from anywhere else are forged (RFC 4861 7.1.1) */
 #define DP_IPV6_HOP_LIMIT     64
+#define DP_IPV6_MIN_MTU       1280 /* RFC 8200 5: every link carries this much */
+
+/* Length of the headers the dataplane writes in front of a SIP message: Ethernet, IPv6, UDP. */
+#define DP_UDP6_HDR_LEN                                                                            \
+	(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv6_hdr) + sizeof(struct rte_udp_hdr))
 
 /* A checked IPv6 packet: pointers into the mbuf's only segment (2-byte aligned frame). */
 struct dp_ipv6_pkt {
@@ -69,5 +77,83 @@ void dp_nd_make_na(struct rte_mbuf *m, struct dp_ipv6_pkt *p, const struct rte_e
  * message is not a sound echo request (too short, code not 0, wrong checksum): m unchanged.
  */
 bool dp_icmp6_echo_reply(struct dp_ipv6_pkt *p, const struct rte_ether_addr *our_mac);
+
+/*
+ * The target of a sound Neighbor Advertisement in p (ICMPv6, hop limit 255, code 0, 24 bytes or
+ * more, right checksum, options of non-zero length) to target, and its target link-layer address
+ * option (if any) to target_mac. Returns true when sound.
+ */
+bool dp_nd_na_parse(const struct dp_ipv6_pkt *p, uint8_t target[16], bool *has_target_mac,
+                    struct rte_ether_addr *target_mac);
+
+/* Length of the Neighbor Solicitation frame the dataplane sends (with one option). */
+#define DP_ND_NS_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv6_hdr) + 24 + 8)
+
+/*
+ * Write a Neighbor Solicitation for target from our mac and our_ip to frame (DP_ND_NS_LEN bytes,
+ * any alignment): to target's solicited-node group and its multicast MAC, hop limit 255, our
+ * source link-layer address option (RFC 4861 7.2.2), checksum. Returns DP_ND_NS_LEN.
+ */
+uint32_t dp_nd_ns_write(uint8_t *frame, const struct rte_ether_addr *our_mac,
+                        const uint8_t our_ip[16], const uint8_t target[16]);
+
+/*
+ * The same frame (dp_nd_ns_write) in a new mbuf of pool. Returns the mbuf (caller sends or
+ * frees it), or NULL when the pool is empty.
+ */
+struct rte_mbuf *dp_nd_ns_build(struct rte_mempool *pool, const struct rte_ether_addr *our_mac,
+                                const uint8_t our_ip[16], const uint8_t target[16]);
+
+/*
+ * Check a UDP header and its datagram over IPv6: length at least 8 and within l4_avail bytes,
+ * a checksum that is present (zero is invalid over IPv6, RFC 8200 8.1) and right. Any alignment
+ * of udp. Returns true when sound.
+ */
+bool dp_udp6_check(const struct rte_ipv6_hdr *ip, const struct rte_udp_hdr *udp, uint32_t l4_avail);
+
+/*
+ * Write Ethernet, IPv6 and UDP headers in the DP_UDP6_HDR_LEN bytes at the start of m's data
+ * (any alignment), for a payload of payload_len bytes that follows them; set data_len and
+ * pkt_len; compute the UDP checksum over the IPv6 pseudo-header. Ports in host order.
+ */
+void dp_udp6_write(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
+                   const struct rte_ether_addr *dst_mac, const uint8_t src_ip[16],
+                   uint16_t src_port, const uint8_t dst_ip[16], uint16_t dst_port,
+                   uint32_t payload_len);
+
+/* Fragment header fields (host order): offset in bytes, more-fragments flag. */
+static inline uint32_t dp_ipv6_frag_offset(const struct rte_ipv6_fragment_ext *f)
+{
+	return (uint32_t)(rte_be_to_cpu_16(f->frag_data) & ~7u);
+}
+
+static inline bool dp_ipv6_frag_more(const struct rte_ipv6_fragment_ext *f)
+{
+	return (rte_be_to_cpu_16(f->frag_data) & 1u) != 0;
+}
+
+/*
+ * Check the fragment behind a Fragment header that carries data_len bytes of fragment data: it
+ * carries data, every fragment but the last a multiple of 8 bytes, and offset plus length stays
+ * within 65535 bytes (RFC 8200 4.5). Returns true when sound.
+ */
+bool dp_ipv6_frag_check(const struct rte_ipv6_fragment_ext *f, uint32_t data_len);
+
+/*
+ * Fragments an IPv6 packet with payload_len bytes behind its fixed header (no extension header)
+ * needs on a link of mtu bytes (IPv6 header included): 1 when it fits, 0 when the MTU leaves no
+ * room for 8 bytes of data behind the fixed and Fragment headers.
+ */
+uint32_t dp_ipv6_frag_count(uint32_t payload_len, uint32_t mtu);
+
+/*
+ * Write fragment k (0-based, below dp_ipv6_frag_count) of the Ethernet frame at frame (Ethernet
+ * and an IPv6 header without extension headers, any alignment) to out: the Ethernet header, the
+ * IPv6 header with next header 44 and the fragment's payload length, the Fragment header (the
+ * original next header, offset, M flag, id), then its data. Returns the fragment's frame length
+ * (at most Ethernet header + mtu).
+ */
+uint32_t dp_ipv6_frag_write(uint8_t *out, const uint8_t *frame, uint32_t mtu, uint32_t k,
+                            uint32_t id);
 
 #endif

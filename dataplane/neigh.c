@@ -9,8 +9,19 @@
 
 struct dp_neigh_table_private {
 	struct rcu_head rcu;
-	struct dp_neigh_table *table;
+	void *table; /* struct dp_neigh_table or struct dp_neigh6_table */
+	void (*free)(void *table);
 };
+
+static void free4(void *t)
+{
+	dp_neigh_table_free(t);
+}
+
+static void free6(void *t)
+{
+	dp_neigh6_table_free(t);
+}
 
 struct dp_neigh_table *dp_neigh_table_build(const struct dp_neigh *entries, uint32_t n)
 {
@@ -29,6 +40,7 @@ struct dp_neigh_table *dp_neigh_table_build(const struct dp_neigh *entries, uint
 		return NULL;
 	}
 	t->priv->table = t;
+	t->priv->free = free4;
 	t->mask = cap - 1;
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t i = dp_neigh_hash(entries[k].ip, t->mask);
@@ -54,7 +66,7 @@ static void free_rcu(struct rcu_head *head)
 	struct dp_neigh_table_private *priv =
 	    caa_container_of(head, struct dp_neigh_table_private, rcu);
 
-	dp_neigh_table_free(priv->table);
+	priv->free(priv->table);
 }
 
 void dp_neigh_publish(struct dp_neigh_slot *slot, struct dp_neigh_table *next)
@@ -66,6 +78,58 @@ void dp_neigh_publish(struct dp_neigh_slot *slot, struct dp_neigh_table *next)
 }
 
 const struct dp_neigh_table *dp_neigh_current(struct dp_neigh_slot *slot)
+{
+	return rcu_dereference(slot->table);
+}
+
+struct dp_neigh6_table *dp_neigh6_table_build(const struct dp_neigh6 *entries, uint32_t n)
+{
+	uint32_t cap = 16;
+
+	if (n > DP_NEIGH_MAX)
+		return NULL;
+	while (cap < 2 * n)
+		cap *= 2;
+	struct dp_neigh6_table *t = calloc(1, sizeof(*t) + cap * sizeof(t->slots[0]));
+	if (t == NULL)
+		return NULL;
+	t->priv = calloc(1, sizeof(*t->priv));
+	if (t->priv == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->priv->table = t;
+	t->priv->free = free6;
+	t->mask = cap - 1;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t i = dp_neigh6_hash(entries[k].ip, t->mask);
+		while (!dp_ip6_is_zero(t->slots[i].ip) &&
+		       memcmp(t->slots[i].ip, entries[k].ip, 16) != 0)
+			i = (i + 1) & t->mask;
+		if (dp_ip6_is_zero(t->slots[i].ip))
+			t->count++;
+		t->slots[i] = entries[k];
+	}
+	return t;
+}
+
+void dp_neigh6_table_free(struct dp_neigh6_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->priv);
+	free(t);
+}
+
+void dp_neigh6_publish(struct dp_neigh6_slot *slot, struct dp_neigh6_table *next)
+{
+	struct dp_neigh6_table *old = rcu_xchg_pointer(&slot->table, next);
+
+	if (old != NULL)
+		call_rcu(&old->priv->rcu, free_rcu);
+}
+
+const struct dp_neigh6_table *dp_neigh6_current(struct dp_neigh6_slot *slot)
 {
 	return rcu_dereference(slot->table);
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Neighbour resolution on the control thread: the mutable table behind the published
- * neighbour snapshots. Backends, the gateway and any address a worker missed are resolved by
- * ARP (a request every second until answered, then a refresh now and then); senders of ARP
- * packets and of SIP requests are learned from the workers' notices.
+ * neighbour snapshots. Backends, the gateways and any address a worker missed are resolved by
+ * ARP for IPv4 and by Neighbor Solicitations for IPv6 (a request every second until answered,
+ * then a refresh now and then); senders of ARP packets, of Neighbor Discovery messages and of
+ * SIP requests are learned from the workers' notices. IPv4 and IPv6 entries live in two tables
+ * with the same state machine.
  *
  * Control thread only. Pure logic: sending ARP requests and publishing go through callbacks, so
  * the state machine can be tested without ports.
@@ -32,6 +34,31 @@ struct dp_resolve_entry {
 /* Send an ARP request for ip (network order); port = UINT16_MAX: on every port. */
 typedef void (*dp_resolve_ask_fn)(void *arg, uint32_t ip, uint16_t port);
 
+struct dp_resolve6_entry {
+	uint8_t ip[16]; /* all zero = empty slot */
+	uint8_t mac[6];
+	uint16_t port;
+	bool known;
+	bool wanted;
+	uint64_t asked_ms;
+	uint64_t confirmed_ms;
+};
+
+/* Send a Neighbor Solicitation for ip; port = UINT16_MAX: on every port. */
+typedef void (*dp_resolve_ask6_fn)(void *arg, const uint8_t ip[16], uint16_t port);
+
+/* The IPv6 half of a resolver (fields as in struct dp_resolver). */
+struct dp_resolver6 {
+	uint32_t mask;
+	uint32_t count;
+	bool dirty;
+	uint64_t full;
+	struct dp_resolve6_entry *slots;
+	uint32_t n_wanted;
+	uint32_t *wanted;
+	dp_resolve_ask6_fn ask; /* NULL: IPv6 entries are never asked for */
+};
+
 struct dp_resolver {
 	uint32_t mask; /* capacity - 1 */
 	uint32_t count;
@@ -41,11 +68,15 @@ struct dp_resolver {
 	uint32_t n_wanted;
 	uint32_t *wanted; /* slot indices of wanted entries: what tick walks */
 	dp_resolve_ask_fn ask;
-	void *ask_arg;
+	void *ask_arg; /* for ask and v6.ask */
+	struct dp_resolver6 v6;
 };
 
-/* Allocate an empty resolver. Returns 0 or -ENOMEM. */
+/* Allocate an empty resolver (both tables). Returns 0 or -ENOMEM. */
 int dp_resolver_init(struct dp_resolver *r, dp_resolve_ask_fn ask, void *ask_arg);
+
+/* Set the callback that sends Neighbor Solicitations (called with ask_arg). */
+void dp_resolver_set_ask6(struct dp_resolver *r, dp_resolve_ask6_fn ask6);
 void dp_resolver_free(struct dp_resolver *r);
 
 /* Resolve ip actively from now on (idempotent). Returns 0 or -ENOSPC. */
@@ -55,7 +86,7 @@ int dp_resolver_want(struct dp_resolver *r, uint32_t ip);
 int dp_resolver_learn(struct dp_resolver *r, uint32_t ip, const uint8_t mac[6], uint16_t port,
                       uint64_t now_ms);
 
-/* Send the ARP requests that are due at now_ms. */
+/* Send the ARP requests and Neighbor Solicitations that are due at now_ms. */
 void dp_resolver_tick(struct dp_resolver *r, uint64_t now_ms);
 
 /* The entry for ip or NULL. */
@@ -66,5 +97,15 @@ const struct dp_resolve_entry *dp_resolver_find(const struct dp_resolver *r, uin
  * NULL. Caller owns the table (publish it). NULL also when out of memory (dirty stays set).
  */
 struct dp_neigh_table *dp_resolver_snapshot(struct dp_resolver *r);
+
+/* IPv6: as dp_resolver_want, dp_resolver_learn, dp_resolver_find (ip not all zero). */
+int dp_resolver_want6(struct dp_resolver *r, const uint8_t ip[16]);
+int dp_resolver_learn6(struct dp_resolver *r, const uint8_t ip[16], const uint8_t mac[6],
+                       uint16_t port, uint64_t now_ms);
+const struct dp_resolve6_entry *dp_resolver_find6(const struct dp_resolver *r,
+                                                  const uint8_t ip[16]);
+
+/* As dp_resolver_snapshot, for the IPv6 entries. */
+struct dp_neigh6_table *dp_resolver_snapshot6(struct dp_resolver *r);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The worker burst loop and L2-L4 classification (ARP, ICMP echo, UDP to a SIP port). */
+/* The worker burst loop and L2-L4 classification (ARP, ICMP echo, Neighbor Discovery, IPv4 and
+ * IPv6 fragments, UDP to a SIP port over IPv4 or IPv6). */
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -73,27 +74,37 @@ static void handle_icmp(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 	dp_tx(w, port, m);
 }
 
+/* Index of dst_port among the SIP ports, or n_sip_ports. */
+static uint32_t sip_port_index(const struct dp_ctx *ctx, uint16_t dst_port)
+{
+	uint32_t k = 0;
+
+	while (k < ctx->n_sip_ports && ctx->sip_ports[k] != dst_port)
+		k++;
+	return k;
+}
+
 static void handle_udp(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
                        struct dp_ipv4_pkt *l3)
 {
 	const struct dp_ctx *ctx = w->ctx;
-	struct dp_udp4_pkt p = {.l3 = *l3};
+	struct dp_udp_pkt p = {.eth = l3->eth, .ip4 = l3->ip};
 	uint32_t l4_avail = (uint32_t)l3->ip_len - l3->ip_hdr_len;
 
 	p.udp = (struct rte_udp_hdr *)((uint8_t *)l3->ip + l3->ip_hdr_len);
 	if (!dp_udp4_check(l3->ip, p.udp, l4_avail))
 		return dp_drop(w, m, DP_DROP_BAD_UDP);
 
-	uint16_t dst_port = rte_be_to_cpu_16(p.udp->dst_port);
-	uint32_t k = 0;
-	while (k < ctx->n_sip_ports && ctx->sip_ports[k] != dst_port)
-		k++;
+	uint32_t k = sip_port_index(ctx, rte_be_to_cpu_16(p.udp->dst_port));
 	if (k == ctx->n_sip_ports)
 		return dp_drop(w, m, DP_DROP_UDP_PORT);
 
 	p.sip_port = k;
 	p.payload = (char *)(p.udp + 1);
 	p.payload_len = rte_be_to_cpu_16(p.udp->dgram_len) - (uint32_t)sizeof(*p.udp);
+	p.src.family = AF_INET;
+	p.src.port = rte_be_to_cpu_16(p.udp->src_port);
+	memcpy(p.src.v4, &l3->ip->src_addr, 4);
 	dp_sip_packet(w, port, m, &p);
 }
 
@@ -133,6 +144,23 @@ static void handle_ipv4(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 	}
 }
 
+/* A Neighbor Advertisement: its target is at the MAC it names (RFC 4861 7.2.5), learned by the
+ * control thread. Nothing is sent back. */
+static void handle_na(struct dp_worker *w, uint16_t port, struct rte_mbuf *m, struct dp_ipv6_pkt *p)
+{
+	uint8_t target[16];
+	bool has_mac;
+	struct rte_ether_addr mac;
+
+	if (!dp_nd_na_parse(p, target, &has_mac, &mac))
+		return dp_drop(w, m, DP_DROP_BAD_ND);
+	if (!has_mac) /* RFC 4861 4.4: then the link-layer source is the target's */
+		rte_ether_addr_copy(&p->eth->src_addr, &mac);
+	if (dp_on_link6(w->ctx, target) && rte_is_unicast_ether_addr(&mac))
+		dp_notice6(w, DP_NOTICE_LEARN6, target, &mac, port);
+	rte_pktmbuf_free(m);
+}
+
 static void handle_icmp6(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
                          struct dp_ipv6_pkt *p, const uint8_t vip6[16])
 {
@@ -146,12 +174,19 @@ static void handle_icmp6(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 		struct rte_ether_addr sender;
 		if (!dp_nd_ns_parse(p, target, &has_mac, &sender))
 			return dp_drop(w, m, DP_DROP_BAD_ICMP);
+		/* The solicitation says where its sender is (RFC 4861 7.2.3), like an ARP request.
+		 */
+		if (has_mac && dp_on_link6(w->ctx, p->ip->src_addr) &&
+		    rte_is_unicast_ether_addr(&sender))
+			dp_notice6(w, DP_NOTICE_LEARN6, p->ip->src_addr, &sender, port);
 		if (memcmp(target, vip6, 16) != 0)
 			return dp_drop(w, m, DP_DROP_ND_NOT_FOR_US);
 		dp_nd_make_na(m, p, our_mac, vip6);
 		DP_COUNT(w->counters.arp_replied);
 		return dp_tx(w, port, m);
 	}
+	if (p->l4[0] == DP_ND_NA && memcmp(p->ip->dst_addr, vip6, 16) == 0)
+		return handle_na(w, port, m, p);
 	if (p->l4[0] != DP_ICMP6_ECHO_REQUEST || memcmp(p->ip->dst_addr, vip6, 16) != 0)
 		return dp_drop(w, m, DP_DROP_ICMP_OTHER);
 	if (!dp_icmp6_echo_reply(p, our_mac))
@@ -160,21 +195,44 @@ static void handle_icmp6(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 	dp_tx(w, port, m);
 }
 
+static void handle_udp6(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
+                        struct dp_ipv6_pkt *l3)
+{
+	const struct dp_ctx *ctx = w->ctx;
+	struct dp_udp_pkt p = {.eth = l3->eth, .ip6 = l3->ip};
+
+	p.udp = (struct rte_udp_hdr *)l3->l4;
+	if (!dp_udp6_check(l3->ip, p.udp, l3->l4_len))
+		return dp_drop(w, m, DP_DROP_BAD_UDP6);
+	uint32_t k = sip_port_index(ctx, rte_be_to_cpu_16(p.udp->dst_port));
+	if (k == ctx->n_sip_ports)
+		return dp_drop(w, m, DP_DROP_UDP_PORT);
+
+	p.sip_port = k;
+	p.payload = (char *)(p.udp + 1);
+	p.payload_len = rte_be_to_cpu_16(p.udp->dgram_len) - (uint32_t)sizeof(*p.udp);
+	p.src.family = AF_INET6;
+	p.src.port = rte_be_to_cpu_16(p.udp->src_port);
+	memcpy(p.src.v6, l3->ip->src_addr, 16);
+	dp_sip_packet(w, port, m, &p);
+}
+
 static void handle_ipv6(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
                         struct rte_ether_hdr *eth)
 {
-	const struct ctl_config *cfg = w->ctx->cfg;
+	const struct dp_ctx *ctx = w->ctx;
 	struct dp_ipv6_pkt p = {.eth = eth, .ip = (struct rte_ipv6_hdr *)(eth + 1)};
 	uint32_t avail = m->data_len - (uint32_t)sizeof(*eth);
 	uint8_t group[16];
 
-	if (cfg == NULL || cfg->vip6.addr.family != AF_INET6)
+	if (!ctx->has_vip6)
 		return dp_drop(w, m, DP_DROP_NO_VIP6);
-	const uint8_t *vip6 = cfg->vip6.addr.v6;
+	const uint8_t *vip6 = ctx->vip6;
 	if (!dp_ipv6_check(p.ip, avail))
 		return dp_drop(w, m, DP_DROP_BAD_IP6);
 	dp_ipv6_solicited_node(vip6, group);
-	if (memcmp(p.ip->dst_addr, vip6, 16) != 0 && memcmp(p.ip->dst_addr, group, 16) != 0)
+	bool to_vip = memcmp(p.ip->dst_addr, vip6, 16) == 0;
+	if (!to_vip && memcmp(p.ip->dst_addr, group, 16) != 0)
 		return dp_drop(w, m, DP_DROP_NOT_FOR_US6);
 	p.l4 = (uint8_t *)(p.ip + 1);
 	p.l4_len = rte_be_to_cpu_16(p.ip->payload_len);
@@ -186,7 +244,17 @@ static void handle_ipv6(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 	case IPPROTO_ICMPV6:
 		return handle_icmp6(w, port, m, &p, vip6);
 	case IPPROTO_UDP:
-		return dp_drop(w, m, DP_DROP_UDP6);
+		if (!to_vip)
+			return dp_drop(w, m, DP_DROP_NOT_FOR_US6);
+		return handle_udp6(w, port, m, &p);
+	case IPPROTO_FRAGMENT:
+		if (!to_vip)
+			return dp_drop(w, m, DP_DROP_NOT_FOR_US6);
+		/* Held until the datagram is whole, then handled as if it came in one piece. */
+		m = dp_frag_ipv6(w, m, p.ip);
+		if (m != NULL)
+			handle_ipv6(w, port, m, rte_pktmbuf_mtod(m, struct rte_ether_hdr *));
+		return;
 	default:
 		return dp_drop(w, m, DP_DROP_PROTO_OTHER6);
 	}

@@ -14,6 +14,7 @@
 #include <rte_ring_elem.h>
 
 #include "dp.h"
+#include "ip6.h"
 #include "net.h"
 
 /*
@@ -80,16 +81,32 @@ static inline void dp_notice(struct dp_worker *w, enum dp_notice_kind kind, uint
 		DP_COUNT(w->counters.notices_lost);
 }
 
-/* A checked UDP datagram to one of our SIP ports. */
-struct dp_udp4_pkt {
-	struct dp_ipv4_pkt l3;
+/* Tell the control thread something about an IPv6 address (DP_NOTICE_LEARN6, _RESOLVE6). */
+static inline void dp_notice6(struct dp_worker *w, enum dp_notice_kind kind, const uint8_t ip[16],
+                              const struct rte_ether_addr *mac, uint16_t port)
+{
+	struct dp_notice n = {.port = (uint8_t)port, .kind = (uint8_t)kind};
+
+	memcpy(n.ip6, ip, sizeof(n.ip6));
+	if (mac != NULL)
+		memcpy(n.mac, mac->addr_bytes, sizeof(n.mac));
+	if (rte_ring_sp_enqueue_elem(w->notices, &n, sizeof(n)) != 0)
+		DP_COUNT(w->counters.notices_lost);
+}
+
+/* A checked UDP datagram to one of our SIP ports, over IPv4 or IPv6. */
+struct dp_udp_pkt {
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip4; /* IPv4: the checked header; NULL over IPv6 */
+	struct rte_ipv6_hdr *ip6; /* IPv6: the checked fixed header; NULL over IPv4 */
 	struct rte_udp_hdr *udp;
 	char *payload;
 	uint32_t payload_len;
-	uint32_t sip_port; /* index into ctx->sip_ports / ctx->sip */
+	uint32_t sip_port;  /* index into ctx->sip_ports / ctx->sip / ctx->sip6 */
+	struct lb_addr src; /* source address and UDP port (host order) */
 };
 
 /* Handle one SIP datagram (sip_path.c). Consumes m. */
-void dp_sip_packet(struct dp_worker *w, uint16_t port, struct rte_mbuf *m, struct dp_udp4_pkt *p);
+void dp_sip_packet(struct dp_worker *w, uint16_t port, struct rte_mbuf *m, struct dp_udp_pkt *p);
 
 #endif
