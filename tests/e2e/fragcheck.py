@@ -7,9 +7,9 @@
            the client's below it; that backend answers 200 OK with a body as large, which must
            reach the client whole with the balancer's Via popped. Then the stats must show no
            fragment drop.
-  badfrag  (IPv4) raw fragments: a lone first fragment must be given up after the reassembly
-           timeout (frag_timeout) and a non-last fragment of 7 bytes refused (frag_bad); the
-           daemon keeps forwarding afterwards.
+  badfrag  raw fragments (IPv4, or IPv6 with a Fragment header): a lone first fragment must be
+           given up after the reassembly timeout (frag_timeout) and a non-last fragment of 7
+           bytes refused (frag_bad); the daemon keeps forwarding afterwards.
 
 Exits 0 when every check passed, 1 with one line per failed check.
 """
@@ -217,17 +217,34 @@ def ip4_header(src, dst, ident, flags_off, payload_len):
     return hdr[:10] + struct.pack("!H", ~s & 0xFFFF) + hdr[12:]
 
 
+def ip6_fragment(src, dst, ident, offset, more, data):
+    """An IPv6 header, a Fragment header (next header UDP) and data (RFC 8200 4.5)."""
+    hdr = struct.pack(
+        "!IHBB16s16s", 6 << 28, 8 + len(data), 44, 64,
+        socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst),
+    )
+    frag = struct.pack("!BBHI", socket.IPPROTO_UDP, 0, offset | (1 if more else 0), ident)
+    return hdr + frag + data
+
+
 def cmd_badfrag(args):
-    fam = FAMILIES[4]
+    fam = FAMILIES[args.family]
     peers = Peers(fam)
     stats = Stats(args.pid, args.stats)
-    raw = in_netns("client", lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW))
+    raw = in_netns("client", lambda: socket.socket(fam["af"], socket.SOCK_RAW, socket.IPPROTO_RAW))
     before = sipcheck.drops(stats.snapshot())
-    # A first fragment (UDP header and 1472 bytes, MF) whose rest never comes.
-    udp = struct.pack("!HHHH", PORT, PORT, 8 + 3000, 0) + b"x" * 1472
-    raw.sendto(ip4_header(fam["client"], fam["vip"], 0x5151, 0x2000, len(udp)) + udp, (fam["vip"], 0))
-    # A non-last fragment of 7 bytes.
-    raw.sendto(ip4_header(fam["client"], fam["vip"], 0x5152, 0x2000, 7) + b"y" * 7, (fam["vip"], 0))
+    if args.family == 4:
+        # A first fragment (UDP header and 1472 bytes, MF) whose rest never comes.
+        udp = struct.pack("!HHHH", PORT, PORT, 8 + 3000, 0) + b"x" * 1472
+        raw.sendto(ip4_header(fam["client"], fam["vip"], 0x5151, 0x2000, len(udp)) + udp, (fam["vip"], 0))
+        # A non-last fragment of 7 bytes.
+        raw.sendto(ip4_header(fam["client"], fam["vip"], 0x5152, 0x2000, 7) + b"y" * 7, (fam["vip"], 0))
+    else:
+        # The same over IPv6 (IPPROTO_RAW: the header is ours): a first fragment alone, then a
+        # non-last fragment of 7 bytes.
+        udp = struct.pack("!HHHH", PORT, PORT, 8 + 3000, 0) + b"x" * 1392
+        raw.sendto(ip6_fragment(fam["client"], fam["vip"], 0x51515151, 0, True, udp), (fam["vip"], 0))
+        raw.sendto(ip6_fragment(fam["client"], fam["vip"], 0x51515152, 0, True, b"y" * 7), (fam["vip"], 0))
     time.sleep(args.timeout + 1.0)
     # A call now: the daemon still forwards (and its loop turn gives the lone fragment up).
     one_call(peers, fam, 0, 3000)
@@ -249,8 +266,8 @@ def main():
         p.add_argument("--pid", type=int, required=True, help="sipsteer's pid (for SIGUSR1)")
         p.add_argument("--stats", required=True, help="sipsteer's --stats-file")
         p.set_defaults(fn=fn)
+        p.add_argument("--family", type=int, choices=(4, 6), default=4)
         if name == "large":
-            p.add_argument("--family", type=int, choices=(4, 6), default=4)
             p.add_argument("--size", type=int, default=3000)
             p.add_argument("--count", type=int, default=20)
         else:
