@@ -13,6 +13,8 @@ Subcommands (each exits 0 on success, 1 with a message per failed check):
   forged     responses whose top Via is not ours are not relayed, and are counted
   traces     sipp -trace_shortmsg logs of the backends: one backend per Call-ID, shares
   branches   sipp -trace_msg logs of the backends: CANCEL/ACK carry the INVITE's branch
+  ratelimit  per-source rate limit: a flood passes burst + rate x time, a slow source all
+  dialogs    UAC and backend sipp traces: calls stay on one backend across add/drain/weight
   sippstat   print the last line of a sipp -trace_stat CSV as key=value
   stats      check/print the daemon's stats file (per-backend shares)
 """
@@ -21,6 +23,7 @@ import argparse
 import ctypes
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -31,6 +34,7 @@ CLONE_NEWNET = 0x40000000
 VIP = "198.18.0.10"
 SIP_PORT = 5060
 CLIENT = ("client", "198.18.0.1")
+CLIENT2 = ("client2", "198.18.0.2")
 BACKENDS = [("be1", "198.18.0.21"), ("be2", "198.18.0.22"), ("be3", "198.18.0.23")]
 OUR_BRANCH = b"z9hG4bK-sst-"
 
@@ -720,6 +724,143 @@ def cmd_forged(args):
 
 
 # ---------------------------------------------------------------------------------------------
+# ratelimit
+
+
+def _rl_request(i, label, src_ip, bad=False):
+    """Request i of a run: OPTIONS and INVITE in turn, Call-ID rl-LABEL-i@e2e, from src_ip.
+    bad: SIP/3.0 on the start line (answered 505 by sipsteer itself)."""
+    method = "OPTIONS" if i % 2 == 0 else "INVITE"
+    # The client's address, never the VIP's (198.18.0.10), becomes src_ip.
+    req = re.sub(re.escape(CLIENT[1].encode()) + rb"(?![0-9])", src_ip.encode(), make_request(method, "rl-%s-%d@e2e" % (label, i)))
+    if bad:
+        req = req.replace(b" SIP/2.0\r\n", b" SIP/3.0\r\n", 1)
+    return req
+
+
+def _rl_received(got, label):
+    """Distinct Call-IDs of run LABEL that reached a backend."""
+    out = set()
+    for r, data, _ in got:
+        if r != "client":
+            cid = (Msg(data).get("call-id") or b"").decode(errors="replace")
+            if cid.startswith("rl-%s-" % label):
+                out.add(cid)
+    return out
+
+
+def cmd_ratelimit(args):
+    """Per-source rate limit (rate_limit.rate/burst): a flood from the client passes only about
+    burst + rate x its duration, the rest counted rate_limited; a slow second client (client2)
+    sending during a flood loses nothing; a flood of bad requests gets replies only within the
+    bucket. With --rate 0 (limit off) nothing is limited."""
+    peers = Peers(with_backends=True)
+    c2 = udp_socket(CLIENT2[0], CLIENT2[1], SIP_PORT)
+    peers.names[c2] = "client2"
+    for s in peers.all():
+        # A flood of 200 datagrams must not overflow a receiver (root may force the size).
+        s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", socket.SO_RCVBUF), 4 << 20)
+    stats = Stats(args.pid, args.stats)
+    limited = args.rate > 0
+
+    def allowed(elapsed):
+        # Tokens a full bucket gives over `elapsed` seconds, with 0.1 s for the daemon's own
+        # delays (it sees the requests a little later and more spread out than they were sent).
+        return args.burst + int(args.rate * (elapsed + 0.1)) + 1 if limited else None
+
+    def rl_drops(before, after):
+        return drops(after).get("rate_limited", 0) - drops(before).get("rate_limited", 0)
+
+    def forwarded(before, after):
+        return total(after, "forwarded") - total(before, "forwarded")
+
+    # 1. Flood from the client, as fast as one socket sends.
+    peers.drain()
+    before = stats.snapshot()
+    t0 = time.monotonic()
+    for i in range(args.count):
+        peers.client.sendto(_rl_request(i, "flood", CLIENT[1]), (VIP, SIP_PORT))
+    elapsed = time.monotonic() - t0
+    got = _rl_received(peers.collect(1.5), "flood")
+    after = stats.snapshot()
+    n, d, f = len(got), rl_drops(before, after), forwarded(before, after)
+    note("flood: %d requests from %s in %.3f s: %d reached the backends, %d rate_limited, %d forwarded" % (
+        args.count, CLIENT[1], elapsed, n, d, f))
+    if limited:
+        if not args.burst <= n <= allowed(elapsed):
+            fail("flood: %d requests passed, want %d..%d (burst %d, rate %d/s over %.3f s)" % (
+                n, args.burst, allowed(elapsed), args.burst, args.rate, elapsed))
+    elif n != args.count:
+        fail("flood with the limit off: %d of %d requests passed" % (n, args.count))
+    if d != args.count - n or f != n:
+        fail("flood: stats count %d rate_limited and %d forwarded, want %d and %d" % (d, f, args.count - n, n))
+
+    # 2. The client keeps flooding (100/s) while client2 sends slowly (5/s), for 3 s.
+    peers.drain()
+    before = stats.snapshot()
+    sent1 = sent2 = 0
+    got_all = []
+    t0 = time.monotonic()
+    while True:
+        now = time.monotonic() - t0
+        if now >= 3.0:
+            break
+        if now >= sent1 * 0.01:
+            peers.client.sendto(_rl_request(sent1, "steady", CLIENT[1]), (VIP, SIP_PORT))
+            sent1 += 1
+        if now >= sent2 * 0.2:
+            c2.sendto(_rl_request(sent2, "slow", CLIENT2[1]), (VIP, SIP_PORT))
+            sent2 += 1
+        got_all += peers.collect(0.005)
+    elapsed = time.monotonic() - t0
+    got_all += peers.collect(1.0)
+    after = stats.snapshot()
+    n1, n2 = len(_rl_received(got_all, "steady")), len(_rl_received(got_all, "slow"))
+    d, f = rl_drops(before, after), forwarded(before, after)
+    note("steady flood: %s sent %d in %.2f s, %d passed; %s sent %d, %d passed; %d rate_limited, %d forwarded" % (
+        CLIENT[1], sent1, elapsed, n1, CLIENT2[1], sent2, n2, d, f))
+    if n2 != sent2:
+        fail("slow client %s: %d of %d requests passed" % (CLIENT2[1], n2, sent2))
+    if limited:
+        if n1 > allowed(elapsed) or n1 >= sent1:
+            fail("steady flood: %d of %d requests passed, want at most %d" % (n1, sent1, allowed(elapsed)))
+        if n1 < min(sent1, int(args.rate * elapsed / 2)):
+            fail("steady flood: only %d requests passed in %.2f s: the bucket does not refill at %d/s" % (n1, elapsed, args.rate))
+    elif n1 != sent1:
+        fail("steady flood with the limit off: %d of %d requests passed" % (n1, sent1))
+    if d != sent1 + sent2 - n1 - n2 or f != n1 + n2:
+        fail("steady flood: stats count %d rate_limited and %d forwarded, want %d and %d" % (
+            d, f, sent1 + sent2 - n1 - n2, n1 + n2))
+
+    # 3. Bad requests (SIP/3.0, answered 505) from client2, its bucket full again after 1.5 s.
+    time.sleep(1.5)
+    peers.drain()
+    before = stats.snapshot()
+    t0 = time.monotonic()
+    for i in range(args.bad):
+        c2.sendto(_rl_request(i, "bad", CLIENT2[1], bad=True), (VIP, SIP_PORT))
+    elapsed = time.monotonic() - t0
+    got = peers.collect(1.5)
+    after = stats.snapshot()
+    replies = [Msg(data) for r, data, _ in got if r == "client2"]
+    n505 = sum(1 for m in replies if m.status() == 505)
+    leaked = [r for r, _, _ in got if r not in ("client", "client2")]
+    d = rl_drops(before, after)
+    note("bad requests: %d from %s in %.3f s: %d answered 505, %d rate_limited" % (args.bad, CLIENT2[1], elapsed, n505, d))
+    if leaked:
+        fail("bad requests reached %s" % ", ".join(sorted(set(leaked))))
+    if limited:
+        if not args.burst <= n505 <= allowed(elapsed):
+            fail("bad requests: %d answered, want %d..%d" % (n505, args.burst, allowed(elapsed)))
+    elif n505 != args.bad:
+        fail("bad requests with the limit off: %d of %d answered" % (n505, args.bad))
+    if d != args.bad - n505:
+        fail("bad requests: stats count %d rate_limited, want %d" % (d, args.bad - n505))
+    print("rate_limited=%d" % drops(after).get("rate_limited", 0), flush=True)
+    finish()
+
+
+# ---------------------------------------------------------------------------------------------
 # sipp traces and stats
 
 
@@ -733,6 +874,113 @@ def read_shortmsg(path):
                 continue
             out.append((parts[3], parts[4], parts[5], parts[6]))
     return out
+
+
+def read_shortmsg_timed(path):
+    """(epoch seconds, direction, call_id, CSeq method, first line) per line of a sipp
+    -trace_shortmsg log (its third column is the time as seconds since the epoch)."""
+    out = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 7:
+                continue
+            try:
+                at = float(parts[2])
+            except ValueError:
+                continue
+            out.append((at, parts[3], parts[4], parts[5].split(" ")[-1], parts[6]))
+    return out
+
+
+def _name_time(spec):
+    name, _, at = spec.partition("=")
+    return name, float(at)
+
+
+def cmd_dialogs(args):
+    """Dialogs under live changes, from the UAC's and the backends' -trace_shortmsg logs: each
+    call's requests (INVITE, ACK, BYE) all reached one backend; a backend added at T got calls,
+    all started after T; a backend drained at T got no call started after T, and the calls it
+    had at T ended there (BYE after T); calls started after --shares-after follow --weights."""
+    invite_at = {}  # call_id -> time the UAC first sent its INVITE
+    for at, direction, call_id, method, first in read_shortmsg_timed(args.uac):
+        if direction == "S" and method == "INVITE" and first.startswith("INVITE "):
+            invite_at.setdefault(call_id, at)
+    got = {}  # call_id -> {backend: {method: [times received]}}
+    for spec in args.trace:
+        name, _, path = spec.partition("=")
+        for at, direction, call_id, method, first in read_shortmsg_timed(path):
+            if direction != "R" or first.startswith("SIP/2.0"):
+                continue
+            got.setdefault(call_id, {}).setdefault(name, {}).setdefault(method, []).append(at)
+    stray = sorted(set(got) - set(invite_at))
+    if stray:
+        fail("%d Call-IDs at the backends were never sent by the UAC (%s...)" % (len(stray), stray[0]))
+    owner = {}
+    split = unseen = incomplete = 0
+    for call_id in invite_at:
+        by_be = got.get(call_id, {})
+        if not by_be:
+            unseen += 1
+            continue
+        if len(by_be) != 1:
+            split += 1
+            if split <= 5:
+                fail("Call-ID %s: requests reached %s" % (call_id, ", ".join("%s (%s)" % (b, " ".join(sorted(m))) for b, m in sorted(by_be.items()))))
+            continue
+        (be, methods), = by_be.items()
+        owner[call_id] = be
+        lacking = [m for m in args.require if m not in methods]
+        if lacking:
+            incomplete += 1
+            if incomplete <= 5:
+                fail("Call-ID %s at %s: no %s" % (call_id, be, ", ".join(lacking)))
+    if unseen:
+        fail("%d calls reached no backend" % unseen)
+    if split:
+        fail("%d calls had requests at more than one backend" % split)
+    if incomplete:
+        fail("%d calls lack one of %s at their backend" % (incomplete, ", ".join(args.require)))
+    if args.calls is not None and len(invite_at) != args.calls:
+        fail("the UAC sent %d INVITEs (Call-IDs), want %d" % (len(invite_at), args.calls))
+    per_be = {}
+    for be in owner.values():
+        per_be[be] = per_be.get(be, 0) + 1
+    note("%d calls, %d with %s all at one backend: %s" % (
+        len(invite_at), len(owner), "/".join(args.require), " ".join("%s=%d" % kv for kv in sorted(per_be.items()))))
+    for spec in args.added:
+        name, t = _name_time(spec)
+        calls = [c for c, be in owner.items() if be == name]
+        early = [c for c in calls if invite_at[c] < t]
+        if early:
+            fail("%s: %d calls started before it was added (%s)" % (name, len(early), early[0]))
+        if len(calls) < args.min_calls:
+            fail("%s: %d calls after it was added, want at least %d" % (name, len(calls), args.min_calls))
+        else:
+            note("%s added: %d calls, every one started after the add" % (name, len(calls)))
+    for spec in args.drained:
+        name, t = _name_time(spec)
+        calls = [c for c, be in owner.items() if be == name]
+        late = [c for c in calls if invite_at[c] > t]
+        if late:
+            fail("%s: %d calls started after the drain reached it (%s, %.3f s after)" % (name, len(late), late[0], invite_at[late[0]] - t))
+        ended = [c for c in calls if invite_at[c] <= t and max(got[c][name].get("BYE", [0.0])) > t]
+        if len(ended) < args.min_calls:
+            fail("%s: %d calls in progress at the drain ended there, want at least %d" % (name, len(ended), args.min_calls))
+        else:
+            note("%s drained: no call started after the drain reached it; %d calls in progress at the drain got their BYE there" % (name, len(ended)))
+    if args.shares_after is not None and args.weights:
+        weights = {k: float(v) for k, v in (kv.split("=") for kv in args.weights.split(","))}
+        counts = {}
+        for c, be in owner.items():
+            if invite_at[c] > args.shares_after:
+                counts[be] = counts.get(be, 0) + 1
+        stray = sorted(set(counts) - set(weights))
+        if stray:
+            fail("calls after the changes reached %s, which should take none" % ", ".join("%s (%d)" % (b, counts[b]) for b in stray))
+        share_check("calls after the changes", counts, weights, args.tolerance)
+    finish()
 
 
 def cmd_traces(args):
@@ -900,6 +1148,14 @@ def main():
     daemon_args(p)
     p.set_defaults(fn=cmd_forged)
 
+    p = sub.add_parser("ratelimit")
+    daemon_args(p)
+    p.add_argument("--rate", type=int, required=True, help="rate_limit.rate (0: limit off)")
+    p.add_argument("--burst", type=int, default=0, help="rate_limit.burst")
+    p.add_argument("--count", type=int, default=200, help="requests in the flood")
+    p.add_argument("--bad", type=int, default=60, help="bad requests in the last flood")
+    p.set_defaults(fn=cmd_ratelimit)
+
     p = sub.add_parser("traces")
     p.add_argument("--trace", action="append", required=True, help="NAME=shortmsg log")
     p.add_argument("--require", action="append", default=[], help="method every call must show")
@@ -908,6 +1164,19 @@ def main():
     p.add_argument("--tolerance", type=float, default=0.05)
     p.add_argument("--min-retrans", type=int, default=0)
     p.set_defaults(fn=cmd_traces)
+
+    p = sub.add_parser("dialogs")
+    p.add_argument("--uac", required=True, help="the UAC's shortmsg log (INVITE send times)")
+    p.add_argument("--trace", action="append", required=True, help="NAME=backend shortmsg log")
+    p.add_argument("--require", action="append", default=[], help="method every call must show")
+    p.add_argument("--calls", type=int)
+    p.add_argument("--added", action="append", default=[], help="NAME=epoch seconds of its add")
+    p.add_argument("--drained", action="append", default=[], help="NAME=epoch seconds of its drain")
+    p.add_argument("--min-calls", type=int, default=1, help="least calls an added/drained backend shows")
+    p.add_argument("--shares-after", type=float, help="epoch seconds: calls started later count for --weights")
+    p.add_argument("--weights", help="NAME=W,... for calls after --shares-after")
+    p.add_argument("--tolerance", type=float, default=0.1)
+    p.set_defaults(fn=cmd_dialogs)
 
     p = sub.add_parser("branches")
     p.add_argument("--log", action="append", required=True, help="NAME=sipp -trace_msg log")
