@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Dataplane pieces that need no port and no EAL: IPv4/UDP/ICMP/ARP checks and header building,
- * neighbour snapshots (with RCU publishing), the control thread's resolver, the EAL argument
- * vector, drop reason names, and the command-line parser.
+ * Dataplane pieces that need no port and no EAL: IPv4/UDP/ICMP/ARP and IPv6/UDP/ICMPv6/ND checks
+ * and header building, IPv4 and IPv6 fragment writers, neighbour snapshots (with RCU publishing),
+ * the control thread's resolver, the EAL argument vector, drop reason names, and the command-line
+ * parser.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include <urcu-qsbr.h>
 
 #include "cli.h"
+#include "dp.h"
 #include "counters.h"
 #include "eal_args.h"
 #include "ip6.h"
@@ -621,6 +623,333 @@ static void test_resolver(void **state)
 	dp_resolver_free(&r);
 }
 
+/* UDP over IPv6: headers written at an aligned and an odd address check out; bad ones do not. */
+static void test_udp6_write_checks(void **state)
+{
+	static const char payload[] = "OPTIONS sip:x SIP/2.0\r\n\r\n!"; /* odd length */
+	uint8_t src[16], dst[16];
+	uint8_t hdr[DP_UDP6_HDR_LEN] __attribute__((aligned(8)));
+
+	(void)state;
+	ip6("2001:db8::10", src);
+	ip6("2001:db8::21", dst);
+	for (int shift = 0; shift < 2; shift++) {
+		struct fake_mbuf f;
+		fake_init(&f);
+		f.m.data_off = (uint16_t)(RTE_PKTMBUF_HEADROOM + shift);
+		memcpy(rte_pktmbuf_mtod(&f.m, char *) + DP_UDP6_HDR_LEN, payload,
+		       sizeof(payload) - 1);
+		dp_udp6_write(&f.m, &mac_a, &mac_b, src, 5060, dst, 5080, sizeof(payload) - 1);
+		assert_int_equal(f.m.data_len, DP_UDP6_HDR_LEN + sizeof(payload) - 1);
+		/* Checked through an aligned copy of the whole packet. */
+		uint8_t pkt[DP_UDP6_HDR_LEN + sizeof(payload)] __attribute__((aligned(8)));
+		memcpy(pkt, rte_pktmbuf_mtod(&f.m, uint8_t *), f.m.data_len);
+		memcpy(hdr, pkt, sizeof(hdr));
+		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)pkt;
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+		uint32_t l4 = f.m.data_len - 14u - 40u;
+		assert_int_equal(eth->ether_type, rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6));
+		assert_true(dp_ipv6_check(ip, f.m.data_len - 14u));
+		assert_int_equal(ip->proto, IPPROTO_UDP);
+		assert_memory_equal(ip->src_addr, src, 16);
+		assert_memory_equal(ip->dst_addr, dst, 16);
+		assert_int_equal(rte_be_to_cpu_16(udp->src_port), 5060);
+		assert_int_equal(rte_be_to_cpu_16(udp->dst_port), 5080);
+		assert_true(dp_udp6_check(ip, udp, l4));
+		assert_memory_equal((char *)(udp + 1), payload, sizeof(payload) - 1);
+
+		/* Refused: wrong checksum, no checksum (mandatory over IPv6), length beyond the
+		 * packet or below a header, fewer bytes than a header. */
+		pkt[DP_UDP6_HDR_LEN + 3] ^= 0x20;
+		assert_false(dp_udp6_check(ip, udp, l4));
+		pkt[DP_UDP6_HDR_LEN + 3] ^= 0x20;
+		uint16_t ck = udp->dgram_cksum;
+		udp->dgram_cksum = 0;
+		assert_false(dp_udp6_check(ip, udp, l4));
+		udp->dgram_cksum = ck;
+		assert_false(dp_udp6_check(ip, udp, l4 - 1));
+		udp->dgram_len = rte_cpu_to_be_16(7);
+		assert_false(dp_udp6_check(ip, udp, l4));
+		assert_false(dp_udp6_check(ip, udp, 7));
+	}
+}
+
+/* IPv6 fragments: count, headers and data of each, reassembled by hand; the fragment checks. */
+static void test_ipv6_fragment(void **state)
+{
+	static uint8_t frame[14 + 40 + 8 + 3000];
+	static uint8_t out[1600 + 1];
+	static uint8_t whole[sizeof(frame)];
+	uint8_t hdr[48] __attribute__((aligned(8)));
+	uint8_t src[16], dst[16];
+	struct {
+		struct rte_mbuf m;
+		uint8_t buf[4096 + RTE_PKTMBUF_HEADROOM];
+	} f;
+	const uint32_t payload_len = 8 + 3000;
+
+	(void)state;
+	ip6("2001:db8::10", src);
+	ip6("2001:db8::21", dst);
+	memset(&f, 0, sizeof(f));
+	f.m.buf_addr = f.buf;
+	f.m.buf_len = sizeof(f.buf);
+	f.m.data_off = RTE_PKTMBUF_HEADROOM;
+	f.m.nb_segs = 1;
+	uint8_t *p = rte_pktmbuf_mtod(&f.m, uint8_t *) + DP_UDP6_HDR_LEN;
+	for (uint32_t i = 0; i < 3000; i++)
+		p[i] = (uint8_t)('a' + i % 26);
+	dp_udp6_write(&f.m, &mac_a, &mac_b, src, 5060, dst, 5080, 3000);
+	memcpy(frame, rte_pktmbuf_mtod(&f.m, uint8_t *), sizeof(frame));
+
+	/* 1500: 1448 data bytes per fragment (1500 - 40 - 8, a multiple of 8). */
+	assert_int_equal(dp_ipv6_frag_count(payload_len, 1500), 3);
+	assert_int_equal(dp_ipv6_frag_count(payload_len, DP_IPV6_MIN_MTU), 3);
+	assert_int_equal(dp_ipv6_frag_count(payload_len, 40 + payload_len), 1);
+	assert_int_equal(dp_ipv6_frag_count(payload_len, 55), 0); /* no room for 8 bytes */
+	assert_int_equal(dp_ipv6_frag_count(payload_len, 56), 376);
+
+	memcpy(whole, frame, 14 + 40);
+	uint32_t got = 0;
+	for (uint32_t k = 0; k < 3; k++) {
+		uint32_t len = dp_ipv6_frag_write(out + 1, frame, 1500, k, 0x01020304);
+		assert_true(len <= 14 + 1500);
+		assert_memory_equal(out + 1, frame, 14);
+		memcpy(hdr, out + 1 + 14, sizeof(hdr));
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)hdr;
+		struct rte_ipv6_fragment_ext *fh = (struct rte_ipv6_fragment_ext *)(ip + 1);
+		assert_true(dp_ipv6_check(ip, len - 14));
+		assert_int_equal(ip->proto, IPPROTO_FRAGMENT);
+		assert_memory_equal(ip->src_addr, src, 16);
+		assert_int_equal(fh->next_header, IPPROTO_UDP);
+		assert_int_equal(rte_be_to_cpu_32(fh->id), 0x01020304);
+		assert_int_equal(dp_ipv6_frag_offset(fh), got);
+		assert_int_equal(dp_ipv6_frag_more(fh), k < 2);
+		uint32_t data = len - 14 - 40 - 8;
+		assert_int_equal(rte_be_to_cpu_16(ip->payload_len), 8 + data);
+		assert_true(dp_ipv6_frag_check(fh, data));
+		memcpy(whole + 14 + 40 + got, out + 1 + 14 + 48, data);
+		got += data;
+	}
+	assert_int_equal(got, payload_len);
+	assert_memory_equal(whole + 54, frame + 54, got);
+
+	/* The checks: empty, a non-last one not a multiple of 8, beyond 64 KiB. */
+	struct rte_ipv6_fragment_ext fh = {.next_header = IPPROTO_UDP};
+	fh.frag_data = rte_cpu_to_be_16(1); /* offset 0, M */
+	assert_true(dp_ipv6_frag_check(&fh, 16));
+	assert_false(dp_ipv6_frag_check(&fh, 15));
+	assert_false(dp_ipv6_frag_check(&fh, 0));
+	fh.frag_data = rte_cpu_to_be_16(800); /* last, offset 800: any length */
+	assert_true(dp_ipv6_frag_check(&fh, 15));
+	fh.frag_data = rte_cpu_to_be_16(0xfff8); /* offset 65528 */
+	assert_true(dp_ipv6_frag_check(&fh, 7));
+	assert_false(dp_ipv6_frag_check(&fh, 8));
+}
+
+/* Our Neighbor Solicitation, and the Advertisements we learn from. */
+static void test_nd_ns_na(void **state)
+{
+	struct fake_mbuf f;
+	uint8_t vip[16], be[16], group[16], target[16];
+	uint8_t frame[DP_ND_NS_LEN + 1];
+	bool has_mac;
+	struct rte_ether_addr mac;
+
+	(void)state;
+	ip6("2001:db8::10", vip);
+	ip6("2001:db8::21", be);
+	/* Written at an odd address, checked as a received one. */
+	assert_int_equal(dp_nd_ns_write(frame + 1, &mac_b, vip, be), DP_ND_NS_LEN);
+	fake_init(&f);
+	memcpy(rte_pktmbuf_mtod(&f.m, uint8_t *), frame + 1, DP_ND_NS_LEN);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(&f.m, struct rte_ether_hdr *);
+	struct dp_ipv6_pkt p = {.eth = eth, .ip = (struct rte_ipv6_hdr *)(eth + 1)};
+	p.l4 = (uint8_t *)(p.ip + 1);
+	p.l4_len = rte_be_to_cpu_16(p.ip->payload_len);
+	assert_true(dp_ipv6_check(p.ip, DP_ND_NS_LEN - 14));
+	dp_ipv6_solicited_node(be, group);
+	assert_memory_equal(p.ip->dst_addr, group, 16);
+	static const struct rte_ether_addr want_mc = {{0x33, 0x33, 0xff, 0x00, 0x00, 0x21}};
+	assert_memory_equal(&eth->dst_addr, &want_mc, 6);
+	assert_memory_equal(&eth->src_addr, &mac_b, 6);
+	assert_memory_equal(p.ip->src_addr, vip, 16);
+	assert_true(dp_nd_ns_parse(&p, target, &has_mac, &mac));
+	assert_memory_equal(target, be, 16);
+	assert_true(has_mac);
+	assert_memory_equal(&mac, &mac_b, 6);
+	assert_false(dp_nd_na_parse(&p, target, &has_mac, &mac)); /* a solicitation */
+
+	/* NA for 2001:db8::21 at mac_a (solicited, override, target link-layer option). */
+	uint8_t na[32] = {DP_ND_NA, 0, 0, 0, 0x60};
+	memcpy(na + 8, be, 16);
+	na[24] = DP_ND_OPT_TGT_LLADDR;
+	na[25] = 1;
+	memcpy(na + 26, mac_a.addr_bytes, 6);
+	p = build_icmp6(&f, "2001:db8::21", "2001:db8::10", 255, na, 32);
+	assert_true(dp_nd_na_parse(&p, target, &has_mac, &mac));
+	assert_memory_equal(target, be, 16);
+	assert_true(has_mac);
+	assert_memory_equal(&mac, &mac_a, 6);
+	/* Without the option: sound, no MAC. */
+	p = build_icmp6(&f, "2001:db8::21", "2001:db8::10", 255, na, 24);
+	assert_true(dp_nd_na_parse(&p, target, &has_mac, &mac));
+	assert_false(has_mac);
+	/* Refused: forwarded (hop limit), bad checksum, short, code, zero-length option. */
+	p = build_icmp6(&f, "2001:db8::21", "2001:db8::10", 254, na, 32);
+	assert_false(dp_nd_na_parse(&p, target, &has_mac, &mac));
+	p = build_icmp6(&f, "2001:db8::21", "2001:db8::10", 255, na, 32);
+	p.l4[12] ^= 1;
+	assert_false(dp_nd_na_parse(&p, target, &has_mac, &mac));
+	p = build_icmp6(&f, "2001:db8::21", "2001:db8::10", 255, na, 23);
+	assert_false(dp_nd_na_parse(&p, target, &has_mac, &mac));
+	na[1] = 1;
+	p = build_icmp6(&f, "2001:db8::21", "2001:db8::10", 255, na, 32);
+	assert_false(dp_nd_na_parse(&p, target, &has_mac, &mac));
+	na[1] = 0;
+	na[25] = 0;
+	p = build_icmp6(&f, "2001:db8::21", "2001:db8::10", 255, na, 32);
+	assert_false(dp_nd_na_parse(&p, target, &has_mac, &mac));
+}
+
+/* The IPv6 VIP's prefix: on-link or not, at byte and bit boundaries; never the VIP itself. */
+static void test_on_link6(void **state)
+{
+	struct dp_ctx *ctx = calloc(1, sizeof(*ctx));
+	uint8_t a[16];
+
+	(void)state;
+	assert_non_null(ctx);
+	ip6("2001:db8::1", a);
+	assert_false(dp_on_link6(ctx, a)); /* no IPv6 VIP */
+	ctx->has_vip6 = true;
+	ip6("2001:db8::10", ctx->vip6);
+	ctx->vip6_len = 64;
+	assert_true(dp_on_link6(ctx, a));
+	assert_false(dp_on_link6(ctx, ctx->vip6));
+	ip6("2001:db8:0:1::1", a);
+	assert_false(dp_on_link6(ctx, a));
+	ctx->vip6_len = 63; /* 2001:db8:0:0/63 holds 2001:db8:0:1::/64 */
+	assert_true(dp_on_link6(ctx, a));
+	ip6("2001:db8:0:2::1", a);
+	assert_false(dp_on_link6(ctx, a));
+	ctx->vip6_len = 128;
+	ip6("2001:db8::11", a);
+	assert_false(dp_on_link6(ctx, a));
+	free(ctx);
+}
+
+/* IPv6 snapshots and the resolver's IPv6 table: asked, learned, published, refused. */
+struct asked6 {
+	int n;
+	uint8_t ip[16][16];
+	uint16_t port[16];
+	void *arg;
+};
+
+static void record_ask6(void *arg, const uint8_t ip[16], uint16_t port)
+{
+	struct asked6 *a = arg;
+
+	if (a->n < 16) {
+		memcpy(a->ip[a->n], ip, 16);
+		a->port[a->n] = port;
+	}
+	a->n++;
+}
+
+static void ignore_ask(void *arg, uint32_t ip, uint16_t port)
+{
+	(void)arg;
+	(void)ip;
+	(void)port;
+}
+
+static void test_resolver6(void **state)
+{
+	struct dp_resolver r;
+	struct asked6 asked = {0};
+	const uint8_t mac1[6] = {2, 0, 0, 0, 0, 1}, mac2[6] = {2, 0, 0, 0, 0, 2};
+	uint8_t be[16], client[16], zero[16] = {0}, other[16];
+
+	(void)state;
+	ip6("2001:db8::21", be);
+	ip6("2001:db8::1", client);
+	ip6("2001:db8::99", other);
+	assert_int_equal(dp_resolver_init(&r, ignore_ask, &asked), 0);
+	assert_int_equal(dp_resolver_want6(&r, be), 0);
+	dp_resolver_tick(&r, 1); /* no ask6 set yet: nothing asked */
+	assert_int_equal(asked.n, 0);
+	dp_resolver_set_ask6(&r, record_ask6);
+	assert_int_equal(dp_resolver_want6(&r, be), 0); /* idempotent */
+	assert_int_equal(dp_resolver_want6(&r, zero), -ENOSPC);
+	dp_resolver_tick(&r, 2);
+	assert_int_equal(asked.n, 1);
+	assert_memory_equal(asked.ip[0], be, 16);
+	assert_int_equal(asked.port[0], UINT16_MAX);
+	dp_resolver_tick(&r, 500);
+	assert_int_equal(asked.n, 1);
+	dp_resolver_tick(&r, 2 + DP_RESOLVE_RETRY_MS);
+	assert_int_equal(asked.n, 2);
+	assert_null(dp_resolver_snapshot6(&r));
+	assert_null(dp_resolver_snapshot(&r)); /* the IPv4 table is apart */
+
+	assert_int_equal(dp_resolver_learn6(&r, be, mac1, 0, 2000), 0);
+	assert_int_equal(dp_resolver_learn6(&r, client, mac2, 0, 2000), 0);
+	assert_int_equal(dp_resolver_learn6(&r, zero, mac2, 0, 2000), -ENOSPC);
+	assert_true(dp_resolver_find6(&r, client)->known);
+	assert_false(dp_resolver_find6(&r, client)->wanted);
+	assert_null(dp_resolver_find6(&r, other));
+	assert_null(dp_resolver_find6(&r, zero));
+	struct dp_neigh6_table *t = dp_resolver_snapshot6(&r);
+	assert_non_null(t);
+	assert_int_equal(t->count, 2);
+	assert_memory_equal(dp_neigh6_lookup(t, be)->mac, mac1, 6);
+	assert_memory_equal(dp_neigh6_lookup(t, client)->mac, mac2, 6);
+	assert_null(dp_neigh6_lookup(t, other));
+	assert_null(dp_resolver_snapshot6(&r)); /* unchanged since */
+
+	/* Published through RCU, replaced, taken down. */
+	struct dp_neigh6_slot slot = {0};
+	rcu_register_thread();
+	dp_neigh6_publish(&slot, t);
+	assert_ptr_equal(dp_neigh6_current(&slot), t);
+	dp_resolver_tick(&r, 2000 + DP_RESOLVE_REFRESH_MS); /* refresh where it lives */
+	assert_int_equal(asked.n, 3);
+	assert_int_equal(asked.port[2], 0);
+	assert_int_equal(dp_resolver_learn6(&r, be, mac2, 1, 70000), 0);
+	dp_neigh6_publish(&slot, dp_resolver_snapshot6(&r));
+	const struct dp_neigh6 *n = dp_neigh6_lookup(dp_neigh6_current(&slot), be);
+	assert_memory_equal(n->mac, mac2, 6);
+	assert_int_equal(n->port, 1);
+	dp_neigh6_publish(&slot, NULL);
+	rcu_thread_offline();
+	rcu_barrier();
+	rcu_thread_online();
+	rcu_unregister_thread();
+
+	/* Full: refused and counted; entries that differ only in their upper bytes stay apart. */
+	uint8_t a[16];
+	ip6("2001:db8::", a);
+	for (uint32_t i = 0; i < DP_NEIGH_MAX; i++) {
+		a[12] = (uint8_t)(i >> 8);
+		a[13] = (uint8_t)i;
+		a[15] = 1;
+		dp_resolver_learn6(&r, a, mac1, 0, 1);
+	}
+	assert_int_equal(r.v6.count, DP_NEIGH_MAX);
+	assert_int_equal(dp_resolver_learn6(&r, other, mac1, 0, 1), -ENOSPC);
+	assert_int_equal(dp_resolver_want6(&r, other), -ENOSPC);
+	assert_true(r.v6.full >= 2);
+	assert_true(dp_resolver_find6(&r, be)->known);
+	t = dp_resolver_snapshot6(&r);
+	assert_non_null(t);
+	assert_int_equal(t->count, DP_NEIGH_MAX);
+	dp_neigh6_table_free(t);
+	dp_resolver_free(&r);
+}
+
 static bool has_arg(const struct dp_eal_args *a, const char *s)
 {
 	for (int i = 0; i < a->argc; i++)
@@ -828,6 +1157,11 @@ int main(void)
 	    cmocka_unit_test(test_udp_check_bad),
 	    cmocka_unit_test(test_ipv4_fragment),
 	    cmocka_unit_test(test_ipv6_nd_echo),
+	    cmocka_unit_test(test_udp6_write_checks),
+	    cmocka_unit_test(test_ipv6_fragment),
+	    cmocka_unit_test(test_nd_ns_na),
+	    cmocka_unit_test(test_on_link6),
+	    cmocka_unit_test(test_resolver6),
 	    cmocka_unit_test(test_icmp_echo),
 	    cmocka_unit_test(test_arp),
 	    cmocka_unit_test(test_neigh_table),
