@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sipsteer-bench load: a SIP call generator (--uac) and a backend reflector (--uas) in one
- * single-threaded tool over UDP sockets with recvmmsg/sendmmsg.
+ * single-threaded tool over UDP sockets with recvmmsg/sendmmsg, or over a DPDK port (--dpdk: the
+ * tool then plays the link behind the port, load_dpdk.h).
  *
  * A call is INVITE, 100, 180, 200, ACK, BYE, 200 under one Call-ID of its own. The client sends
  * INVITEs at a fixed rate to a target (a load balancer, or a backend directly), answers each 200
@@ -30,9 +31,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include "bench.h"
+#include "load_dpdk.h"
 #include "load_hist.h"
 #include "load_main.h"
 #include "load_sip.h"
@@ -46,6 +49,9 @@
 #define SOCK_BUF     (8 << 20)
 #define NS_PER_S     1000000000ull
 #define IDLE_WAIT_NS 50000000ull /* longest sleep when idle: progress lines stay on time */
+#define DPDK_IDLE_NS 50000ull    /* --dpdk: longest nap when idle (nothing to wake us) */
+#define DPDK_PORT    5070        /* --dpdk: the client's port when --local gives none */
+#define ARP_WAIT_MS  10000
 
 /* The 7 messages of a call, as bits of call.seen. */
 enum call_bit {
@@ -76,7 +82,7 @@ struct txq {
 };
 
 struct sock {
-	int fd;
+	int fd; /* -1 with --dpdk */
 	bool uas;
 	struct sockaddr_in addr;
 	char name[32]; /* "ip:port", a backend's Contact host */
@@ -107,6 +113,15 @@ struct options {
 	uint64_t calls;    /* 0: no limit */
 	uint64_t drain_ms;
 	bool json, quiet, duration_set;
+	const char *dpdk;   /* --dpdk DEVICE, or NULL: UDP sockets */
+	uint64_t rx_queues; /* --rx-queues */
+	int eal_argc;       /* after "--" */
+	char *const *eal_argv;
+	bool rx_queues_set;
+	uint64_t steps;   /* --steps: runs of --duration, the rate times factor after each */
+	double factor;    /* --factor */
+	double stop_loss; /* --stop-loss; negative: never stop early */
+	uint64_t cpu_of;  /* --cpu-of PID; 0: none */
 };
 
 struct load {
@@ -120,6 +135,11 @@ struct load {
 	uint64_t max_calls;
 	struct counters c;
 	struct load_hist lat, lat_second;
+	struct load_dpdk *dpdk;           /* --dpdk: the port every socket's datagrams go through */
+	struct load_dpdk_stats link_base; /* the link's counters when this step began */
+	unsigned step;
+	double peer_user_s, peer_system_s; /* --cpu-of: the process's CPU during the step */
+	struct load_dgram dgram[BATCH];
 	uint64_t start, send_end, last_rx;
 	/* receive side, shared by every socket */
 	struct mmsghdr rxh[BATCH];
@@ -143,7 +163,9 @@ static void usage(FILE *out)
 	    out,
 	    "usage: sipsteer-bench load [--uac IP:PORT [--local IP[:PORT][@NETNS]]]\n"
 	    "                           [--uas IP:PORT[@NETNS]]... [--rate N] [--duration S]\n"
-	    "                           [--calls N] [--drain-ms N] [--json] [--quiet]\n\n"
+	    "                           [--calls N] [--drain-ms N] [--json] [--quiet]\n"
+	    "                           [--steps N [--factor F] [--stop-loss L]] [--cpu-of PID]\n"
+	    "                           [--dpdk DEVICE [--rx-queues N] [-- EAL ARGS...]]\n\n"
 	    "  --uac IP:PORT     be the client: send calls to IP:PORT (a balancer or a backend)\n"
 	    "  --local ADDR      the client's address (default: the kernel's source address\n"
 	    "                    for the target, any port); @NETNS opens it in that netns\n"
@@ -155,10 +177,23 @@ static void usage(FILE *out)
 	    "  --calls N         stop sending after N calls\n"
 	    "  --drain-ms N      wait for the last answers after sending stops (default 1000)\n"
 	    "  --json            one JSON object on stdout\n"
-	    "  --quiet           no progress line on stderr\n\n"
+	    "  --quiet           no progress line on stderr\n"
+	    "  --steps N         with --uac: N runs of --duration in one process, the rate\n"
+	    "                    multiplied by --factor (default 1.3) after each; one result\n"
+	    "                    per step\n"
+	    "  --stop-loss L     end the steps after one whose message loss exceeds L (a\n"
+	    "                    fraction, 0.001 = 0.1 %%) or that sent under 97 %% of its rate\n"
+	    "  --cpu-of PID      add PID's CPU time (user, system) during each run\n"
+	    "  --dpdk DEVICE     send through a DPDK port instead of UDP sockets: a vdev\n"
+	    "                    (net_memif0,role=client,socket=PATH) or a PCI address; the\n"
+	    "                    tool answers ARP for its addresses and resolves the target.\n"
+	    "                    Needs --local IP[:PORT] with --uac (port default %d); no @NETNS\n"
+	    "  --rx-queues N     --dpdk: RX queues to poll, one per TX queue of the peer\n"
+	    "                    (sipsteer: workers + 1; default 2)\n"
+	    "  -- EAL ARGS       --dpdk: more EAL arguments (--file-prefix, --lcores, ...)\n\n"
 	    "A call is INVITE, 100, 180, 200, ACK, BYE, 200; lost messages are counted, not\n"
 	    "retransmitted. Exit status: 0 run done, 1 setup failed, 2 bad arguments.\n",
-	    MAX_UAS);
+	    MAX_UAS, DPDK_PORT);
 }
 
 static int bad_arg(const char *opt, const char *val, const char *want)
@@ -180,6 +215,22 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
 	if (errno || *end || n < min || n > max)
 		return -1;
 	*v = n;
+	return 0;
+}
+
+/* A plain decimal number >= 0 ("0.001", "1.3"). 0 or -1. */
+static int parse_fraction(const char *s, double *v)
+{
+	char *end;
+
+	if ((s[0] < '0' || s[0] > '9') || strpbrk(s, "eEnNxX"))
+		return -1;
+	errno = 0;
+	double d = strtod(s, &end);
+
+	if (errno || *end)
+		return -1;
+	*v = d;
 	return 0;
 }
 
@@ -210,12 +261,78 @@ static int split_addr(const char *text, bool need_port, struct sockaddr_in *sa, 
 	return 0;
 }
 
+/* What --steps needs: a client, runs bounded by time, the last step's calls within bounds. */
+static int check_step_options(const struct options *o)
+{
+	double top = (double)o->rate;
+
+	if (o->steps == 1)
+		return 0;
+	if (!o->target_text || o->duration == 0) {
+		fprintf(stderr, "sipsteer-bench load: --steps needs --uac and --duration S\n");
+		return -1;
+	}
+	for (uint64_t k = 1; k < o->steps; k++)
+		top *= o->factor;
+	if (top * (double)o->duration > MAX_CALLS) {
+		fprintf(stderr,
+		        "sipsteer-bench load: the last of %" PRIu64
+		        " steps offers %.0f calls/s: more than %u calls in %" PRIu64
+		        " s; fewer steps, a lower --rate or --factor\n",
+		        o->steps, top, MAX_CALLS, o->duration);
+		return -1;
+	}
+	return 0;
+}
+
+/* What --dpdk needs and what only it allows. 0, or -1 with the cause printed. */
+static int check_dpdk_options(const struct options *o)
+{
+	struct sockaddr_in sa;
+	char ns[64];
+
+	if (!o->dpdk) {
+		if (o->rx_queues_set || o->eal_argc)
+			fprintf(stderr, "sipsteer-bench load: %s without --dpdk\n",
+			        o->rx_queues_set ? "--rx-queues" : "EAL arguments after --");
+		return o->rx_queues_set || o->eal_argc ? -1 : 0;
+	}
+	for (unsigned i = 0; i < o->n_uas; i++)
+		if (strchr(o->uas_text[i], '@')) {
+			fprintf(
+			    stderr,
+			    "sipsteer-bench load: --uas '%s': no network namespace with --dpdk\n",
+			    o->uas_text[i]);
+			return -1;
+		}
+	if (!o->target_text)
+		return 0;
+	if (!o->local_text) {
+		fprintf(stderr, "sipsteer-bench load: --dpdk with --uac needs --local IP[:PORT] "
+		                "(no kernel to pick the client's address)\n");
+		return -1;
+	}
+	split_addr(o->local_text, false, &sa, ns, sizeof(ns));
+	if (ns[0] || sa.sin_addr.s_addr == htonl(INADDR_ANY)) {
+		fprintf(stderr,
+		        "sipsteer-bench load: --local '%s': with --dpdk, want a real IPV4[:PORT], "
+		        "no network namespace\n",
+		        o->local_text);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_options(struct options *o, int argc, char **argv)
 {
 	memset(o, 0, sizeof(*o));
 	o->rate = 100;
 	o->duration = 10;
 	o->drain_ms = 1000;
+	o->rx_queues = 2;
+	o->steps = 1;
+	o->factor = 1.3;
+	o->stop_loss = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -234,9 +351,16 @@ static int parse_options(struct options *o, int argc, char **argv)
 			usage(stdout);
 			return 1;
 		}
+		if (!strcmp(a, "--")) {
+			o->eal_argc = argc - i - 1;
+			o->eal_argv = argv + i + 1;
+			break;
+		}
 		if (strcmp(a, "--uac") && strcmp(a, "--local") && strcmp(a, "--uas") &&
 		    strcmp(a, "--rate") && strcmp(a, "--duration") && strcmp(a, "--calls") &&
-		    strcmp(a, "--drain-ms")) {
+		    strcmp(a, "--drain-ms") && strcmp(a, "--dpdk") && strcmp(a, "--rx-queues") &&
+		    strcmp(a, "--steps") && strcmp(a, "--factor") && strcmp(a, "--stop-loss") &&
+		    strcmp(a, "--cpu-of")) {
 			fprintf(stderr, "sipsteer-bench load: unknown argument '%s'\n", a);
 			usage(stderr);
 			return 2;
@@ -274,6 +398,30 @@ static int parse_options(struct options *o, int argc, char **argv)
 		} else if (!strcmp(a, "--calls")) {
 			if (parse_u64(v, 1, MAX_CALLS, &o->calls) < 0)
 				return bad_arg(a, v, "want a number of calls, 1 to 16777216");
+		} else if (!strcmp(a, "--dpdk")) {
+			if (o->dpdk)
+				return bad_arg(a, v, "given twice");
+			if (!v[0] || v[0] == ',' || v[0] == '-' || strlen(v) > 1024 ||
+			    strpbrk(v, " \t\r\n\"\\"))
+				return bad_arg(
+				    a, v, "want a DPDK device (net_memif0,... or a PCI address)");
+			o->dpdk = v;
+		} else if (!strcmp(a, "--steps")) {
+			if (parse_u64(v, 1, 100, &o->steps) < 0)
+				return bad_arg(a, v, "want a number of steps, 1 to 100");
+		} else if (!strcmp(a, "--factor")) {
+			if (parse_fraction(v, &o->factor) < 0 || o->factor <= 1 || o->factor > 10)
+				return bad_arg(a, v, "want a factor above 1, at most 10");
+		} else if (!strcmp(a, "--stop-loss")) {
+			if (parse_fraction(v, &o->stop_loss) < 0 || o->stop_loss > 1)
+				return bad_arg(a, v, "want a fraction of messages, 0 to 1");
+		} else if (!strcmp(a, "--cpu-of")) {
+			if (parse_u64(v, 1, 4194304, &o->cpu_of) < 0)
+				return bad_arg(a, v, "want a process id");
+		} else if (!strcmp(a, "--rx-queues")) {
+			if (parse_u64(v, 1, 16, &o->rx_queues) < 0)
+				return bad_arg(a, v, "want a number of RX queues, 1 to 16");
+			o->rx_queues_set = true;
 		} else if (parse_u64(v, 0, 600000, &o->drain_ms) < 0) {
 			return bad_arg(a, v, "want milliseconds, 0 to 600000");
 		}
@@ -287,10 +435,14 @@ static int parse_options(struct options *o, int argc, char **argv)
 		fprintf(stderr, "sipsteer-bench load: --local without --uac\n");
 		return 2;
 	}
+	if (check_dpdk_options(o) < 0)
+		return 2;
 	if (!o->target_text && !o->duration_set)
 		o->duration = 0; /* a backend alone runs until stopped */
 	if (o->target_text && o->calls && !o->duration_set)
 		o->duration = 0; /* --calls alone bounds the run */
+	if (check_step_options(o) < 0)
+		return 2;
 	if (o->target_text && o->duration == 0 && o->calls == 0) {
 		fprintf(stderr, "sipsteer-bench load: --duration 0 needs --calls N\n");
 		return 2;
@@ -373,16 +525,25 @@ static int add_socket(struct load *l, const char *text, bool uas)
 		fprintf(stderr, "sipsteer-bench load: --local %s: give a real address\n", text);
 		return -1;
 	}
-	s->fd = open_socket_in(ns, &sa);
-	if (s->fd < 0)
-		return -1;
-	getsockname(s->fd, (struct sockaddr *)&s->addr, &len);
+	if (l->opt.dpdk) {
+		/* no socket: the address is ours on the DPDK link */
+		s->fd = -1;
+		if (sa.sin_port == 0)
+			sa.sin_port = htons(DPDK_PORT);
+		s->addr = sa;
+	} else {
+		s->fd = open_socket_in(ns, &sa);
+		if (s->fd < 0)
+			return -1;
+		getsockname(s->fd, (struct sockaddr *)&s->addr, &len);
+	}
 	inet_ntop(AF_INET, &s->addr.sin_addr, ip, sizeof(ip));
 	snprintf(s->name, sizeof(s->name), "%s:%u", ip, ntohs(s->addr.sin_port));
 	s->uas = uas;
 	s->tx = calloc(1, sizeof(*s->tx));
 	if (!s->tx) {
-		close(s->fd);
+		if (s->fd >= 0)
+			close(s->fd);
 		return -1;
 	}
 	l->n_socks++;
@@ -410,6 +571,33 @@ static int default_local(const struct sockaddr_in *target, char *out, size_t cap
 	return rc;
 }
 
+/* --dpdk: the port, answering ARP for every address of ours, and the target resolved. */
+static int setup_dpdk(struct load *l)
+{
+	struct load_dpdk_options d = {.device = l->opt.dpdk,
+	                              .rx_queues = (unsigned)l->opt.rx_queues,
+	                              .eal_argc = l->opt.eal_argc,
+	                              .eal_argv = l->opt.eal_argv};
+
+	/* the client's address first: ARP requests for the target come from it */
+	for (int i = (int)l->n_socks - 1; i >= 0; i--) {
+		uint32_t ip = l->socks[i].addr.sin_addr.s_addr;
+		unsigned k = 0;
+
+		while (k < d.n_local && d.local_ips[k] != ip)
+			k++;
+		if (k == d.n_local)
+			d.local_ips[d.n_local++] = ip;
+	}
+	/* short naps when idle (wait_for_work): no 50 us of timer slack on top */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+	if (load_dpdk_open(&d, &l->dpdk) < 0)
+		return -1;
+	if (l->uac >= 0 && load_dpdk_resolve(l->dpdk, l->target.sin_addr.s_addr, ARP_WAIT_MS) < 0)
+		return -1;
+	return 0;
+}
+
 static int setup(struct load *l)
 {
 	struct options *o = &l->opt;
@@ -419,7 +607,7 @@ static int setup(struct load *l)
 		if (add_socket(l, o->uas_text[i], true) < 0)
 			return -1;
 	if (!o->target_text)
-		return 0;
+		return o->dpdk ? setup_dpdk(l) : 0;
 	load_parse_addr(o->target_text, true, 0, &l->target);
 	if (o->local_text) {
 		if (add_socket(l, o->local_text, false) < 0)
@@ -447,14 +635,43 @@ static int setup(struct load *l)
 		        l->max_calls);
 		return -1;
 	}
-	return 0;
+	return o->dpdk ? setup_dpdk(l) : 0;
+}
+
+/* --dpdk: datagrams sent are those the port took; the others are send errors. */
+static void sync_dpdk_counters(struct load *l)
+{
+	const struct load_dpdk_stats *st = load_dpdk_stats(l->dpdk);
+
+	const struct load_dpdk_stats *b = &l->link_base;
+
+	l->c.sent = st->tx_datagrams - b->tx_datagrams;
+	l->c.send_errors = st->no_neigh + st->too_big + st->tx_dropped -
+	                   (b->no_neigh + b->too_big + b->tx_dropped);
 }
 
 /* Send what the socket holds; waits a little when the kernel pushes back. */
+/* --dpdk: the queue's datagrams become frames on the port (sent, or counted refused). */
+static void flush_dpdk(struct load *l, struct sock *s)
+{
+	struct txq *q = s->tx;
+
+	for (unsigned i = 0; i < q->n; i++)
+		load_dpdk_send(l->dpdk, &s->addr, &q->dst[i], q->buf[i], q->iov[i].iov_len);
+	q->n = 0;
+	load_dpdk_flush(l->dpdk);
+	sync_dpdk_counters(l);
+}
+
 static void flush(struct load *l, struct sock *s)
 {
 	struct txq *q = s->tx;
 	unsigned done = 0, waits = 0;
+
+	if (l->dpdk) {
+		flush_dpdk(l, s);
+		return;
+	}
 
 	while (done < q->n) {
 		int n = sendmmsg(s->fd, q->hdr + done, q->n - done, 0);
@@ -717,6 +934,63 @@ static unsigned receive(struct load *l, struct sock *s)
 	return total;
 }
 
+/* The socket bound to dst, or NULL. */
+static struct sock *sock_of(struct load *l, const struct sockaddr_in *dst)
+{
+	for (unsigned i = 0; i < l->n_socks; i++)
+		if (l->socks[i].addr.sin_addr.s_addr == dst->sin_addr.s_addr &&
+		    l->socks[i].addr.sin_port == dst->sin_port)
+			return &l->socks[i];
+	return NULL;
+}
+
+/*
+ * --dpdk: up to RX_ROUNDS polls of the port; each datagram goes to the role of the address it
+ * was sent to (one no socket has is unexpected, as the kernel would have refused it). Returns
+ * datagrams handled.
+ */
+static unsigned receive_dpdk(struct load *l)
+{
+	unsigned total = 0;
+
+	for (int round = 0; round < RX_ROUNDS; round++) {
+		unsigned n = load_dpdk_rx(l->dpdk, l->dgram, BATCH);
+
+		if (n == 0)
+			break;
+		uint64_t now = bench_now_ns();
+
+		l->last_rx = now;
+		for (unsigned i = 0; i < n; i++) {
+			const struct load_dgram *d = &l->dgram[i];
+			struct sock *s = sock_of(l, &d->dst);
+			struct sip_msg m;
+
+			l->c.received++;
+			if (!s) {
+				l->c.unexpected++;
+				continue;
+			}
+			if (d->len > MSG_MAX || sip_parse(d->data, d->len, &m) < 0) {
+				l->c.malformed++;
+				continue;
+			}
+			if (s->uas)
+				uas_request(l, s, d->data, &m);
+			else
+				uac_response(l, d->data, &m, now);
+		}
+		total += n;
+		/* this batch's answers go out before the next poll, as with the sockets */
+		for (unsigned i = 0; i < l->n_socks; i++)
+			if (l->socks[i].tx->n)
+				flush(l, &l->socks[i]);
+		if (n < BATCH)
+			break;
+	}
+	return total;
+}
+
 static double per_s(uint64_t n, uint64_t ns)
 {
 	return ns ? (double)n * 1e9 / (double)ns : 0.0;
@@ -768,6 +1042,14 @@ static void wait_for_work(struct load *l, uint64_t timeout_ns)
 	struct pollfd p[MAX_UAS + 1];
 	struct timespec ts = {(time_t)(timeout_ns / NS_PER_S), (long)(timeout_ns % NS_PER_S)};
 
+	if (l->dpdk) {
+		/* a polled port wakes nobody: nap briefly, then look again */
+		ts = (struct timespec){
+		    0, (long)(timeout_ns < DPDK_IDLE_NS ? timeout_ns : DPDK_IDLE_NS)};
+		nanosleep(&ts, NULL);
+		return;
+	}
+
 	for (unsigned i = 0; i < l->n_socks; i++)
 		p[i] = (struct pollfd){.fd = l->socks[i].fd, .events = POLLIN};
 	ppoll(p, l->n_socks, &ts, NULL);
@@ -797,8 +1079,11 @@ static void run(struct load *l)
 				l->send_end = now;
 			}
 		}
-		for (unsigned i = 0; i < l->n_socks; i++)
-			work += receive(l, &l->socks[i]);
+		if (l->dpdk)
+			work += receive_dpdk(l);
+		else
+			for (unsigned i = 0; i < l->n_socks; i++)
+				work += receive(l, &l->socks[i]);
 		for (unsigned i = 0; i < l->n_socks; i++)
 			if (l->socks[i].tx->n)
 				flush(l, &l->socks[i]);
@@ -834,6 +1119,92 @@ static void run(struct load *l)
 	}
 }
 
+/*
+ * Message loss of the run so far: exact with both roles here (every message sent was one of a
+ * call); the client alone: responses received against the 3 per INVITE and 1 per BYE a backend
+ * sends. False when there is no figure (a backend alone, nothing sent).
+ */
+static bool loss_of(const struct load *l, double *loss)
+{
+	const struct counters *c = &l->c;
+
+	if (l->uac >= 0 && l->opt.n_uas > 0 && c->sent)
+		*loss = 1.0 - (double)c->delivered / (double)c->sent;
+	else if (l->uac >= 0 && c->uac_invites)
+		*loss = 1.0 - (double)c->uac_received / (double)(3 * c->uac_invites + c->uac_byes);
+	else
+		return false;
+	if (*loss < 0)
+		*loss = 0;
+	return true;
+}
+
+/* utime and stime of process pid in seconds (every thread); false when it is gone. */
+static bool cpu_of(uint64_t pid, double *user_s, double *system_s)
+{
+	char path[64], buf[1024];
+	unsigned long long ut, st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+
+	fclose(f);
+	buf[n] = '\0';
+	/* after "(comm) ": state is field 1, utime 12, stime 13 */
+	const char *p = strrchr(buf, ')');
+
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return false;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	*user_s = (double)ut / (double)hz;
+	*system_s = (double)st / (double)hz;
+	return true;
+}
+
+/*
+ * The next of --steps: the rate times the factor, a new tag (late messages of the last step
+ * are not this one's), counters, histograms and the link's baseline from zero. 0 or -1.
+ */
+static int next_step(struct load *l)
+{
+	l->step++;
+	l->opt.rate = (uint64_t)((double)l->opt.rate * l->opt.factor);
+	l->id.tag = (l->id.tag + 0x9e3779b9u) | 1u;
+	memset(&l->c, 0, sizeof(l->c));
+	load_hist_init(&l->lat);
+	load_hist_init(&l->lat_second);
+	l->last_rx = 0;
+	l->max_calls = l->opt.rate * l->opt.duration;
+	free(l->calls);
+	l->calls = calloc(l->max_calls, sizeof(*l->calls));
+	if (!l->calls) {
+		fprintf(stderr, "sipsteer-bench load: no memory for %" PRIu64 " calls\n",
+		        l->max_calls);
+		return -1;
+	}
+	if (l->dpdk)
+		l->link_base = *load_dpdk_stats(l->dpdk);
+	return 0;
+}
+
+/* Whether the steps end after this one: too much loss, or the offered rate not kept. */
+static bool step_stops(const struct load *l)
+{
+	double loss;
+	double achieved = per_s(l->c.calls_started, l->send_end - l->start);
+
+	if (l->opt.stop_loss < 0)
+		return false;
+	return (loss_of(l, &loss) && loss > l->opt.stop_loss) ||
+	       achieved < 0.97 * (double)l->opt.rate;
+}
+
 static void print_result(const struct load *l)
 {
 	const struct counters *c = &l->c;
@@ -841,22 +1212,18 @@ static void print_result(const struct load *l)
 	uint64_t elapsed = end - l->start;
 	bool both = l->uac >= 0 && l->opt.n_uas > 0;
 	double loss = 0, call_loss = 0;
-	bool has_loss = false;
+	bool has_loss = loss_of(l, &loss);
 	const char *mode = both ? "uac+uas" : l->uac >= 0 ? "uac" : "uas";
+	struct load_dpdk_stats st = {0};
 
-	/*
-	 * Both roles here: every message sent was one of a call, loss is exact. The client alone:
-	 * responses received against the 3 per INVITE and 1 per BYE a backend sends.
-	 */
-	if (both && c->sent) {
-		loss = 1.0 - (double)c->delivered / (double)c->sent;
-		has_loss = true;
-	} else if (l->uac >= 0 && c->uac_invites) {
-		loss = 1.0 - (double)c->uac_received / (double)(3 * c->uac_invites + c->uac_byes);
-		has_loss = true;
+	if (l->dpdk) { /* this step's share of the link's counters */
+		const struct load_dpdk_stats *now = load_dpdk_stats(l->dpdk);
+		const uint64_t *a = (const uint64_t *)now, *b = (const uint64_t *)&l->link_base;
+		uint64_t *d = (uint64_t *)&st;
+
+		for (size_t i = 0; i < sizeof(st) / sizeof(uint64_t); i++)
+			d[i] = a[i] - b[i];
 	}
-	if (loss < 0)
-		loss = 0;
 	if (l->uac >= 0 && c->calls_started)
 		call_loss = 1.0 - (double)c->calls_completed / (double)c->calls_started;
 	double p50 = (double)load_hist_percentile(&l->lat, 50) / 1e3;
@@ -889,6 +1256,21 @@ static void print_result(const struct load *l)
 			    "  latency (us)     p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  (%" PRIu64
 			    " calls, INVITE to 200)\n",
 			    p50, p99, p999, lmax, l->lat.count);
+		if (l->opt.cpu_of)
+			printf("  CPU of pid %" PRIu64 "  %.2f s user, %.2f s system\n",
+			       l->opt.cpu_of, l->peer_user_s, l->peer_system_s);
+		if (l->dpdk) {
+			char mac[18];
+
+			load_dpdk_mac(l->dpdk, mac);
+			printf("  link             %s (mac %s): frames %" PRIu64 " in, %" PRIu64
+			       " out; ARP replied %" PRIu64 ", asked %" PRIu64 "; bad %" PRIu64
+			       ", ignored %" PRIu64 ", no neighbour %" PRIu64 ", too big %" PRIu64
+			       ", TX dropped %" PRIu64 "\n",
+			       l->opt.dpdk, mac, st.rx_frames, st.tx_frames, st.arp_replied,
+			       st.arp_requested, st.bad, st.ignored, st.no_neigh, st.too_big,
+			       st.tx_dropped);
+		}
 		printf("  errors           send %" PRIu64 ", malformed %" PRIu64
 		       ", unexpected %" PRIu64 ", duplicates %" PRIu64 ", error responses %" PRIu64
 		       ", no route %" PRIu64 "\n",
@@ -896,8 +1278,9 @@ static void print_result(const struct load *l)
 		       c->error_responses, c->no_route);
 		return;
 	}
-	printf("{\"mode\": \"%s\", \"target\": \"%s\", \"local\": \"%s\", \"backends\": [", mode,
-	       l->uac >= 0 ? l->id.target : "", l->uac >= 0 ? l->id.local : "");
+	printf("{\"step\": %u, \"mode\": \"%s\", \"target\": \"%s\", \"local\": \"%s\", "
+	       "\"backends\": [",
+	       l->step, mode, l->uac >= 0 ? l->id.target : "", l->uac >= 0 ? l->id.local : "");
 	for (unsigned i = 0, k = 0; i < l->n_socks; i++)
 		if (l->socks[i].uas)
 			printf("%s\"%s\"", k++ ? ", " : "", l->socks[i].name);
@@ -923,6 +1306,25 @@ static void print_result(const struct load *l)
 	       l->lat.count, p50, p99, p999, lmax);
 	printf(" \"backend\": {\"requests\": %" PRIu64 ", \"responses\": %" PRIu64 "},\n",
 	       c->uas_requests, c->uas_responses);
+	if (l->opt.cpu_of)
+		printf(" \"peer_cpu\": {\"pid\": %" PRIu64
+		       ", \"user_s\": %.2f, \"system_s\": %.2f},\n",
+		       l->opt.cpu_of, l->peer_user_s, l->peer_system_s);
+	if (l->dpdk) {
+		char mac[18];
+
+		load_dpdk_mac(l->dpdk, mac);
+		printf(" \"link\": {\"device\": \"");
+		for (const char *p = l->opt.dpdk; *p; p++) /* JSON string: escape " and \\ */
+			printf("%s%c", *p == '"' || *p == '\\' ? "\\" : "", *p);
+		printf("\", \"mac\": \"%s\", \"rx_frames\": %" PRIu64 ", \"tx_frames\": %" PRIu64
+		       ", \"arp_replied\": %" PRIu64 ", \"arp_requested\": %" PRIu64
+		       ", \"bad\": %" PRIu64 ", \"ignored\": %" PRIu64
+		       ", \"no_neighbour\": %" PRIu64 ", \"too_big\": %" PRIu64
+		       ", \"tx_dropped\": %" PRIu64 "},\n",
+		       mac, st.rx_frames, st.tx_frames, st.arp_replied, st.arp_requested, st.bad,
+		       st.ignored, st.no_neigh, st.too_big, st.tx_dropped);
+	}
 	printf(" \"errors\": {\"send\": %" PRIu64 ", \"malformed\": %" PRIu64
 	       ", \"unexpected\": %" PRIu64 ", \"duplicates\": %" PRIu64
 	       ", \"error_responses\": %" PRIu64 ", \"no_route\": %" PRIu64 "}}\n",
@@ -933,9 +1335,11 @@ static void print_result(const struct load *l)
 static void teardown(struct load *l)
 {
 	for (unsigned i = 0; i < l->n_socks; i++) {
-		close(l->socks[i].fd);
+		if (l->socks[i].fd >= 0)
+			close(l->socks[i].fd);
 		free(l->socks[i].tx);
 	}
+	load_dpdk_close(l->dpdk);
 	free(l->calls);
 	free(l);
 }
@@ -964,9 +1368,30 @@ int bench_load_main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	run(l);
-	print_result(l);
-	fflush(stdout);
+	for (rc = 0;;) {
+		double u0 = 0, s0 = 0, u1 = 0, s1 = 0;
+
+		if (l->opt.cpu_of && !cpu_of(l->opt.cpu_of, &u0, &s0)) {
+			fprintf(stderr,
+			        "sipsteer-bench load: --cpu-of %" PRIu64 ": no such process\n",
+			        l->opt.cpu_of);
+			rc = 1;
+			break;
+		}
+		run(l);
+		if (l->opt.cpu_of && cpu_of(l->opt.cpu_of, &u1, &s1)) {
+			l->peer_user_s = u1 - u0;
+			l->peer_system_s = s1 - s0;
+		}
+		print_result(l);
+		fflush(stdout);
+		if (l->step + 1 >= l->opt.steps || stop_requested || step_stops(l))
+			break;
+		if (next_step(l) < 0) {
+			rc = 1;
+			break;
+		}
+	}
 	teardown(l);
-	return 0;
+	return rc;
 }

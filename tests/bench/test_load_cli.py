@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """sipsteer-bench load as a command: every argument error exits 2 with a message naming it; a
 loopback run (client and backend in one process, no balancer) completes every call with no
-loss; a backend alone answers what it can and counts what it cannot, without crashing.
+loss, over sockets and over a looped-back DPDK port (net_ring); --steps gives one result per
+step; a backend alone answers what it can and counts what it cannot, without crashing.
 
     test_load_cli.py SIPSTEER_BENCH
 
 Addresses are random ones in 127.0.0.0/8, so parallel runs do not collide. No time is asserted.
 """
 import json
+import os
 import random
 import signal
 import socket
@@ -69,6 +71,44 @@ def test_argument_errors():
          "given twice"),
         (["--uas"] + [a for i in range(17) for a in ("--uas", ip + ":%d" % (6000 + i))][1:],
          "too many backends"),
+        # --dpdk and what goes with it
+        (["--uas", ip + ":5060", "--dpdk"], "--dpdk needs a value"),
+        (["--uas", ip + ":5060", "--dpdk", ""], "--dpdk ''"),
+        (["--uas", ip + ":5060", "--dpdk", "--uac"], "--dpdk '--uac'"),
+        (["--uas", ip + ":5060", "--dpdk", ",role=client"], "--dpdk ',role=client'"),
+        (["--uas", ip + ":5060", "--dpdk", "net_memif0 x"], "--dpdk 'net_memif0 x'"),
+        (["--uas", ip + ":5060", "--dpdk", 'net_"q'], "--dpdk 'net_\"q'"),
+        (["--uas", ip + ":5060", "--dpdk", "net_ring0", "--dpdk", "net_ring1"], "given twice"),
+        (["--uas", ip + ":5060", "--rx-queues", "2"], "--rx-queues without --dpdk"),
+        (["--uas", ip + ":5060", "--dpdk", "net_ring0", "--rx-queues", "0"], "--rx-queues '0'"),
+        (["--uas", ip + ":5060", "--dpdk", "net_ring0", "--rx-queues", "17"],
+         "--rx-queues '17'"),
+        (["--uas", ip + ":5060", "--dpdk", "net_ring0", "--rx-queues", "two"],
+         "--rx-queues 'two'"),
+        (["--uas", ip + ":5060", "--", "--no-huge"], "EAL arguments after -- without --dpdk"),
+        (["--dpdk", "net_ring0", "--uac", "198.18.0.10:5060"], "needs --local"),
+        (["--dpdk", "net_ring0", "--uac", "198.18.0.10:5060", "--local", "198.18.0.1@ns"],
+         "--local '198.18.0.1@ns': with --dpdk"),
+        (["--dpdk", "net_ring0", "--uac", "198.18.0.10:5060", "--local", "0.0.0.0"],
+         "--local '0.0.0.0': with --dpdk"),
+        (["--dpdk", "net_ring0", "--uas", "198.18.0.21:5060@be1"],
+         "no network namespace with --dpdk"),
+        # --steps, --factor, --stop-loss, --cpu-of
+        (["--uac", "198.18.0.10:5060", "--steps", "0"], "--steps '0'"),
+        (["--uac", "198.18.0.10:5060", "--steps", "101"], "--steps '101'"),
+        (["--uas", ip + ":5060", "--steps", "3"], "--steps needs --uac and --duration"),
+        (["--uac", "198.18.0.10:5060", "--calls", "10", "--steps", "3"],
+         "--steps needs --uac and --duration"),
+        (["--uac", "198.18.0.10:5060", "--factor", "1"], "--factor '1'"),
+        (["--uac", "198.18.0.10:5060", "--factor", "11"], "--factor '11'"),
+        (["--uac", "198.18.0.10:5060", "--factor", "1e1"], "--factor '1e1'"),
+        (["--uac", "198.18.0.10:5060", "--factor", "nan"], "--factor 'nan'"),
+        (["--uac", "198.18.0.10:5060", "--stop-loss", "-0.1"], "--stop-loss '-0.1'"),
+        (["--uac", "198.18.0.10:5060", "--stop-loss", "1.5"], "--stop-loss '1.5'"),
+        (["--uac", "198.18.0.10:5060", "--cpu-of", "0"], "--cpu-of '0'"),
+        (["--uac", "198.18.0.10:5060", "--cpu-of", "pid"], "--cpu-of 'pid'"),
+        (["--uac", "198.18.0.10:5060", "--rate", "100000", "--duration", "10", "--steps", "20",
+          "--factor", "2"], "more than 16777216 calls"),
     ]
     for args, want in cases:
         r = run(args)
@@ -199,9 +239,77 @@ def test_backend_bad_input():
     check(d["loss"] is None, "a backend alone has no loss figure: %r" % d["loss"])
 
 
+def test_steps_and_cpu_of():
+    # three steps in one process, each its own result; --cpu-of this test's own pid
+    ip = loopback()
+    port = random.randint(20000, 60000)
+    r = run(["--uac", "%s:%d" % (ip, port), "--local", ip, "--uas", "%s:%d" % (ip, port),
+             "--rate", "100", "--duration", "1", "--steps", "3", "--factor", "1.5",
+             "--stop-loss", "0.5", "--cpu-of", str(os.getpid()), "--json", "--quiet"])
+    check(r.returncode == 0, "steps: exit %d %r" % (r.returncode, r.stderr))
+    if r.returncode != 0:
+        return
+    steps = objects(r.stdout)
+    check([d["step"] for d in steps] == [0, 1, 2], "steps %r" % [d.get("step") for d in steps])
+    check([d["offered_calls_per_s"] for d in steps] == [100, 150, 225],
+          "rates %r" % [d["offered_calls_per_s"] for d in steps])
+    for d in steps:
+        check(d["calls"]["failed"] == 0 and d["loss"] == 0, "step %r" % d)
+        check(d["errors"]["unexpected"] == 0, "step %d: late messages counted" % d["step"])
+        check(set(d["peer_cpu"]) == {"pid", "user_s", "system_s"}, "peer_cpu %r" % d)
+    # a process that is gone: exit 1
+    r = run(["--uac", "%s:%d" % (ip, port), "--local", ip, "--calls", "1",
+             "--cpu-of", "4194304", "--quiet"])
+    check(r.returncode == 1 and "--cpu-of 4194304: no such process" in r.stderr,
+          "--cpu-of gone: exit %d %r" % (r.returncode, r.stderr))
+
+
+def test_dpdk_loopback():
+    # a net_ring port loops every frame back: the client and its backend on one DPDK port,
+    # through the frame builder and parser, ARP announcements included
+    r = run(["--dpdk", "net_ring0", "--uac", "198.18.0.21:5060", "--local", "198.18.0.1",
+             "--uas", "198.18.0.21:5060", "--uas", "198.18.0.22:5060", "--rate", "500",
+             "--calls", "200", "--json", "--quiet"])
+    if r.returncode == 1 and os.geteuid() != 0:
+        print("skip: the EAL did not start without root:", r.stderr.strip()[-200:])
+        return
+    check(r.returncode == 0, "dpdk loopback: exit %d %r" % (r.returncode, r.stderr))
+    if r.returncode != 0:
+        return
+    d = json.loads(r.stdout)
+    check(d["local"] == "198.18.0.1:5070", "local %r (default port 5070)" % d["local"])
+    check(d["calls"] == {"started": 200, "completed": 200, "failed": 0}, "calls %r" % d["calls"])
+    check(d["messages"]["sent"] == 1400 and d["messages"]["delivered"] == 1400,
+          "messages %r" % d["messages"])
+    check(all(v == 0 for v in d["errors"].values()), "errors %r" % d["errors"])
+    link = d["link"]
+    check(link["device"] == "net_ring0", "link %r" % link)
+    check(link["tx_frames"] == link["rx_frames"], "looped frames %r" % link)
+    check(link["arp_requested"] == 3 and link["arp_replied"] == 0,
+          "gratuitous ARP for each address, not answered by ourselves: %r" % link)
+    check(link["bad"] == 0 and link["tx_dropped"] == 0 and link["no_neighbour"] == 0,
+          "link errors %r" % link)
+    # a second EAL device that does not exist: setup fails, exit 1, cause named
+    r = run(["--dpdk", "net_nosuchdriver0", "--uas", "198.18.0.21:5060", "--duration", "1"])
+    check(r.returncode == 1 and "--dpdk net_nosuchdriver0" in r.stderr,
+          "unknown vdev: exit %d %r" % (r.returncode, r.stderr[-300:]))
+
+
+def objects(text):
+    dec, pos, out = json.JSONDecoder(), 0, []
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos == len(text):
+            return out
+        obj, pos = dec.raw_decode(text, pos)
+        out.append(obj)
+
+
 random.seed()
 for t in (test_argument_errors, test_setup_errors, test_loopback_calls,
-          test_client_without_backend, test_backend_bad_input):
+          test_client_without_backend, test_backend_bad_input, test_steps_and_cpu_of,
+          test_dpdk_loopback):
     t()
     print("done:", t.__name__)
 if failures:
