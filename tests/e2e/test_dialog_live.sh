@@ -52,6 +52,12 @@ res=$(e2e_sippstat live)
 echo "UAC: $res"
 ctl_check "[ $(e2e_kv failed "$res") -eq 0 ] && [ $(e2e_kv successful "$res") -eq $CALLS ]" \
 	"all $CALLS calls successful, zero failed"
+# The UAC's statistics, one line a second: the most calls it had up at once.
+peak=$(python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], errors="replace"), delimiter=";"))
+print(max((int(float(r.get("CurrentCall") or 0)) for r in rows), default=0))' "$TOPO_DIR/live.csv")
+ctl_check "[ $peak -ge 1000 ]" "$peak calls up at once (at least 1000)"
 e2e_uas_stop
 
 # shellcheck disable=SC2046
