@@ -425,7 +425,9 @@ static bool sip_same(const struct ctl_config *a, const struct ctl_config *b)
 {
 	return a->retry_after == b->retry_after && a->max_forwards == b->max_forwards &&
 	       a->record_route == b->record_route && a->add_path == b->add_path &&
-	       a->secret_set == b->secret_set && !memcmp(a->secret, b->secret, sizeof(a->secret)) &&
+	       a->dialog_methods == b->dialog_methods && a->rate_limit == b->rate_limit &&
+	       a->rate_limit_burst == b->rate_limit_burst && a->secret_set == b->secret_set &&
+	       !memcmp(a->secret, b->secret, sizeof(a->secret)) &&
 	       !strcmp(a->secret_file, b->secret_file);
 }
 
@@ -536,6 +538,19 @@ static const char *yes_no(bool b)
 	return b ? "true" : "false";
 }
 
+/* "MESSAGE, NOTIFY" for bits 1u << enum sip_method; out holds 256 bytes. */
+static const char *method_list(uint32_t bits, char *out)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (int m = 0; m < SIP_METHOD_COUNT && m < 32 && n < 255; m++)
+		if (bits & (1u << m))
+			n += (size_t)snprintf(out + n, 256 - n, "%s%s", n ? ", " : "",
+			                      sip_method_name((enum sip_method)m));
+	return out;
+}
+
 static void diff_sip(const struct ctl_config *a, const struct ctl_config *b, struct lines *l)
 {
 	if (a->retry_after != b->retry_after)
@@ -547,6 +562,15 @@ static void diff_sip(const struct ctl_config *a, const struct ctl_config *b, str
 		         yes_no(b->record_route));
 	if (a->add_path != b->add_path)
 		add_line(l, "sip.path %s -> %s", yes_no(a->add_path), yes_no(b->add_path));
+	if (a->dialog_methods != b->dialog_methods) {
+		char x[256], y[256];
+		add_line(l, "sip.dialog_methods [%s] -> [%s]", method_list(a->dialog_methods, x),
+		         method_list(b->dialog_methods, y));
+	}
+	if (a->rate_limit != b->rate_limit)
+		add_line(l, "rate_limit.rate %u -> %u", a->rate_limit, b->rate_limit);
+	if (a->rate_limit_burst != b->rate_limit_burst)
+		add_line(l, "rate_limit.burst %u -> %u", a->rate_limit_burst, b->rate_limit_burst);
 	if (strcmp(a->secret_file, b->secret_file))
 		add_line(l, "sip.secret_file '%s' -> '%s'", a->secret_file, b->secret_file);
 	/* Never the key itself. */
@@ -644,12 +668,57 @@ static void keep_restart_fields(const struct ctl_config *run, struct ctl_config 
 }
 
 /*
+ * Ids by name: a backend the running state has keeps its id; a new one takes the lowest id that
+ * neither a kept backend holds nor a removed one held (a removed id is not given to another
+ * backend in the same reload, so that its counters and pins do not pass on at once); only when
+ * no such id is left does it take the lowest of the removed ones (the pin MAC covers the name:
+ * the removed backend's pins then fail their check instead of reaching the new one).
+ */
+static int assign_ids(const struct ctl_state *st, struct ctl_config *next, char *err, size_t cap)
+{
+	enum { FREE = 0, HELD, REMOVED };
+	uint8_t *ids = calloc(LB_MAX_BACKENDS, 1);
+	uint32_t lowest_free = 0, lowest_removed = 0;
+
+	if (ids == NULL)
+		return fail(err, cap, -ENOMEM, "reload: out of memory");
+	for (uint32_t j = 0; j < st->cfg.n_backends; j++)
+		if (st->cfg.backends[j].id < LB_MAX_BACKENDS)
+			ids[st->cfg.backends[j].id] = REMOVED;
+	for (uint32_t i = 0; i < next->n_backends; i++) {
+		const struct lb_backend_config *old = ctl_state_find(st, next->backends[i].name);
+		next->backends[i].id = old != NULL ? old->id : LB_MAX_BACKENDS;
+		if (old != NULL)
+			ids[old->id] = HELD;
+	}
+	for (uint32_t i = 0; i < next->n_backends; i++) {
+		struct lb_backend_config *be = &next->backends[i];
+		if (be->id < LB_MAX_BACKENDS)
+			continue;
+		while (lowest_free < LB_MAX_BACKENDS && ids[lowest_free] != FREE)
+			lowest_free++;
+		while (lowest_removed < LB_MAX_BACKENDS && ids[lowest_removed] != REMOVED)
+			lowest_removed++;
+		uint32_t id = lowest_free < LB_MAX_BACKENDS ? lowest_free : lowest_removed;
+		if (id >= LB_MAX_BACKENDS) {
+			free(ids);
+			return fail(err, cap, -E2BIG,
+			            "backend '%s': no free id (at most %d backends)", be->name,
+			            LB_MAX_BACKENDS);
+		}
+		be->id = id;
+		ids[id] = HELD;
+	}
+	free(ids);
+	return 0;
+}
+
+/*
  * Merge run-time backend state into next's backends and describe the differences. file_admin
  * receives the file's states. Returns 0 or -EINVAL (a backend next cannot run).
  */
 static int merge_backends(const struct ctl_state *st, struct ctl_config *next,
-                          enum lb_admin *file_admin, struct lines *changed, struct lines *warn,
-                          char *err, size_t cap)
+                          enum lb_admin *file_admin, struct lines *changed, char *err, size_t cap)
 {
 	char a[ADDR_TEXT], b[ADDR_TEXT], who[LB_NAME_MAX + 16];
 
@@ -687,16 +756,6 @@ static int merge_backends(const struct ctl_state *st, struct ctl_config *next,
 		if (old->admin != be->admin)
 			add_line(changed, "backend '%s' %s -> %s", be->name,
 			         lb_admin_name(old->admin), lb_admin_name(be->admin));
-		if (old->id != be->id) {
-			add_line(changed, "backend '%s' id %u -> %u", be->name, old->id, be->id);
-			add_line(
-			    warn,
-			    "backend '%s' moved from id %u to id %u: in-dialog requests pinned "
-			    "to id %u by Record-Route now reach %s",
-			    be->name, old->id, be->id, old->id,
-			    old->id < next->n_backends ? "the backend now holding that id"
-			                               : "no backend");
-		}
 	}
 	for (uint32_t j = 0; j < st->cfg.n_backends; j++) {
 		const struct lb_backend_config *old = &st->cfg.backends[j];
@@ -732,9 +791,12 @@ int ctl_state_reload(struct ctl_state *st, struct ctl_config *next, struct ctl_r
 			return fail(err, cap, -ENOMEM, "reload: out of memory");
 		}
 		memcpy(saved, next->backends, next->n_backends * sizeof(*saved));
+		rc = assign_ids(st, next, err, cap);
+		if (rc != 0)
+			goto err;
 		qsort(next->backends, next->n_backends, sizeof(*next->backends), cmp_id);
 	}
-	rc = merge_backends(st, next, file_admin, &changed, &warn, err, cap);
+	rc = merge_backends(st, next, file_admin, &changed, err, cap);
 	if (rc != 0)
 		goto err;
 	diff_hashing(&st->cfg, next, &changed);
@@ -809,8 +871,9 @@ double ctl_state_table_share(const struct ctl_state *st, const struct lb_backend
 }
 
 static const char sparse_note[] =
-    "# Backend ids have gaps (backends removed at run time): loading this file numbers\n"
-    "# the backends from 0 in list order, so some ids (and Record-Route pins) change.\n";
+    "# Backend ids have gaps (backends removed at run time or by a reload): a reload keeps\n"
+    "# each backend's id by name, but a fresh start numbers them from 0 in list order, so\n"
+    "# some ids change then (and Record-Route pins made before no longer check out).\n";
 
 int ctl_state_write(const struct ctl_state *st, char *out, size_t cap)
 {

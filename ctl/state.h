@@ -15,12 +15,12 @@
  * from the one it published last.
  *
  * Backend ids. A backend's id is stable while it runs: it indexes the per-backend counters and it
- * is inside Record-Route pins. A backend added at run time takes the lowest unused id. A reload
- * takes the ids the file gives (list positions, as after a fresh start, so every instance loading
- * the same file agrees): a backend whose position moved is reported with a warning. The backends
- * are kept sorted by id, so `config show` lists them in id order and a saved file gives them back
- * the same ids, unless ids have gaps (a backend removed at run time): the written text then starts
- * with a comment saying so.
+ * is inside Record-Route pins (whose MAC also covers the name). At start the ids are list
+ * positions. A backend added at run time takes the lowest unused id. A reload keeps the id of
+ * every backend by name; a new one takes the lowest id neither held nor freed by that reload.
+ * The backends are kept sorted by id, so `config show` lists them in id order and a saved file
+ * gives them back the same ids at a fresh start, unless ids have gaps (a backend removed): the
+ * written text then starts with a comment saying so.
  */
 #ifndef SIPSTEER_CTL_STATE_H
 #define SIPSTEER_CTL_STATE_H
@@ -54,7 +54,7 @@ struct ctl_state {
 enum ctl_change {
 	CTL_CHANGE_BACKENDS = 1u << 0, /* the lb_set must be rebuilt (backends, weights, states) */
 	CTL_CHANGE_HASHING = 1u << 1,  /* hashing.*: the lb_set must be rebuilt */
-	CTL_CHANGE_SIP = 1u << 2,      /* sip.*: the proxy settings */
+	CTL_CHANGE_SIP = 1u << 2,      /* sip.* and rate_limit.*: the workers' SIP policy */
 	CTL_CHANGE_PROBE = 1u << 3,    /* probe.* */
 };
 
@@ -133,11 +133,13 @@ int ctl_state_backend_health(struct ctl_state *st, uint32_t id, enum lb_health h
  * runs.) The reload is refused (-EINVAL) only when the result could not run: a backend of a family
  * the running listen section has no address for.
  *
- * Backends are matched by name. One with the same name and address keeps its health, and keeps a
- * drain/disable made at run time unless the file changed that backend's state itself. Ids are the
- * file's (positions). Every difference goes into rep (may be NULL): added, removed, address,
- * weight, state, id moves (also a warning: Record-Route pins to the old id now reach another
- * backend), hashing/sip/probe fields (a secret change is reported without its value).
+ * Backends are matched by name. One with the same name keeps its id; one with the same name and
+ * address keeps its health, and keeps a drain/disable made at run time unless the file changed
+ * that backend's state itself. A new backend takes the lowest id that no kept backend holds and
+ * no removed one held (removed ids are not reused within the same reload, unless no other id is
+ * left). The file's list order does not matter. Every difference goes into rep (may be NULL):
+ * added, removed, address, weight, state, hashing/sip/rate_limit/probe fields (a secret change is
+ * reported without its value). -E2BIG when no id is left for a new backend.
  *
  * On success st owns next's contents (*next zeroed), generation is incremented when anything
  * changed, and rep is filled (free it with ctl_reload_report_free). On failure st, next and rep

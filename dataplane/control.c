@@ -143,6 +143,23 @@ static int publish(struct dp_control *c, const struct ctl_state *st, char *err, 
 	return 0;
 }
 
+/*
+ * A SIP policy for cfg: keyed with cfg's secret, or without one in cfg with the running policy's
+ * (the random one made at start stays). NULL when out of memory.
+ */
+static struct dp_sip_policy *policy_build(struct dp_control *c, const struct ctl_config *cfg)
+{
+	const struct dp_sip_policy *cur = dp_policy_current(&c->ctx->policy);
+	uint8_t secret[CTL_SECRET_LEN];
+
+	memset(secret, 0, sizeof(secret));
+	if (cfg->secret_set)
+		memcpy(secret, cfg->secret, sizeof(secret));
+	else if (cur != NULL)
+		memcpy(secret, cur->secret, sizeof(secret));
+	return dp_policy_build(cfg, secret);
+}
+
 /* Publish the running state when it changed since the last publish (health events). */
 static void publish_if_changed(struct dp_control *c)
 {
@@ -529,12 +546,23 @@ static int api_apply(void *arg, const struct ctl_state *cur, const struct ctl_st
                      unsigned changes, char *err, size_t cap)
 {
 	struct dp_control *c = arg;
+	struct dp_sip_policy *policy = NULL;
 	int rc;
 
+	/* Built first: once the backends are published nothing may fail. */
+	if (changes & CTL_CHANGE_SIP) {
+		policy = policy_build(c, &next->cfg);
+		if (policy == NULL) {
+			snprintf(err, cap, "sip: out of memory");
+			log_error("sip: change refused: out of memory");
+			return -ENOMEM;
+		}
+	}
 	if (changes & (CTL_CHANGE_BACKENDS | CTL_CHANGE_HASHING)) {
 		rc = publish(c, next, err, cap);
 		if (rc < 0) {
 			log_error("backends: change refused: %s", err);
+			free(policy);
 			return rc;
 		}
 	}
@@ -542,9 +570,15 @@ static int api_apply(void *arg, const struct ctl_state *cur, const struct ctl_st
 	if (changes & CTL_CHANGE_HASHING)
 		log_info("hashing: table_size %u, seed %llu", next->cfg.table_size,
 		         (unsigned long long)next->cfg.seed);
-	/* The workers read the proxy settings without RCU: they are fixed at start. */
-	if (changes & CTL_CHANGE_SIP)
-		log_warn("sip: changes to the sip section take effect at the next restart");
+	if (policy != NULL) {
+		dp_policy_publish(&c->ctx->policy, policy);
+		log_info("sip: policy %llu in effect (record_route %s, path %s, retry_after %u, "
+		         "max_forwards %u, rate_limit %u/s burst %u)",
+		         (unsigned long long)policy->generation,
+		         policy->record_route ? "on" : "off", policy->add_path ? "on" : "off",
+		         next->cfg.retry_after, next->cfg.max_forwards, policy->rate_limit,
+		         policy->rate_limit_burst);
+	}
 	if (changes & CTL_CHANGE_PROBE)
 		c->probe_reconfigure = true;
 	/* next is swapped into c->st after we return: the prober follows it then. */
@@ -767,6 +801,9 @@ void dp_control_free(struct dp_control *c)
 	c->stats_baseline = NULL;
 	free(c->backends);
 	c->backends = NULL;
+	/* Workers have stopped (or never ran): no reader is left. */
+	if (c->ctx != NULL)
+		dp_policy_free_now(&c->ctx->policy);
 	if (c->ctx != NULL) {
 		dp_resolver_free(&c->resolver);
 		/* The workers have stopped: no reader is left to wait for. */

@@ -16,7 +16,9 @@
 #include "ctx.h"
 #include "log.h"
 
-static void init_sip(struct dp_ctx *c, const struct ctl_config *cfg)
+/* The first SIP policy, published before any worker runs; its proxy configurations are also
+ * copied into ctx->sip / ctx->sip6 for in-process tools. */
+static int init_sip(struct dp_ctx *c, const struct ctl_config *cfg)
 {
 	uint8_t secret[CTL_SECRET_LEN];
 
@@ -28,20 +30,19 @@ static void init_sip(struct dp_ctx *c, const struct ctl_config *cfg)
 		log_warn("sip.secret not set: using a random one; responses to requests forwarded "
 		         "before a restart, or by another instance, will not be relayed");
 	}
-	for (uint32_t k = 0; k < c->n_sip_ports; k++) {
-		struct lb_addr self = cfg->vip4.addr;
-		self.port = c->sip_ports[k];
-		dp_sip_cfg_init(&c->sip[k], &self, secret, cfg->retry_after, cfg->max_forwards);
-		if (!c->has_vip6)
-			continue;
-		/* The same secret: a branch made on one leg checks on the other. */
-		self = cfg->vip6.addr;
-		self.port = c->sip_ports[k];
-		dp_sip_cfg_init(&c->sip6[k], &self, secret, cfg->retry_after, cfg->max_forwards);
+	/* The same secret on both legs: a branch made on one checks on the other. */
+	struct dp_sip_policy *p = dp_policy_build(cfg, secret);
+	if (p == NULL) {
+		log_error("sip: out of memory");
+		return -ENOMEM;
 	}
+	memcpy(c->sip, p->sip, sizeof(c->sip));
+	memcpy(c->sip6, p->sip6, sizeof(c->sip6));
+	dp_policy_publish(&c->policy, p);
+	return 0;
 }
 
-void dp_ctx_init(struct dp_ctx *c, const struct ctl_config *cfg)
+int dp_ctx_init(struct dp_ctx *c, const struct ctl_config *cfg)
 {
 	memset(c, 0, sizeof(*c));
 	c->cfg = cfg;
@@ -61,7 +62,7 @@ void dp_ctx_init(struct dp_ctx *c, const struct ctl_config *cfg)
 	c->burst = cfg->burst;
 	c->idle_sleep_us = cfg->idle_sleep_us;
 	c->n_workers = cfg->workers;
-	init_sip(c, cfg);
+	return init_sip(c, cfg);
 }
 
 int dp_workers_init(struct dp_ctx *c)

@@ -7,10 +7,12 @@
 
 /*
  * Zero ctx and fill it from cfg (kept by pointer: it must outlive ctx): VIP, prefix, gateway,
- * SIP ports and one proxy configuration each (a random secret, with a warning, when the config
- * has none), burst, idle sleep, worker count. Startup, before any worker runs.
+ * SIP ports, burst, idle sleep, worker count, and the first SIP policy published in ctx->policy
+ * (a random secret, with a warning, when the config has none; the control thread replaces the
+ * policy on reloads). Startup, before any worker runs. Returns 0, or -ENOMEM (logged; the
+ * workers then drop every SIP message as not for us).
  */
-void dp_ctx_init(struct dp_ctx *ctx, const struct ctl_config *cfg);
+int dp_ctx_init(struct dp_ctx *ctx, const struct ctl_config *cfg);
 
 /*
  * Allocate ctx->n_workers workers on the EAL's worker lcores (in order), each with its notice

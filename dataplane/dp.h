@@ -21,6 +21,7 @@
 #include "counters.h"
 #include "lb.h"
 #include "neigh.h"
+#include "policy.h"
 #include "sip_proxy.h"
 
 #define DP_MAX_PORTS    CTL_MAX_PORTS
@@ -69,6 +70,8 @@ struct dp_worker {
 	struct dp_counters counters;      // dp: rw, ctl: ro
 	struct dp_txbuf tx[DP_MAX_PORTS]; // dp: rw
 	struct dp_ctx *ctx;               // ctl: rw at start, dp: ro
+	/* dp: rw; ctx->policy's current one, read once per poll, valid until quiescent */
+	const struct dp_sip_policy *policy;
 	struct rte_ring *notices; // dp: enqueue (single producer), ctl: dequeue (single consumer)
 	unsigned int lcore;       // ctl: rw at start, dp: ro
 	uint16_t queue;           // ctl: rw at start, dp: ro; RX and TX queue on every port
@@ -83,20 +86,23 @@ struct dp_ctx {
 	uint32_t vip4_mask; // ctl: rw at start, dp: ro; network order
 	uint32_t gateway4;  // ctl: rw at start, dp: ro; network order, 0 = none
 	uint32_t n_sip_ports;
+	/* sip, sip6: the first policy's proxy configurations, kept for in-process tools (the
+	 * dataplane benchmark builds its messages with them); workers read policy instead. */
 	uint16_t sip_ports[CTL_MAX_SIP_PORTS];    // host order
-	struct dp_sip_cfg sip[CTL_MAX_SIP_PORTS]; // one per SIP port: our Via names it
+	struct dp_sip_cfg sip[CTL_MAX_SIP_PORTS]; // ctl: rw at start; see policy
 	/* IPv6 (listen.ipv6): has_vip6 false when absent. Our Via on an IPv6 leg names vip6. */
 	bool has_vip6;                             // ctl: rw at start, dp: ro
 	uint8_t vip6[16];                          // ctl: rw at start, dp: ro
 	uint8_t vip6_len;                          // ctl: rw at start, dp: ro; prefix length
 	uint8_t gateway6[16];                      // ctl: rw at start, dp: ro; all zero = none
-	struct dp_sip_cfg sip6[CTL_MAX_SIP_PORTS]; // ctl: rw at start, dp: ro; one per SIP port
+	struct dp_sip_cfg sip6[CTL_MAX_SIP_PORTS]; // ctl: rw at start; as sip, for IPv6
 	uint32_t burst;
 	uint32_t idle_sleep_us;
 
 	struct lb_slot lb;            // dp: rcu_dereference, ctl: publish
 	struct dp_neigh_slot neigh;   // dp: rcu_dereference, ctl: publish
 	struct dp_neigh6_slot neigh6; // dp: rcu_dereference, ctl: publish
+	struct dp_policy_slot policy; // dp: rcu_dereference, ctl: publish; sip and rate_limit
 
 	struct rte_mempool *pool;
 	uint16_t n_ports;

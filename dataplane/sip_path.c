@@ -65,13 +65,17 @@ static struct dp_sip_peer peer_of(const struct lb_addr *addr, uint16_t port)
 	return peer;
 }
 
-/* The proxy configuration of SIP port k on a leg of family (its Via names that family's VIP);
- * NULL when the daemon has no VIP of that family. */
-static const struct dp_sip_cfg *leg_cfg(const struct dp_ctx *ctx, uint8_t family, uint32_t k)
+/* The proxy configuration of SIP port k on a leg of family (its Via names that family's VIP),
+ * from the worker's current policy; NULL when the daemon has no VIP of that family. */
+static const struct dp_sip_cfg *leg_cfg(const struct dp_worker *w, uint8_t family, uint32_t k)
 {
+	const struct dp_sip_policy *pol = w->policy;
+
+	if (pol == NULL)
+		return NULL;
 	if (family == AF_INET6)
-		return ctx->has_vip6 ? &ctx->sip6[k] : NULL;
-	return family == AF_INET && ctx->vip4 != 0 ? &ctx->sip[k] : NULL;
+		return w->ctx->has_vip6 ? &pol->sip6[k] : NULL;
+	return family == AF_INET && w->ctx->vip4 != 0 ? &pol->sip[k] : NULL;
 }
 
 /* As next_hop, for an IPv6 destination: on-link in the VIP's prefix, else gateway6. */
@@ -173,7 +177,7 @@ static void reply(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 {
 	const struct dp_ctx *ctx = w->ctx;
 	struct dp_sip_peer src = peer_of(&p->src, p->src.port);
-	const struct dp_sip_cfg *sc = leg_cfg(ctx, p->src.family, p->sip_port);
+	const struct dp_sip_cfg *sc = leg_cfg(w, p->src.family, p->sip_port);
 	uint32_t hdr_len = hdr_len_of(&p->src);
 	struct rte_mbuf *r = rte_pktmbuf_alloc(ctx->pool);
 
@@ -192,17 +196,18 @@ static void reply(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 	dp_tx(w, port, r);
 }
 
-/* Record-Route, Path and dialog methods of the configuration the daemon started with. */
-static struct dp_sip_fwd fwd_opts(const struct dp_ctx *ctx, uint32_t pin)
+/* Record-Route, Path and dialog methods of the current policy; be: the backend to pin. */
+static struct dp_sip_fwd fwd_opts(const struct dp_worker *w, const struct lb_backend *be)
 {
-	const struct ctl_config *cfg = ctx->cfg;
+	const struct dp_sip_policy *pol = w->policy;
 
-	if (cfg == NULL)
+	if (pol == NULL)
 		return (struct dp_sip_fwd){.pin = DP_PIN_NONE};
-	return (struct dp_sip_fwd){.record_route = cfg->record_route,
-	                           .add_path = cfg->add_path,
-	                           .dialog_methods = cfg->dialog_methods,
-	                           .pin = pin};
+	return (struct dp_sip_fwd){.record_route = pol->record_route,
+	                           .add_path = pol->add_path,
+	                           .dialog_methods = pol->dialog_methods,
+	                           .pin = be->cfg.id,
+	                           .pin_name = be->cfg.name};
 }
 
 /* The backend a checked pin names, while it may keep its dialogs: still in the set, neither
@@ -243,12 +248,14 @@ static uint16_t backend_sender(const struct lb_set *set, const struct lb_addr *s
 	return LB_NONE;
 }
 
-/* false when the request's source has used up its rate_limit (off when rate is 0). */
+/* false when the request's source has used up its rate_limit (off when rate is 0). After a
+ * reload that changes rate or burst, the buckets stay and fill at the new rate up to the new
+ * burst. */
 static bool rate_allows(struct dp_worker *w, const struct dp_udp_pkt *p)
 {
-	const struct ctl_config *cfg = w->ctx->cfg;
+	const struct dp_sip_policy *pol = w->policy;
 
-	if (cfg == NULL || cfg->rate_limit == 0)
+	if (pol == NULL || pol->rate_limit == 0)
 		return true;
 	struct dp_ratelimit *rl = dp_rl_worker_table((unsigned)(w - w->ctx->workers));
 	if (rl == NULL)
@@ -257,7 +264,7 @@ static bool rate_allows(struct dp_worker *w, const struct dp_udp_pkt *p)
 		dp_rl_init(rl, rte_rand(), rte_rand());
 	struct dp_sip_peer src = peer_of(&p->src, 0);
 	struct dp_rl_params params = {
-	    .rate = cfg->rate_limit, .burst = cfg->rate_limit_burst, .hz = rte_get_tsc_hz()};
+	    .rate = pol->rate_limit, .burst = pol->rate_limit_burst, .hz = rte_get_tsc_hz()};
 	return dp_rl_allow(rl, &src.addr, rte_rdtsc(), &params);
 }
 
@@ -267,17 +274,17 @@ static bool rate_allows(struct dp_worker *w, const struct dp_udp_pkt *p)
  * and is relayed to the backend. Counted as forwarded, not against a backend.
  */
 static void forward_outbound(struct dp_worker *w, struct rte_mbuf *m, const struct dp_udp_pkt *p,
-                             const struct sip_msg *msg, uint32_t sender_id)
+                             const struct sip_msg *msg, const struct lb_backend *sender)
 {
 	struct dp_ctx *ctx = w->ctx;
 	struct dp_sip_peer src = peer_of(&p->src, p->src.port);
 	struct dp_sip_peer next;
-	struct dp_sip_fwd how = fwd_opts(ctx, sender_id);
+	struct dp_sip_fwd how = fwd_opts(w, sender);
 	struct dp_sip_buf b = payload_buf(ctx, m, p);
 
 	/* Our Route and Via name the VIP of the family the request came in: it must leave in the
 	 * same one (a dialog across families would need two Record-Routes, RFC 5658). */
-	int rc = dp_sip_forward_outbound(leg_cfg(ctx, p->src.family, p->sip_port), &b, msg, &src,
+	int rc = dp_sip_forward_outbound(leg_cfg(w, p->src.family, p->sip_port), &b, msg, &src,
 	                                 &how, &next);
 	if (rc < 0)
 		return dp_drop(w, m, dp_drop_proxy((enum dp_sip_err) - rc));
@@ -299,7 +306,7 @@ static void forward_request(struct dp_worker *w, uint16_t port, struct rte_mbuf 
                             const struct dp_udp_pkt *p, const struct sip_msg *msg)
 {
 	struct dp_ctx *ctx = w->ctx;
-	const struct dp_sip_cfg *sc = leg_cfg(ctx, p->src.family, p->sip_port);
+	const struct dp_sip_cfg *sc = leg_cfg(w, p->src.family, p->sip_port);
 	const struct lb_set *set = lb_current(&ctx->lb);
 	uint16_t idx = LB_NONE;
 
@@ -307,11 +314,11 @@ static void forward_request(struct dp_worker *w, uint16_t port, struct rte_mbuf 
 	 * in-dialog request whose pin names the backend that has the dialog. */
 	if (set != NULL && dp_sip_route_is_self(sc, p->payload, msg)) {
 		uint32_t pin_id = DP_PIN_NONE;
-		if (dp_sip_route_pin(sc, p->payload, msg, &pin_id) != 1)
+		if (dp_sip_route_pin(sc, p->payload, msg, set, &pin_id) != 1)
 			pin_id = DP_PIN_NONE;
 		uint16_t sender = backend_sender(set, &p->src, pin_id);
 		if (sender != LB_NONE)
-			return forward_outbound(w, m, p, msg, set->backends[sender].cfg.id);
+			return forward_outbound(w, m, p, msg, &set->backends[sender]);
 		if (pin_id != DP_PIN_NONE)
 			idx = pinned_backend(set, pin_id);
 	}
@@ -324,7 +331,7 @@ static void forward_request(struct dp_worker *w, uint16_t port, struct rte_mbuf 
 
 	const struct lb_backend *be = &set->backends[idx];
 	/* Our Via names the VIP of the backend's family: the backend answers to it. */
-	const struct dp_sip_cfg *out_cfg = leg_cfg(ctx, be->cfg.addr.family, p->sip_port);
+	const struct dp_sip_cfg *out_cfg = leg_cfg(w, be->cfg.addr.family, p->sip_port);
 	if (out_cfg == NULL)
 		return dp_drop(w, m, DP_DROP_NO_BACKEND_FAMILY);
 
@@ -336,7 +343,7 @@ static void forward_request(struct dp_worker *w, uint16_t port, struct rte_mbuf 
 
 	struct dp_sip_peer src = peer_of(&p->src, p->src.port);
 	struct dp_sip_buf b = payload_buf(ctx, m, p);
-	struct dp_sip_fwd how = fwd_opts(ctx, be->cfg.id);
+	struct dp_sip_fwd how = fwd_opts(w, be);
 	int rc = dp_sip_forward(out_cfg, &b, msg, &src, &how);
 	if (rc < 0)
 		return dp_drop(w, m, dp_drop_proxy((enum dp_sip_err) - rc));
@@ -364,10 +371,10 @@ static void relay_response(struct dp_worker *w, struct rte_mbuf *m, const struct
 	/* Our Via on the request named the VIP of the family the response comes back in. */
 	struct dp_sip_buf b = payload_buf(ctx, m, p);
 	struct dp_sip_peer next;
-	int rc = dp_sip_relay_response(leg_cfg(ctx, p->src.family, p->sip_port), &b, msg, &next);
+	int rc = dp_sip_relay_response(leg_cfg(w, p->src.family, p->sip_port), &b, msg, &next);
 	if (rc < 0)
 		return dp_drop(w, m, dp_drop_proxy((enum dp_sip_err) - rc));
-	if (leg_cfg(ctx, next.addr.family, p->sip_port) == NULL)
+	if (leg_cfg(w, next.addr.family, p->sip_port) == NULL)
 		return dp_drop(w, m, dp_drop_proxy(DP_SIP_ERR_NEXT_HOP_FAMILY));
 
 	uint16_t out_port;
@@ -387,7 +394,7 @@ void dp_sip_packet(struct dp_worker *w, uint16_t port, struct rte_mbuf *m, struc
 	struct sip_msg msg;
 
 	/* To an address of a family the daemon has no VIP in (0.0.0.0 on an IPv6-only config). */
-	if (leg_cfg(w->ctx, p->src.family, p->sip_port) == NULL)
+	if (leg_cfg(w, p->src.family, p->sip_port) == NULL)
 		return dp_drop(
 		    w, m, p->src.family == AF_INET6 ? DP_DROP_NOT_FOR_US6 : DP_DROP_NOT_FOR_US);
 	int r = sip_parse(p->payload, p->payload_len, &msg);

@@ -536,18 +536,20 @@ size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct
 	n = dec32(req->cseq, num);
 	num[n++] = '\0';
 	dp_siphash_update(&h, num, n);
+	/* The client's sent-by: a backend that rewrites the Via below ours (to have the response
+	 * sent to a third party) no longer matches the MAC. */
+	dp_siphash_update(&h, buf + client_via->host.off, client_via->host.len);
+	num[0] = ':';
+	n = 1 + dec32(client_via->port ? client_via->port : SIP_DEFAULT_PORT, num + 1);
+	num[n++] = '\0';
+	dp_siphash_update(&h, num, n);
+	/* RFC 3261 17.2.3: the client's branch names its transaction; without the cookie
+	 * (RFC 3261 16.11) sent-by and From tag stand for it. */
 	if (client_via->has_branch && client_via->branch.len >= MAGIC_COOKIE_LEN &&
-	    memcmp(buf + client_via->branch.off, MAGIC_COOKIE, MAGIC_COOKIE_LEN) == 0) {
-		/* RFC 3261 17.2.3: the client's branch names its transaction. */
+	    memcmp(buf + client_via->branch.off, MAGIC_COOKIE, MAGIC_COOKIE_LEN) == 0)
 		mac_str(&h, buf, client_via->branch);
-	} else {
-		/* RFC 3261 16.11: without the cookie, fall back to sent-by and From tag. */
-		dp_siphash_update(&h, buf + client_via->host.off, client_via->host.len);
-		num[0] = ':';
-		n = 1 + dec32(client_via->port ? client_via->port : SIP_DEFAULT_PORT, num + 1);
-		num[n++] = '\0';
-		dp_siphash_update(&h, num, n);
-	}
+	else
+		dp_siphash_update(&h, "", 1); /* an empty X: its separator alone */
 	dp_siphash_update(&h, buf + req->from_tag.off, req->from_tag.len);
 
 	memcpy(out, DP_BRANCH_PREFIX, sizeof(DP_BRANCH_PREFIX) - 1);
@@ -568,24 +570,27 @@ static void reply_to_tag(const struct dp_sip_cfg *cfg, const char *buf, const st
 	hex64(dp_siphash_final(&h), out);
 }
 
-/* 64-bit MAC of a pin: Call-ID, then the backend id as written in the pin. */
+/* 64-bit MAC of a pin: Call-ID, the backend id as written in the pin, the backend's name. */
 static uint64_t pin_mac(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
-                        const char *id, size_t id_len)
+                        const char *id, size_t id_len, const char *name)
 {
+	static const uint8_t sep;
 	struct dp_siphash h;
 	uint64_t key[2] = {cfg->key[0] ^ PIN_KEY_TWEAK, cfg->key[1]};
 
 	dp_siphash_init(&h, key);
 	mac_str(&h, buf, req->call_id);
 	dp_siphash_update(&h, id, id_len);
+	dp_siphash_update(&h, &sep, 1);
+	dp_siphash_update(&h, name, strnlen(name, LB_NAME_MAX));
 	return dp_siphash_final(&h);
 }
 
 size_t dp_sip_pin(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
-                  uint32_t backend_id, char *out)
+                  uint32_t backend_id, const char *backend_name, char *out)
 {
 	size_t n = dec32(backend_id, out);
-	uint64_t mac = pin_mac(cfg, buf, req, out, n);
+	uint64_t mac = pin_mac(cfg, buf, req, out, n, backend_name);
 
 	out[n++] = '.';
 	hex64(mac, out + n);
@@ -809,7 +814,7 @@ static bool uri_param(const char *p, uint32_t params, uint32_t end, const char *
 }
 
 int dp_sip_route_pin(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
-                     uint32_t *backend_id)
+                     const struct lb_set *set, uint32_t *backend_id)
 {
 	uint32_t off, len, v, vlen, id = 0, digits = 0;
 	struct uri_parts u;
@@ -825,7 +830,11 @@ int dp_sip_route_pin(const struct dp_sip_cfg *cfg, const char *buf, const struct
 	if (digits == 0 || (digits > 1 && pin[0] == '0') || id >= LB_MAX_BACKENDS ||
 	    vlen != digits + 1 + DP_PIN_MAC_HEX || pin[digits] != '.')
 		return -1;
-	hex64(pin_mac(cfg, buf, req, pin, digits), mac);
+	/* The id alone is not enough: after a reload another backend may hold it. */
+	uint16_t idx = set != NULL ? set->by_id[id] : LB_NONE;
+	if (idx == LB_NONE || idx >= set->n_backends)
+		return -1;
+	hex64(pin_mac(cfg, buf, req, pin, digits, set->backends[idx].cfg.name), mac);
 	if (!ct_equal(pin + digits + 1, mac, DP_PIN_MAC_HEX))
 		return -1;
 	*backend_id = id;
@@ -933,7 +942,7 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 		top[n++] = '\n';
 	}
 	if (how != NULL && how->record_route && how->pin < LB_MAX_BACKENDS &&
-	    dp_sip_creates_dialog(msg, how->dialog_methods)) {
+	    how->pin_name != NULL && dp_sip_creates_dialog(msg, how->dialog_methods)) {
 		/* RFC 3261 16.6 step 4: in-dialog requests come back to us, and the pin says where
 		 * they go from here. */
 		memcpy(top + n, "Record-Route: ", 14);
@@ -941,7 +950,7 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 		n += self_uri(cfg, top + n);
 		memcpy(top + n, ";" DP_PIN_PARAM "=", sizeof(DP_PIN_PARAM) + 1);
 		n += sizeof(DP_PIN_PARAM) + 1;
-		n += dp_sip_pin(cfg, buf, msg, how->pin, top + n);
+		n += dp_sip_pin(cfg, buf, msg, how->pin, how->pin_name, top + n);
 		memcpy(top + n, ">\r\n", 3);
 		n += 3;
 	} else if (how != NULL && how->add_path && msg->method == SIP_METHOD_REGISTER) {

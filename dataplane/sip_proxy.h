@@ -71,8 +71,10 @@ struct dp_sip_cfg {
 /*
  * Record-Route pin: the parameter sst=ID.MAC in our Record-Route URI names the backend (its
  * configuration id, decimal, no leading zero) that a dialog was sent to; MAC is 16 lowercase hex
- * digits of SipHash-2-4 over the Call-ID and the id, under a key derived from the secret (so a
- * pin is never a valid branch or To tag, and the reverse).
+ * digits of SipHash-2-4(pin key, Call-ID || 0x00 || ID || 0x00 || backend name), the pin key
+ * derived from the secret (so a pin is never a valid branch or To tag, and the reverse). The
+ * name makes a pin stale, not misdirected, when its id is given to another backend: it then
+ * fails the check and the table decides.
  */
 #define DP_PIN_PARAM   "sst"
 #define DP_PIN_MAC_HEX 16
@@ -89,6 +91,7 @@ struct dp_sip_fwd {
 	bool add_path;           /* Path on REGISTER (RFC 3327) */
 	uint32_t dialog_methods; /* more dialog-creating methods: bits 1u << enum sip_method */
 	uint32_t pin;            /* backend id the Record-Route names; DP_PIN_NONE: none added */
+	const char *pin_name;    /* that backend's name (NUL-terminated); NULL: none added */
 };
 
 /* A message in a buffer that may grow at both ends. */
@@ -110,9 +113,12 @@ void dp_sip_cfg_init(struct dp_sip_cfg *cfg, const struct lb_addr *self, const u
 
 /*
  * Our Via branch for a request: DP_BRANCH_PREFIX + 16 lowercase hex digits of
- * SipHash-2-4(cfg->key, Call-ID || 0x00 || CSeq number in decimal || 0x00 || X || 0x00 || From
- * tag), where X is client_via's branch when it starts with "z9hG4bK" (the bare cookie included),
- * else its sent-by host ":" port (5060 when absent). RFC 3261 16.11: identical for
+ * SipHash-2-4(cfg->key, Call-ID || 0x00 || CSeq number in decimal || 0x00 || sent-by || 0x00 ||
+ * X || 0x00 || From tag), where sent-by is client_via's host as written (IPv6 without brackets)
+ * ":" port in decimal (5060 when absent), and X is client_via's branch when it starts with
+ * "z9hG4bK" (the bare cookie included), else empty. Its received and rport parameters are not
+ * covered (we add them). So a response whose Via below ours names another sent-by than the
+ * request's fails the check and is not relayed. RFC 3261 16.11: identical for
  * retransmissions, for the CANCEL of an INVITE and for the ACK of a non-2xx response, and
  * recomputable from any response to the request (which echoes all four). client_via is the
  * request's top Via, or for a response the Via below ours. Writes DP_BRANCH_LEN bytes to out
@@ -141,8 +147,9 @@ int dp_sip_forward_request(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
 /*
  * dp_sip_forward_request() plus, after our Via (and Max-Forwards) on top, as directed by how
  * (NULL: nothing more):
- *  - "Record-Route: <sip:<self>;lr;sst=<dp_sip_pin(how->pin)>>" when how->record_route, how->pin
- *    is not DP_PIN_NONE and dp_sip_creates_dialog(msg, how->dialog_methods);
+ *  - "Record-Route: <sip:<self>;lr;sst=<dp_sip_pin(how->pin, how->pin_name)>>" when
+ *    how->record_route, how->pin is not DP_PIN_NONE, how->pin_name is set and
+ *    dp_sip_creates_dialog(msg, how->dialog_methods);
  *  - "Path: <sip:<self>;lr>" (RFC 3327 4) on a REGISTER when how->add_path.
  * Both depend only on the configuration, the backend and the Call-ID: a retransmission gets the
  * same bytes. Same returns and geometry as dp_sip_forward_request(). Any thread; no allocation.
@@ -174,25 +181,27 @@ int dp_sip_forward_outbound(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
 bool dp_sip_creates_dialog(const struct sip_msg *req, uint32_t extra_methods);
 
 /*
- * The pin value for backend_id and req's Call-ID, "ID.MAC" (see DP_PIN_PARAM): writes at most
- * DP_PIN_MAX bytes to out (no NUL) and returns their count. backend_id must be below
- * LB_MAX_BACKENDS. Any thread; no allocation.
+ * The pin value for backend_id (named backend_name, NUL-terminated, below LB_NAME_MAX) and req's
+ * Call-ID, "ID.MAC" (see DP_PIN_PARAM): writes at most DP_PIN_MAX bytes to out (no NUL) and
+ * returns their count. backend_id must be below LB_MAX_BACKENDS. Any thread; no allocation.
  */
 size_t dp_sip_pin(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
-                  uint32_t backend_id, char *out);
+                  uint32_t backend_id, const char *backend_name, char *out);
 
 /* true when req's top Route names us (<sip:[user@]self-ip[:self-port]...>, 5060 when no port). */
 bool dp_sip_route_is_self(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req);
 
 /*
  * The backend pinned by req's top Route: 1 with *backend_id set when that Route names us and
- * carries sst=ID.MAC with a MAC that matches ID and req's Call-ID (compared in constant time);
- * 0 when there is no pin (no Route, a Route that does not name us, no sst parameter); -1 for a
- * pin that is malformed or forged (a MAC made with another secret or for another Call-ID).
- * Any thread; no allocation.
+ * carries sst=ID.MAC, set holds a backend with id ID, and MAC matches ID, that backend's name and
+ * req's Call-ID (compared in constant time); 0 when there is no pin (no Route, a Route that does
+ * not name us, no sst parameter); -1 for a pin that is malformed, forged (a MAC made with another
+ * secret or for another Call-ID) or stale (set has no backend ID, or the one holding ID now has
+ * another name than the pin was made for; set NULL: every pin is stale). Any thread; no
+ * allocation.
  */
 int dp_sip_route_pin(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
-                     uint32_t *backend_id);
+                     const struct lb_set *set, uint32_t *backend_id);
 
 /*
  * Relay a parsed response: check that its top Via is ours (self host and port, our branch

@@ -292,6 +292,8 @@ uint32_t dp_worker_poll(struct dp_worker *w)
 
 	dp_frag_init(w);
 	dp_frag_tick(w);
+	/* One look at the SIP policy per poll: valid until this loop turn's quiescent state. */
+	w->policy = dp_policy_current(&w->ctx->policy);
 	for (uint16_t port = 0; port < ctx->n_ports; port++) {
 		uint16_t n = rte_eth_rx_burst(ctx->ports[port].port_id, w->queue, pkts,
 		                              (uint16_t)ctx->burst);

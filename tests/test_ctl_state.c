@@ -478,7 +478,7 @@ static void test_reload_backends(void **unused)
 	assert_int_equal(be2->weight, 3);
 	assert_int_equal(ctl_state_find(&st, "be3")->admin, LB_ADMIN_ENABLED); /* file wins */
 	assert_null(ctl_state_find(&st, "be4"));
-	assert_int_equal(ctl_state_find(&st, "be5")->id, 3);
+	assert_int_equal(ctl_state_find(&st, "be5")->id, 4); /* not be4's id 3, freed now */
 	assert_int_equal(st.file_admin[0], LB_ADMIN_ENABLED);
 
 	assert_true(report_has(rep.changed, rep.n_changed,
@@ -527,6 +527,21 @@ static void test_reload_backends(void **unused)
 	ctl_state_free(&st);
 }
 
+static uint32_t id_of(const struct ctl_state *st, const char *name)
+{
+	const struct lb_backend_config *be = ctl_state_find(st, name);
+
+	assert_non_null(be);
+	return be->id;
+}
+
+/* The backends are sorted by id, each id once. */
+static void assert_sorted_ids(const struct ctl_state *st)
+{
+	for (uint32_t i = 1; i < st->cfg.n_backends; i++)
+		assert_true(st->cfg.backends[i - 1].id < st->cfg.backends[i].id);
+}
+
 static void test_reload_ids(void **unused)
 {
 	struct ctl_state st;
@@ -534,7 +549,7 @@ static void test_reload_ids(void **unused)
 	char err[256];
 
 	state_from(HEAD THREE, &st);
-	/* be1 deleted from the top of the file: be2 and be3 move down one id. */
+	/* be1 deleted from the top of the file: be2 and be3 keep their ids (pins, counters). */
 	assert_int_equal(reload_text(&st,
 	                             HEAD "backends:\n"
 	                                  "  - name: be2\n    address: 198.18.0.22:5070\n"
@@ -543,16 +558,112 @@ static void test_reload_ids(void **unused)
 	                                  "    state: disabled\n",
 	                             &rep, err, sizeof(err)),
 	                 0);
-	assert_int_equal(ctl_state_find(&st, "be2")->id, 0);
-	assert_true(report_has(rep.changed, rep.n_changed, "backend 'be2' id 1 -> 0"));
-	assert_true(report_has(rep.warnings, rep.n_warnings,
-	                       "backend 'be3' moved from id 2 to id 1: in-dialog requests pinned "
-	                       "to id 2 by Record-Route now reach no backend"));
-	assert_true(report_has(rep.warnings, rep.n_warnings,
-	                       "moved from id 1 to id 0: in-dialog requests pinned to id 1 by "
-	                       "Record-Route now reach the backend now holding that id"));
+	assert_int_equal(id_of(&st, "be2"), 1);
+	assert_int_equal(id_of(&st, "be3"), 2);
+	assert_int_equal(rep.n_changed, 1);
+	assert_true(
+	    report_has(rep.changed, rep.n_changed, "backend 'be1' removed (was 198.18.0.21:5060)"));
+	assert_int_equal(rep.n_warnings, 0);
 	ctl_reload_report_free(&rep);
+
+	/* be2 removed, be5 and be4 new (in that order in the file): be5 takes free id 0, be4 id 3
+	 * (id 1, freed by this reload, is not handed out again at once). */
+	assert_int_equal(reload_text(&st,
+	                             HEAD "backends:\n"
+	                                  "  - name: be5\n    address: 198.18.0.25\n"
+	                                  "  - name: be3\n    address: 198.18.0.23\n"
+	                                  "    state: disabled\n"
+	                                  "  - name: be4\n    address: 198.18.0.24\n",
+	                             &rep, err, sizeof(err)),
+	                 0);
+	assert_int_equal(id_of(&st, "be5"), 0);
+	assert_int_equal(id_of(&st, "be3"), 2);
+	assert_int_equal(id_of(&st, "be4"), 3);
+	assert_null(ctl_state_find(&st, "be2"));
+	assert_sorted_ids(&st);
+	ctl_reload_report_free(&rep);
+
+	/* The file's order does not matter: the same backends listed backwards change nothing. A
+	 * new one now gets id 1, free since the last reload. */
+	uint64_t gen = st.generation;
+	assert_int_equal(reload_text(&st,
+	                             HEAD "backends:\n"
+	                                  "  - name: be4\n    address: 198.18.0.24\n"
+	                                  "  - name: be3\n    address: 198.18.0.23\n"
+	                                  "    state: disabled\n"
+	                                  "  - name: be5\n    address: 198.18.0.25\n",
+	                             &rep, err, sizeof(err)),
+	                 0);
+	assert_int_equal(rep.changes, 0);
+	assert_int_equal(rep.n_changed, 0);
+	assert_int_equal(st.generation, gen);
+	ctl_reload_report_free(&rep);
+	assert_int_equal(reload_text(&st,
+	                             HEAD "backends:\n"
+	                                  "  - name: be6\n    address: 198.18.0.26\n"
+	                                  "  - name: be4\n    address: 198.18.0.24\n"
+	                                  "  - name: be3\n    address: 198.18.0.23\n"
+	                                  "    state: disabled\n"
+	                                  "  - name: be5\n    address: 198.18.0.25\n",
+	                             NULL, err, sizeof(err)),
+	                 0);
+	assert_int_equal(id_of(&st, "be6"), 1);
+	assert_int_equal(id_of(&st, "be5"), 0);
+	assert_sorted_ids(&st);
+
+	/* A backend added at run time keeps its id through a reload that lists it. */
+	uint32_t id = 99;
+	assert_int_equal(ctl_state_backend_add(&st, "rt", "198.18.0.40", 1, &id, err, sizeof(err)),
+	                 0);
+	assert_int_equal(id, 4);
+	assert_int_equal(reload_text(&st,
+	                             HEAD "backends:\n"
+	                                  "  - name: rt\n    address: 198.18.0.40\n"
+	                                  "  - name: be7\n    address: 198.18.0.27\n",
+	                             NULL, err, sizeof(err)),
+	                 0);
+	assert_int_equal(id_of(&st, "rt"), 4);
+	/* every other id (0..3) was freed by this reload: be7 takes the next one never used */
+	assert_int_equal(id_of(&st, "be7"), 5);
 	ctl_state_free(&st);
+}
+
+/* With every id held, a new backend takes an id the same reload freed (the lowest). */
+static void test_reload_ids_full(void **unused)
+{
+	size_t cap = 128u * (LB_MAX_BACKENDS + 1) + 256;
+	char *text = malloc(cap), *next = malloc(cap);
+	struct ctl_state st;
+	char err[256];
+	size_t n = 0, m = 0;
+
+	assert_non_null(text);
+	assert_non_null(next);
+	n += (size_t)snprintf(text + n, cap - n, HEAD "backends:\n");
+	m += (size_t)snprintf(next + m, cap - m, HEAD "backends:\n");
+	for (uint32_t i = 0; i < LB_MAX_BACKENDS; i++) {
+		n += (size_t)snprintf(text + n, cap - n, "  - name: b%u\n    address: 10.%u.%u.1\n",
+		                      i, i >> 8, i & 0xff);
+		/* b7 and b9 removed, two new ones at the end of the list */
+		if (i == 7 || i == 9)
+			continue;
+		m += (size_t)snprintf(next + m, cap - m, "  - name: b%u\n    address: 10.%u.%u.1\n",
+		                      i, i >> 8, i & 0xff);
+	}
+	m += (size_t)snprintf(next + m, cap - m,
+	                      "  - name: new1\n    address: 10.200.0.1\n"
+	                      "  - name: new2\n    address: 10.200.0.2\n");
+	assert_true(n < cap && m < cap);
+	state_from(text, &st);
+	assert_int_equal(reload_text(&st, next, NULL, err, sizeof(err)), 0);
+	assert_int_equal(st.cfg.n_backends, LB_MAX_BACKENDS);
+	assert_int_equal(id_of(&st, "new1"), 7);
+	assert_int_equal(id_of(&st, "new2"), 9);
+	assert_int_equal(id_of(&st, "b4095"), 4095);
+	assert_sorted_ids(&st);
+	ctl_state_free(&st);
+	free(text);
+	free(next);
 }
 
 static void test_reload_sections(void **unused)
@@ -751,6 +862,7 @@ int main(void)
 	    cmocka_unit_test(test_changes),
 	    cmocka_unit_test(test_reload_backends),
 	    cmocka_unit_test(test_reload_ids),
+	    cmocka_unit_test(test_reload_ids_full),
 	    cmocka_unit_test(test_reload_sections),
 	    cmocka_unit_test(test_reload_refused),
 	    cmocka_unit_test(test_write_round_trip),

@@ -164,11 +164,45 @@ static void forward_expect(const struct dp_sip_cfg *cfg, const char *text,
 
 static struct dp_sip_cfg cfg4, cfg6, cfg4_other;
 
+/* Pins name backends by id and name: in these tests backend id N is named "beN", as in every_id
+ * (what dp_sip_route_pin reads of a set: by_id, n_backends, backends[].cfg). */
+static struct lb_backend every_backend[LB_MAX_BACKENDS];
+static struct lb_set every_id;
+
+static const char *be_name(uint32_t id)
+{
+	return id < LB_MAX_BACKENDS ? every_backend[id].cfg.name : "";
+}
+
+/* A set holding only backend `id`, named `name`: what a reload may leave behind. */
+static const struct lb_set *set_of(uint32_t id, const char *name)
+{
+	static struct lb_backend be;
+	static struct lb_set set;
+
+	memset(&set, 0, sizeof(set));
+	memset(set.by_id, 0xff, sizeof(set.by_id));
+	memset(&be, 0, sizeof(be));
+	be.cfg.id = id;
+	snprintf(be.cfg.name, sizeof(be.cfg.name), "%s", name);
+	set.backends = &be;
+	set.n_backends = 1;
+	set.by_id[id] = 0;
+	return &set;
+}
+
 static int setup(void **state)
 {
 	cfg_make(&cfg4, "198.18.0.10", SELF_PORT, secret);
 	cfg_make(&cfg6, "2001:db8::10", SELF_PORT, secret);
 	cfg_make(&cfg4_other, "198.18.0.10", SELF_PORT, other_secret);
+	for (uint32_t id = 0; id < LB_MAX_BACKENDS; id++) {
+		every_backend[id].cfg.id = id;
+		snprintf(every_backend[id].cfg.name, LB_NAME_MAX, "be%u", id);
+		every_id.by_id[id] = (uint16_t)id;
+	}
+	every_id.backends = every_backend;
+	every_id.n_backends = LB_MAX_BACKENDS;
 	return 0;
 }
 
@@ -653,11 +687,13 @@ static void test_branch_stability(void **state)
 	/* The documented formula, byte for byte. */
 	static const char inv_input[] = "stab@192.0.2.1\0"
 	                                "7\0"
+	                                "192.0.2.1:5060\0"
 	                                "z9hG4bKinv7\0"
 	                                "88";
 	static const char old_input[] = "stab@192.0.2.1\0"
 	                                "7\0"
 	                                "192.0.2.1:5060\0"
+	                                "\0"
 	                                "88";
 	char want[DP_BRANCH_LEN + 1];
 	snprintf(want, sizeof(want), DP_BRANCH_PREFIX "%016" PRIx64,
@@ -799,7 +835,8 @@ static void forward_how_expect(const struct dp_sip_cfg *cfg, const char *text,
 
 	branch_of(cfg, text, branch);
 	parse_ok(text, strlen(text), &msg);
-	size_t n = dp_sip_pin(cfg, text, &msg, pin_id < LB_MAX_BACKENDS ? pin_id : 0, pin);
+	size_t n = dp_sip_pin(cfg, text, &msg, pin_id < LB_MAX_BACKENDS ? pin_id : 0,
+	                      how != NULL && how->pin_name != NULL ? how->pin_name : "", pin);
 	pin[n] = '\0';
 	snprintf(expected, sizeof(expected), expected_fmt, branch, pin);
 	pkt_load_str(&p, text);
@@ -817,7 +854,7 @@ static void test_record_route(void **state)
 	                             "Max-Forwards: 70\r\n"
 	                             "To: Bob <sip:bob@example.com>\r\n"
 	                             "CSeq: 1 INVITE\r\n" DIALOG_TAIL;
-	struct dp_sip_fwd how = {.record_route = true, .pin = 7};
+	struct dp_sip_fwd how = {.record_route = true, .pin = 7, .pin_name = "be7"};
 
 	forward_how_expect(&cfg4, invite, &how, 7,
 	                   "INVITE sip:bob@example.com SIP/2.0\r\n"
@@ -836,7 +873,8 @@ static void test_record_route(void **state)
 	                   "To: Bob <sip:bob@example.com>\r\n"
 	                   "CSeq: 1 INVITE\r\n" DIALOG_TAIL);
 
-	/* The pin: "7." and 16 lowercase hex digits; another id, secret or Call-ID changes it. */
+	/* The pin: "7." and 16 lowercase hex digits; another id, name, secret or Call-ID changes
+	 * it. */
 	struct sip_msg msg, other;
 	char a[DP_PIN_MAX], b[DP_PIN_MAX];
 	static const char other_call[] =
@@ -846,17 +884,22 @@ static void test_record_route(void **state)
 	    "From: <sip:a@example.com>;tag=1\r\nCall-ID: dlg-2\r\n\r\n";
 	parse_ok(invite, strlen(invite), &msg);
 	parse_ok(other_call, strlen(other_call), &other);
-	assert_int_equal(dp_sip_pin(&cfg4, invite, &msg, 7, a), 2 + DP_PIN_MAC_HEX);
+	assert_int_equal(dp_sip_pin(&cfg4, invite, &msg, 7, "be7", a), 2 + DP_PIN_MAC_HEX);
 	assert_memory_equal(a, "7.", 2);
 	for (size_t i = 2; i < 2 + DP_PIN_MAC_HEX; i++)
 		assert_non_null(strchr("0123456789abcdef", a[i]));
-	assert_int_equal(dp_sip_pin(&cfg4, invite, &msg, 4095, b), 5 + DP_PIN_MAC_HEX);
+	assert_int_equal(dp_sip_pin(&cfg4, invite, &msg, 4095, "be7", b), 5 + DP_PIN_MAC_HEX);
 	assert_memory_equal(b, "4095.", 5);
-	assert_int_equal(dp_sip_pin(&cfg4, invite, &msg, 70, b), 3 + DP_PIN_MAC_HEX);
+	assert_int_equal(dp_sip_pin(&cfg4, invite, &msg, 70, "be7", b), 3 + DP_PIN_MAC_HEX);
 	assert_memory_not_equal(a + 2, b + 3, DP_PIN_MAC_HEX);
-	dp_sip_pin(&cfg4_other, invite, &msg, 7, b);
+	dp_sip_pin(&cfg4, invite, &msg, 7, "be8", b);
+	assert_memory_equal(a, b, 2);
 	assert_memory_not_equal(a, b, 2 + DP_PIN_MAC_HEX);
-	dp_sip_pin(&cfg4, other_call, &other, 7, b);
+	dp_sip_pin(&cfg4, invite, &msg, 7, "", b);
+	assert_memory_not_equal(a, b, 2 + DP_PIN_MAC_HEX);
+	dp_sip_pin(&cfg4_other, invite, &msg, 7, "be7", b);
+	assert_memory_not_equal(a, b, 2 + DP_PIN_MAC_HEX);
+	dp_sip_pin(&cfg4, other_call, &other, 7, "be7", b);
 	assert_memory_not_equal(a, b, 2 + DP_PIN_MAC_HEX);
 	/* never the branch MAC of the same message */
 	char branch[DP_BRANCH_LEN];
@@ -871,7 +914,7 @@ static void test_record_route_stable(void **state)
 	                             "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKrr2\r\n"
 	                             "To: Bob <sip:bob@example.com>\r\n"
 	                             "CSeq: 1 INVITE\r\n" DIALOG_TAIL;
-	struct dp_sip_fwd how = {.record_route = true, .pin = 12};
+	struct dp_sip_fwd how = {.record_route = true, .pin = 12, .pin_name = "be12"};
 	struct dp_sip_peer src = peer("192.0.2.1", 5060);
 	static struct pkt p1, p2;
 	struct sip_msg m1, m2;
@@ -900,8 +943,18 @@ static void test_record_route_stable(void **state)
 	struct sip_msg m;
 	uint32_t id = 0;
 	parse_ok(bye, strlen(bye), &m);
-	assert_int_equal(dp_sip_route_pin(&cfg4, bye, &m, &id), 1);
+	assert_int_equal(dp_sip_route_pin(&cfg4, bye, &m, &every_id, &id), 1);
 	assert_int_equal(id, 12);
+	assert_int_equal(dp_sip_route_pin(&cfg4, bye, &m, set_of(12, "be12"), &id), 1);
+	assert_int_equal(id, 12);
+	/* After a reload: id 12 held by another backend, or by nobody; no set at all. The pin is
+	 * stale, never a route to another backend. */
+	id = 77;
+	assert_int_equal(dp_sip_route_pin(&cfg4, bye, &m, set_of(12, "be13"), &id), -1);
+	assert_int_equal(dp_sip_route_pin(&cfg4, bye, &m, set_of(12, "be12x"), &id), -1);
+	assert_int_equal(dp_sip_route_pin(&cfg4, bye, &m, set_of(13, "be12"), &id), -1);
+	assert_int_equal(dp_sip_route_pin(&cfg4, bye, &m, NULL, &id), -1);
+	assert_int_equal(id, 77);
 }
 
 /* Which requests get a Record-Route. */
@@ -939,7 +992,8 @@ static void test_record_route_which(void **state)
 		struct sip_msg msg;
 		struct dp_sip_fwd how = {.record_route = cases[i].record_route,
 		                         .dialog_methods = cases[i].extra,
-		                         .pin = cases[i].pin};
+		                         .pin = cases[i].pin,
+		                         .pin_name = "be3"};
 		snprintf(in, sizeof(in),
 		         "%s sip:bob@example.com SIP/2.0\r\n"
 		         "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKw\r\n"
@@ -958,6 +1012,17 @@ static void test_record_route_which(void **state)
 		parse_ok(p.b.data, p.b.len, &msg);
 		assert_int_equal(msg.has_record_route, cases[i].want);
 	}
+	/* A pin needs the backend's name (its MAC covers it): without one, no Record-Route. */
+	struct sip_msg msg;
+	struct dp_sip_fwd how = {.record_route = true, .pin = 3};
+	snprintf(in, sizeof(in),
+	         "INVITE sip:bob@example.com SIP/2.0\r\n"
+	         "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKw\r\n"
+	         "To: <sip:bob@example.com>\r\nCSeq: 1 INVITE\r\n" DIALOG_TAIL);
+	pkt_load_str(&p, in);
+	parse_ok(p.b.data, p.b.len, &msg);
+	assert_int_equal(dp_sip_forward(&cfg4, &p.b, &msg, &src, &how), DP_SIP_OK);
+	assert_null(memmem(p.b.data, p.b.len, "Record-Route:", 13));
 }
 
 static void test_path(void **state)
@@ -968,7 +1033,8 @@ static void test_path(void **state)
 	                          "To: <sip:alice@example.com>\r\n"
 	                          "Contact: <sip:alice@192.0.2.1>\r\n"
 	                          "CSeq: 1 REGISTER\r\n" DIALOG_TAIL;
-	struct dp_sip_fwd how = {.add_path = true, .record_route = true, .pin = 1};
+	struct dp_sip_fwd how = {
+	    .add_path = true, .record_route = true, .pin = 1, .pin_name = "be1"};
 
 	forward_how_expect(&cfg4, reg, &how, 1,
 	                   "REGISTER sip:example.com SIP/2.0\r\n"
@@ -1041,31 +1107,31 @@ static void test_pin_parse(void **state)
 
 	/* the valid pins of ids 9, 0 and 4095 for Call-ID "c1" */
 	t = route_request("", "c1", &m);
-	pin[dp_sip_pin(&cfg4, t, &m, 9, pin)] = '\0';
-	pin0[dp_sip_pin(&cfg4, t, &m, 0, pin0)] = '\0';
+	pin[dp_sip_pin(&cfg4, t, &m, 9, be_name(9), pin)] = '\0';
+	pin0[dp_sip_pin(&cfg4, t, &m, 0, be_name(0), pin0)] = '\0';
 
 	snprintf(route, sizeof(route), "Route: <sip:198.18.0.10:5060;lr;sst=%s>\r\n", pin);
 	t = route_request(route, "c1", &m);
 	id = 99;
-	assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &id), 1);
+	assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &every_id, &id), 1);
 	assert_int_equal(id, 9);
 	/* parameter order, name case, no port, user part, display name, a second Route */
 	snprintf(route, sizeof(route),
 	         "Route: \"lb\" <sip:x@198.18.0.10;SST=%s;lr>;foo, <sip:192.0.2.9;lr>\r\n", pin);
 	t = route_request(route, "c1", &m);
-	assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &id), 1);
+	assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &every_id, &id), 1);
 	assert_int_equal(id, 9);
 	snprintf(route, sizeof(route), "Route: <sip:198.18.0.10;lr;sst=%s>\r\n", pin0);
 	t = route_request(route, "c1", &m);
-	assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &id), 1);
+	assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &every_id, &id), 1);
 	assert_int_equal(id, 0);
 
 	/* the same pin under another Call-ID, or checked with another secret: forged */
 	snprintf(route, sizeof(route), "Route: <sip:198.18.0.10:5060;lr;sst=%s>\r\n", pin);
 	t = route_request(route, "c2", &m);
-	assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &id), -1);
+	assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &every_id, &id), -1);
 	t = route_request(route, "c1", &m);
-	assert_int_equal(dp_sip_route_pin(&cfg4_other, t, &m, &id), -1);
+	assert_int_equal(dp_sip_route_pin(&cfg4_other, t, &m, &every_id, &id), -1);
 
 	/* forged or malformed values */
 	char forged[DP_PIN_MAX + 1];
@@ -1108,17 +1174,17 @@ static void test_pin_parse(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(route, sizeof(route), "Route: <sip:198.18.0.10;lr;sst=%s>\r\n", bad[i]);
 		t = route_request(route, "c1", &m);
-		if (dp_sip_route_pin(&cfg4, t, &m, &id) != -1)
+		if (dp_sip_route_pin(&cfg4, t, &m, &every_id, &id) != -1)
 			fail_msg("pin \"%s\" accepted", bad[i]);
 	}
 	if (has_letter) {
 		snprintf(route, sizeof(route), "Route: <sip:198.18.0.10;lr;sst=%s>\r\n", upper);
 		t = route_request(route, "c1", &m);
-		assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &id), -1);
+		assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &every_id, &id), -1);
 	}
 	/* a bare sst (no '=') is malformed too */
 	t = route_request("Route: <sip:198.18.0.10;lr;sst>\r\n", "c1", &m);
-	assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &id), -1);
+	assert_int_equal(dp_sip_route_pin(&cfg4, t, &m, &every_id, &id), -1);
 
 	/* no pin at all: no Route, no sst, a Route that is not ours, a pin in a later Route */
 	const char *none[] = {
@@ -1134,7 +1200,7 @@ static void test_pin_parse(void **state)
 	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
 		snprintf(route, sizeof(route), none[i], pin);
 		t = route_request(route, "c1", &m);
-		if (dp_sip_route_pin(&cfg4, t, &m, &id) != 0)
+		if (dp_sip_route_pin(&cfg4, t, &m, &every_id, &id) != 0)
 			fail_msg("case %zu: pin found in \"%s\"", i, route);
 	}
 	/* dp_sip_route_is_self agrees with the forward's own Route pop */
@@ -1173,7 +1239,7 @@ static void outbound_expect(const char *text, int want_rc, const char *next_ip, 
 	assert_true(lb_addr_equal(&next.addr, &want));
 	branch_of(&cfg4, text, branch);
 	parse_ok(text, strlen(text), &msg);
-	pin[dp_sip_pin(&cfg4, text, &msg, 21, pin)] = '\0';
+	pin[dp_sip_pin(&cfg4, text, &msg, 21, "be21", pin)] = '\0';
 	snprintf(expected, sizeof(expected), expected_fmt, branch, pin);
 	assert_msg_equal(&p.b, expected);
 	parse_ok(p.b.data, p.b.len, &msg);
@@ -1186,7 +1252,7 @@ static void outbound_expect(const char *text, int want_rc, const char *next_ip, 
 
 static void test_outbound(void **state)
 {
-	struct dp_sip_fwd how = {.record_route = true, .pin = 21};
+	struct dp_sip_fwd how = {.record_route = true, .pin = 21, .pin_name = "be21"};
 	char in[1024], out[1024];
 
 	/* our Route popped, to the Request-URI */
@@ -1608,6 +1674,71 @@ static void test_relay_refused(void **state)
 		assert_int_equal(p.b.tailroom, snap.b.tailroom);
 		assert_memory_equal(&next, &next_before, sizeof(next));
 	}
+}
+
+/*
+ * A backend that saw our branch rewrites the client's Via below ours, to have the response sent
+ * to a third party: the MAC covers the client's sent-by, so the response is refused. Its
+ * parameters are not covered: received and rport are ours to add.
+ */
+static void test_relay_sent_by_altered(void **state)
+{
+#define RESP(client)                                                                               \
+	"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 198.18.0.10:5060;branch=%s\r\nVia: "                   \
+	"SIP/2.0/UDP " client                                                                      \
+	";branch=z9hG4bKsb1\r\nFrom: <sip:alice@example.com>;tag=5\r\nTo: <sip:bob@example.com>"   \
+	";tag=b\r\nCall-ID: sentby@192.0.2.1\r\nCSeq: 2 INVITE\r\nContent-Length: 0\r\n\r\n"
+	static const char *const altered[] = {
+	    "192.0.2.99:5060", /* another host */
+	    "192.0.2.1:5099",  /* another port */
+	    "192.0.2.1",       /* no port: 5060, the same as written before */
+	    "[2001:db8::1]:5060", "client.example.com:5060",
+	};
+	char signed_text[1024], text[1024], branch[DP_BRANCH_LEN + 1];
+	struct sip_msg m;
+	struct sip_via client;
+
+	/* Sign for the client's own Via, as our forward did. */
+	memset(branch, 'x', DP_BRANCH_LEN);
+	branch[DP_BRANCH_LEN] = '\0';
+	snprintf(signed_text, sizeof(signed_text), RESP("192.0.2.1:5060"), branch);
+	parse_ok(signed_text, strlen(signed_text), &m);
+	assert_int_equal(sip_via_parse(signed_text, m.vias[1], &client), 0);
+	dp_sip_branch(&cfg4, signed_text, &m, &client, branch);
+	snprintf(signed_text, sizeof(signed_text), RESP("192.0.2.1:5060"), branch);
+
+	for (size_t i = 0; i < sizeof(altered) / sizeof(altered[0]); i++) {
+		static struct pkt p;
+		struct dp_sip_peer next = peer("192.0.2.200", 1);
+		char fmt[1024];
+
+		snprintf(fmt, sizeof(fmt),
+		         "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 198.18.0.10:5060;branch=%%s\r\n"
+		         "Via: SIP/2.0/UDP %s;branch=z9hG4bKsb1\r\nFrom: <sip:alice@example.com>;"
+		         "tag=5\r\nTo: <sip:bob@example.com>;tag=b\r\nCall-ID: sentby@192.0.2.1\r\n"
+		         "CSeq: 2 INVITE\r\nContent-Length: 0\r\n\r\n",
+		         altered[i]);
+		snprintf(text, sizeof(text), fmt, branch);
+		pkt_load_str(&p, text);
+		parse_ok(p.b.data, p.b.len, &m);
+		int rc = dp_sip_relay_response(&cfg4, &p.b, &m, &next);
+		int want = i == 2 ? DP_SIP_OK : -DP_SIP_ERR_BAD_BRANCH_MAC;
+		if (rc != want)
+			fail_msg("sent-by %s: got %d (%s), want %d", altered[i], rc,
+			         dp_sip_err_name(-rc), want);
+	}
+	/* The untouched response, and one with received and rport added below ours, pass. */
+	static struct pkt ok;
+	struct dp_sip_peer next;
+	pkt_load_str(&ok, signed_text);
+	parse_ok(ok.b.data, ok.b.len, &m);
+	assert_int_equal(dp_sip_relay_response(&cfg4, &ok.b, &m, &next), DP_SIP_OK);
+	snprintf(text, sizeof(text), RESP("192.0.2.1:5060;received=192.0.2.1;rport=5062"), branch);
+	pkt_load_str(&ok, text);
+	parse_ok(ok.b.data, ok.b.len, &m);
+	assert_int_equal(dp_sip_relay_response(&cfg4, &ok.b, &m, &next), DP_SIP_OK);
+	assert_int_equal(next.addr.port, 5062);
+#undef RESP
 }
 
 /* A backend that strips received from a host-name Via: the MAC still holds, the name does not. */
@@ -2071,6 +2202,7 @@ int main(void)
 	    cmocka_unit_test(test_relay_moves_status_line_only),
 	    cmocka_unit_test(test_relay_keeps_lower_vias),
 	    cmocka_unit_test(test_relay_refused),
+	    cmocka_unit_test(test_relay_sent_by_altered),
 	    cmocka_unit_test(test_relay_next_hop_name),
 	    cmocka_unit_test(test_reply_exact),
 	    cmocka_unit_test(test_reply_keeps_to_tag),

@@ -76,17 +76,33 @@ def key_words(secret):
     return struct.unpack("<QQ", secret)
 
 
-def branch_for(secret, call_id, cseq_num, client_branch, from_tag):
-    """Our Via branch as dataplane/sip_proxy.c makes it (client branch with the cookie)."""
+def sent_by(via):
+    """host:port of a Via value as the branch MAC covers it: IPv6 without brackets, 5060 when
+    the port is absent."""
+    hostport = via.split(None, 1)[1].split(b";", 1)[0].strip()
+    if hostport.startswith(b"["):
+        host, _, rest = hostport[1:].partition(b"]")
+        port = rest[1:] if rest.startswith(b":") else b"5060"
+    else:
+        host, _, port = hostport.partition(b":")
+    return host + b":" + (port or b"5060")
+
+
+def branch_for(secret, call_id, cseq_num, client_branch, from_tag, client_via):
+    """Our Via branch as dataplane/sip_proxy.c makes it (client branch with the cookie): the
+    client's sent-by (from its Via value) is covered too."""
     k0, k1 = key_words(secret)
-    data = call_id + b"\0" + str(cseq_num).encode() + b"\0" + client_branch + b"\0" + from_tag
+    data = (call_id + b"\0" + str(cseq_num).encode() + b"\0" + sent_by(client_via) + b"\0" +
+            client_branch + b"\0" + from_tag)
     return b"z9hG4bK-sst-%016x" % siphash24(k0, k1, data)
 
 
 def pin_for(secret, call_id, backend_id):
+    """The pin of backend_id (named as in sc.BACKENDS): its MAC covers the name too."""
     k0, k1 = key_words(secret)
     ident = str(backend_id).encode()
-    return ident + b".%016x" % siphash24(k0 ^ PIN_TWEAK, k1, call_id + b"\0" + ident)
+    name = sc.BACKENDS[backend_id][0].encode()
+    return ident + b".%016x" % siphash24(k0 ^ PIN_TWEAK, k1, call_id + b"\0" + ident + b"\0" + name)
 
 
 def param(value, name):
@@ -143,7 +159,7 @@ def cmd_security(args):
     from_tag = param(r.get("from"), b"tag")
     cseq = int(r.get("cseq").split()[0])
     client_branch = param(r.top_via(), b"branch")
-    mine = branch_for(SECRET, r.get("call-id"), cseq, client_branch, from_tag)
+    mine = branch_for(SECRET, r.get("call-id"), cseq, client_branch, from_tag, r.top_via())
     if mine != ours:
         sc.fail("branch algorithm: computed %r, the balancer wrote %r" % (mine, ours))
     else:
@@ -152,7 +168,7 @@ def cmd_security(args):
 
     third = b"Via: SIP/2.0/UDP 198.18.0.77:5060;branch=" + client_branch
     third_rcvd = client_via + b";received=198.18.0.78"
-    other = branch_for(OTHER_SECRET, f.get("call-id"), cseq, client_branch, from_tag)
+    other = branch_for(OTHER_SECRET, f.get("call-id"), cseq, client_branch, from_tag, r.top_via())
     cases = [
         ("another secret's branch, client below", "proxy_bad_branch_mac",
          [b"Via: SIP/2.0/UDP %s:5060;branch=%s" % (sc.VIP.encode(), other), client_via]),
@@ -162,6 +178,8 @@ def cmd_security(args):
          [b"Via: SIP/2.0/UDP %s:5060;branch=%s" % (sc.VIP.encode(), other), third_rcvd]),
         ("made-up MAC, third party below", "proxy_bad_branch_mac",
          [b"Via: SIP/2.0/UDP %s;branch=z9hG4bK-sst-%016x" % (sc.VIP.encode(), os.getpid()), third]),
+        ("our own branch, the client's Via below rewritten to a third party", "proxy_bad_branch_mac",
+         [b"Via: SIP/2.0/UDP %s:5060;branch=%s" % (sc.VIP.encode(), ours), third]),
         ("our branch on our address but another port", "proxy_not_our_via",
          [b"Via: SIP/2.0/UDP %s:5070;branch=%s" % (sc.VIP.encode(), ours), third]),
         ("our branch under a third party's Via", "proxy_not_our_via",
@@ -183,7 +201,7 @@ def cmd_security(args):
     peer_req = sc.make_request("OPTIONS", "sec-peer-%d@e2e" % os.getpid())
     pr = sc.Msg(peer_req)
     peer_branch = branch_for(SECRET, pr.get("call-id"), 7, param(pr.top_via(), b"branch"),
-                             param(pr.get("from"), b"tag"))
+                             param(pr.get("from"), b"tag"), pr.top_via())
     resp = response_to(peer_req, [b"Via: SIP/2.0/UDP %s:5060;branch=%s" % (sc.VIP.encode(), peer_branch),
                                   b"Via: " + pr.top_via()])
     got = send_collect(peers, peers.backends["be2"], resp, 2.0, "client")
