@@ -281,7 +281,7 @@ try:
     with open(kam_json) as f:
         kam = json.load(f)["systems"]["kamailio"]
     out["kamailio_sockets"] = {
-        "from": kam_json,
+        "from": os.path.relpath(kam_json),
         "note": "not the same topology: Kamailio over kernel UDP sockets (bridge, veth), "
                 "sipsteer over memif; each is the best that system can do on this machine",
         "max_loss_free_msgs_per_s": kam["max_loss_free_msgs_per_s"],
