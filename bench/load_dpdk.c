@@ -424,6 +424,22 @@ static int link_wait(struct load_dpdk *d, const char *device)
 	return -1;
 }
 
+/* The EAL's runtime files of our own prefix (the EAL leaves them behind). */
+static void remove_runtime_dir(const char *dir)
+{
+	const char *base = strrchr(dir, '/');
+	DIR *dh;
+	struct dirent *e;
+
+	if (!base || strncmp(base + 1, "sipsteer-bench-load-", 20) || !(dh = opendir(dir)))
+		return;
+	while ((e = readdir(dh)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(dh), e->d_name, 0);
+	closedir(dh);
+	rmdir(dir);
+}
+
 int load_dpdk_open(const struct load_dpdk_options *o, struct load_dpdk **out)
 {
 	struct load_dpdk *d = calloc(1, sizeof(*d));
@@ -446,6 +462,8 @@ int load_dpdk_open(const struct load_dpdk_options *o, struct load_dpdk **out)
 	if (rte_eal_init(argc, argv) < 0) {
 		fprintf(stderr, "sipsteer-bench load: --dpdk %s: EAL: %s\n", o->device,
 		        rte_strerror(rte_errno));
+		if (own_prefix) /* a failed start leaves its runtime directory behind */
+			remove_runtime_dir(rte_eal_get_runtime_dir());
 		return -1;
 	}
 	d->eal_up = true;
@@ -464,22 +482,6 @@ int load_dpdk_open(const struct load_dpdk_options *o, struct load_dpdk **out)
 		send_arp(d, LOAD_FRAME_ARP_REQUEST, d->local[i], NULL, d->local[i]);
 	load_dpdk_flush(d);
 	return 0;
-}
-
-/* The EAL's runtime files of our own prefix (the EAL leaves them behind). */
-static void remove_runtime_dir(const char *dir)
-{
-	const char *base = strrchr(dir, '/');
-	DIR *dh;
-	struct dirent *e;
-
-	if (!base || strncmp(base + 1, "sipsteer-bench-load-", 20) || !(dh = opendir(dir)))
-		return;
-	while ((e = readdir(dh)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			unlinkat(dirfd(dh), e->d_name, 0);
-	closedir(dh);
-	rmdir(dir);
 }
 
 void load_dpdk_close(struct load_dpdk *d)
