@@ -143,6 +143,8 @@ static const struct worker_counter worker_counters[] = {
      offsetof(struct ctl_metrics_worker, icmp_replied)},
     {"sipsteer_notices_lost_total", "Notices to the control thread lost to a full ring.",
      offsetof(struct ctl_metrics_worker, notices_lost)},
+    {"sipsteer_probe_replies_total", "Health probe replies handed to the control thread.",
+     offsetof(struct ctl_metrics_worker, probe_replies)},
 };
 
 static void worker_label(const struct ctl_metrics_worker *w, char *out, size_t cap)

@@ -25,6 +25,7 @@ struct ctl_metrics_worker {
 	uint32_t lcore;
 	uint64_t rx, tx, forwarded, relayed;
 	uint64_t arp_replied, icmp_replied, notices_lost;
+	uint64_t probe_replies;  /* health probe replies handed to the control thread */
 	const uint64_t *replied; /* n_reply_codes entries, in the order of reply_codes */
 	const uint64_t *drops;   /* n_drop_reasons entries, in the order of drop_reasons */
 };

@@ -431,6 +431,7 @@ static void refresh_metrics(struct dp_control *c, double uptime)
 		    .arp_replied = sums[w].arp_replied,
 		    .icmp_replied = sums[w].icmp_replied,
 		    .notices_lost = sums[w].notices_lost,
+		    .probe_replies = sums[w].probe_replies,
 		    .replied = sums[w].replied,
 		    .drops = sums[w].drops,
 		};

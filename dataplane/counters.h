@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Per-lcore dataplane counters: every packet a worker receives ends up either sent (forwarded,
- * relayed, answered) or dropped for one named reason of enum dp_drop.
+ * relayed, answered), handed to the control thread (health probe replies: probe_replies) or dropped
+ * for one named reason of enum dp_drop.
  *
  * Each worker owns one struct dp_counters and is its only writer; the control thread reads it
  * (stats file) without a lock. Writes and reads are relaxed atomics of naturally aligned 64-bit
@@ -37,7 +38,6 @@
 	X(BAD_UDP, "malformed UDP header or wrong UDP checksum")                                   \
 	X(UDP_PORT, "UDP to a port that is not a SIP port")                                        \
 	X(MULTI_SEG, "frame in several mbuf segments and larger than a large buffer (jumbo)")      \
-	X(PROBE_REPLY, "response to a health probe (probing is not enabled yet)")                  \
 	X(NO_BACKEND_FAMILY, "backend address of a family without a VIP (listen.ipv4/ipv6)")       \
 	X(NO_ROUTE, "next hop outside the VIP prefix and no gateway4")                             \
 	X(NEIGH_MISS, "next hop MAC not resolved yet (resolution requested)")                      \
@@ -113,6 +113,7 @@ struct dp_counters {
 	uint64_t arp_replied;               // dp: rw, ctl: ro
 	uint64_t icmp_replied;              // dp: rw, ctl: ro
 	uint64_t notices_lost;              // dp: rw, ctl: ro; learn ring full
+	uint64_t probe_replies;             // dp: rw, ctl: ro; handed to the control thread
 	uint64_t replied[DP_REPLY_COUNT];   // dp: rw, ctl: ro
 	uint64_t drops[DP_DROP_COUNT];      // dp: rw, ctl: ro
 	uint64_t requests[LB_MAX_BACKENDS]; // dp: rw, ctl: ro; requests forwarded per backend id

@@ -24,16 +24,16 @@
 extern struct rte_ring *dp_probe_replies;
 
 /*
- * A worker hands a probe reply (payload[0..len) inside m) to the control thread. Counted as the
- * probe_reply drop either way (it is not relayed); freed when the ring is full or absent.
- * Consumes m.
+ * A worker hands a probe reply (payload[0..len) inside m) to the control thread. Counted in
+ * probe_replies either way (it is not relayed, and not a drop); freed when the ring is full or
+ * absent. Consumes m.
  */
 static inline void dp_probe_handoff(struct dp_worker *w, struct rte_mbuf *m, char *payload,
                                     uint32_t len)
 {
 	struct rte_ring *r = dp_probe_replies;
 
-	DP_COUNT(w->counters.drops[DP_DROP_PROBE_REPLY]);
+	DP_COUNT(w->counters.probe_replies);
 	if (r == NULL || len > UINT16_MAX) {
 		rte_pktmbuf_free(m);
 		return;

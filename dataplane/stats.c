@@ -21,6 +21,7 @@ void dp_stats_read(const struct dp_counters *c, struct dp_stats_sum *s)
 	s->arp_replied = DP_READ(c->arp_replied);
 	s->icmp_replied = DP_READ(c->icmp_replied);
 	s->notices_lost = DP_READ(c->notices_lost);
+	s->probe_replies = DP_READ(c->probe_replies);
 	for (int r = 0; r < DP_REPLY_COUNT; r++)
 		s->replied[r] = DP_READ(c->replied[r]);
 	for (int d = 0; d < DP_DROP_COUNT; d++)
@@ -36,6 +37,7 @@ void dp_stats_add(struct dp_stats_sum *total, const struct dp_stats_sum *s)
 	total->arp_replied += s->arp_replied;
 	total->icmp_replied += s->icmp_replied;
 	total->notices_lost += s->notices_lost;
+	total->probe_replies += s->probe_replies;
 	for (int r = 0; r < DP_REPLY_COUNT; r++)
 		total->replied[r] += s->replied[r];
 	for (int d = 0; d < DP_DROP_COUNT; d++)
@@ -55,6 +57,7 @@ static json_t *sum_json(const struct dp_stats_sum *s)
 	json_object_set_new(o, "arp_replied", json_integer((json_int_t)s->arp_replied));
 	json_object_set_new(o, "icmp_replied", json_integer((json_int_t)s->icmp_replied));
 	json_object_set_new(o, "notices_lost", json_integer((json_int_t)s->notices_lost));
+	json_object_set_new(o, "probe_replies", json_integer((json_int_t)s->probe_replies));
 	for (int r = 0; r < DP_REPLY_COUNT; r++)
 		json_object_set_new(replied, dp_reply_name((enum dp_reply)r),
 		                    json_integer((json_int_t)s->replied[r]));

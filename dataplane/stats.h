@@ -12,7 +12,7 @@
 
 /* One worker's counters, or the sum over the workers. */
 struct dp_stats_sum {
-	uint64_t rx, tx, forwarded, relayed, arp_replied, icmp_replied, notices_lost;
+	uint64_t rx, tx, forwarded, relayed, arp_replied, icmp_replied, notices_lost, probe_replies;
 	uint64_t replied[DP_REPLY_COUNT];
 	uint64_t drops[DP_DROP_COUNT];
 };

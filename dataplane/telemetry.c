@@ -39,6 +39,7 @@ static void sum_dict(struct rte_tel_data *d, const struct dp_stats_sum *s)
 	rte_tel_data_add_dict_u64(d, "arp_replied", s->arp_replied);
 	rte_tel_data_add_dict_u64(d, "icmp_replied", s->icmp_replied);
 	rte_tel_data_add_dict_u64(d, "notices_lost", s->notices_lost);
+	rte_tel_data_add_dict_u64(d, "probe_replies", s->probe_replies);
 	for (int r = 0; r < DP_REPLY_COUNT; r++) {
 		key_of(key, sizeof(key), "replied_", dp_reply_name((enum dp_reply)r));
 		rte_tel_data_add_dict_u64(d, key, s->replied[r]);

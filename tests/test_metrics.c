@@ -62,6 +62,7 @@ static void fixed_snapshot(struct ctl_metrics_snapshot *s)
 	    .arp_replied = 1,
 	    .icmp_replied = 0,
 	    .notices_lost = 0,
+	    .probe_replies = 7,
 	    .replied = w0_replied,
 	    .drops = w0_drops,
 	};
@@ -74,6 +75,7 @@ static void fixed_snapshot(struct ctl_metrics_snapshot *s)
 	    .arp_replied = 0,
 	    .icmp_replied = 6,
 	    .notices_lost = 8,
+	    .probe_replies = UINT64_C(4294967296),
 	    .replied = w1_replied,
 	    .drops = w1_drops,
 	};
@@ -184,6 +186,8 @@ static json_t *expected_samples(const struct ctl_metrics_snapshot *s)
 		expect(list, "sipsteer_icmp_replies_total", (double)w->icmp_replied, "worker",
 		       lcore, NULL);
 		expect(list, "sipsteer_notices_lost_total", (double)w->notices_lost, "worker",
+		       lcore, NULL);
+		expect(list, "sipsteer_probe_replies_total", (double)w->probe_replies, "worker",
 		       lcore, NULL);
 		for (uint32_t r = 0; r < s->n_reply_codes; r++)
 			expect(list, "sipsteer_stateless_replies_total", (double)w->replied[r],

@@ -59,6 +59,10 @@ ctl_check "[ $(e2e_kv failed "$resC") -eq 0 ]" "phase C: zero failed calls"
 ctl_check "[ $((got * 100)) -ge $((total * 25)) ] && [ $((got * 100)) -le $((total * 42)) ]" \
 	"phase C: be2's share back near a third"
 ctl backends
+# Probe replies are counted on their own, never as a drop.
+ctl_check "ctl --json stats | python3 -c 'import json,sys; t=json.load(sys.stdin)[\"total\"]; \
+sys.exit(0 if t[\"probe_replies\"] > 0 and \"probe_reply\" not in t[\"drops\"] else 1)'" \
+	"probe replies counted in probe_replies, not as a drop"
 
 e2e_uas_stop
 [ "$CTL_FAILS" -eq 0 ] || e2e_fail "$CTL_FAILS check(s) failed"
