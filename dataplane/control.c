@@ -116,6 +116,36 @@ static void ask6(void *arg, const uint8_t ip[16], uint16_t port)
 	}
 }
 
+void dp_control_announce(struct dp_control *c, uint64_t now_ms)
+{
+	struct dp_ctx *ctx = c->ctx;
+
+	if (c->announce_left == 0 || now_ms < c->next_announce_ms)
+		return;
+	c->announce_left--;
+	c->next_announce_ms = now_ms + DP_CONTROL_ANNOUNCE_MS;
+	for (uint16_t i = 0; i < ctx->n_ports; i++) {
+		const struct dp_port *p = &ctx->ports[i];
+		if (ctx->vip4 != 0) {
+			struct rte_mbuf *m =
+			    dp_arp_request_build(ctx->pool, &p->mac, ctx->vip4, ctx->vip4);
+			if (m == NULL || !dp_control_tx(ctx, i, m))
+				c->arp_failed++;
+			else
+				c->arp_sent++;
+		}
+		if (ctx->has_vip6) {
+			struct rte_mbuf *m = dp_nd_una_build(ctx->pool, &p->mac, ctx->vip6);
+			if (m == NULL || !dp_control_tx(ctx, i, m))
+				c->arp_failed++;
+			else
+				c->arp_sent++;
+		}
+	}
+	log_debug("announced the VIPs on %u port(s) (%u more to come)", ctx->n_ports,
+	          c->announce_left);
+}
+
 /* Resolve the next hop of an IPv6 backend: itself when on-link, else gateway6. */
 static void want_backend6(struct dp_control *c, const struct lb_addr *a)
 {
@@ -759,6 +789,8 @@ int dp_control_init(struct dp_control *c, struct dp_ctx *ctx, const char *stats_
 		return rc;
 	}
 	dp_resolver_set_ask6(&c->resolver, ask6);
+	c->announce_left = DP_CONTROL_ANNOUNCE;
+	c->next_announce_ms = 0;
 	if (ctx->gateway4 != 0)
 		dp_resolver_want(&c->resolver, ctx->gateway4);
 	if (ctx->has_vip6)
@@ -914,6 +946,7 @@ void dp_control_run(struct dp_control *c)
 		/* ms since start, never 0: 0 means "never" in the resolver. */
 		uint64_t now_ms = (now - c->start_ns) / 1000000u + 1;
 
+		dp_control_announce(c, now_ms);
 		if (c->sync_probes)
 			sync_probes(c, now);
 		dp_control_step(c, now_ms);

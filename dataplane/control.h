@@ -23,8 +23,10 @@
 #include "resolve.h"
 #include "state.h"
 
-#define DP_CONTROL_POLL_US    1000
-#define DP_CONTROL_REFRESH_MS 1000 /* metrics text, telemetry view and rates */
+#define DP_CONTROL_POLL_US     1000
+#define DP_CONTROL_REFRESH_MS  1000 /* metrics text, telemetry view and rates */
+#define DP_CONTROL_ANNOUNCE    3    /* gratuitous ARPs / unsolicited NAs for the VIPs at start */
+#define DP_CONTROL_ANNOUNCE_MS 1000 /* between two of them */
 
 /* What the control thread keeps per backend id. */
 struct dp_control_backend {
@@ -43,6 +45,8 @@ struct dp_control {
 	uint64_t start_ns;      /* CLOCK_MONOTONIC at start */
 	uint64_t arp_sent;
 	uint64_t arp_failed;
+	uint32_t announce_left;    /* VIP announcements still to send */
+	uint64_t next_announce_ms; /* when the next one is due (ms since start, as now_ms) */
 
 	struct ctl_state *st;               /* the running configuration (the caller's) */
 	struct ctl_api *api;                /* the control socket */
@@ -92,6 +96,14 @@ void dp_control_free(struct dp_control *c);
 
 /* Drain up to max notices from every worker's ring into the resolver. Returns how many. */
 unsigned int dp_control_drain(struct dp_control *c, unsigned int max, uint64_t now_ms);
+
+/*
+ * Announce the VIPs on every port: a gratuitous ARP request for the IPv4 VIP and an unsolicited
+ * Neighbor Advertisement for the IPv6 VIP, so that neighbours holding the MAC of a previous
+ * instance take ours at once. dp_control_init arms DP_CONTROL_ANNOUNCE of them, the first due at
+ * once, then DP_CONTROL_ANNOUNCE_MS apart; this sends the one due at now_ms, if any.
+ */
+void dp_control_announce(struct dp_control *c, uint64_t now_ms);
 
 /* One control step: drain notices, send due ARP requests, publish a changed neighbour table. */
 void dp_control_step(struct dp_control *c, uint64_t now_ms);

@@ -221,6 +221,55 @@ struct rte_mbuf *dp_nd_ns_build(struct rte_mempool *pool, const struct rte_ether
 	return m;
 }
 
+uint32_t dp_nd_una_write(uint8_t *frame, const struct rte_ether_addr *our_mac,
+                         const uint8_t our_ip[16])
+{
+	struct {
+		struct rte_ether_hdr eth;
+		struct rte_ipv6_hdr ip;
+		struct nd_msg na;
+		uint8_t opt[8];
+	} __attribute__((packed, aligned(2))) h;
+
+	RTE_BUILD_BUG_ON(sizeof(h) != DP_ND_UNA_LEN);
+	memset(&h, 0, sizeof(h));
+	memcpy(h.ip.dst_addr, all_nodes, 16);
+	dp_ipv6_mcast_mac(all_nodes, &h.eth.dst_addr);
+	rte_ether_addr_copy(our_mac, &h.eth.src_addr);
+	h.eth.ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	h.ip.vtc_flow = rte_cpu_to_be_32(6u << 28);
+	h.ip.payload_len = rte_cpu_to_be_16(sizeof(h.na) + sizeof(h.opt));
+	h.ip.proto = IPPROTO_ICMPV6;
+	h.ip.hop_limits = DP_ND_HOP_LIMIT;
+	memcpy(h.ip.src_addr, our_ip, 16);
+	h.na.h.type = DP_ND_NA;
+	h.na.h.word[0] = ND_NA_FLAG_OVERRIDE;
+	memcpy(h.na.target, our_ip, 16);
+	h.opt[0] = DP_ND_OPT_TGT_LLADDR;
+	h.opt[1] = 1;
+	memcpy(h.opt + 2, our_mac->addr_bytes, RTE_ETHER_ADDR_LEN);
+	h.na.h.cksum =
+	    (uint16_t)~dp_ipv6_l4_sum(&h.ip, IPPROTO_ICMPV6, &h.na, sizeof(h.na) + sizeof(h.opt));
+	memcpy(frame, &h, sizeof(h));
+	return sizeof(h);
+}
+
+struct rte_mbuf *dp_nd_una_build(struct rte_mempool *pool, const struct rte_ether_addr *our_mac,
+                                 const uint8_t our_ip[16])
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	if (m == NULL)
+		return NULL;
+	uint8_t *frame = (uint8_t *)rte_pktmbuf_append(m, DP_ND_UNA_LEN);
+	if (frame == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	dp_nd_una_write(frame, our_mac, our_ip);
+	return m;
+}
+
 bool dp_udp6_check(const struct rte_ipv6_hdr *ip, const struct rte_udp_hdr *udp, uint32_t l4_avail)
 {
 	struct rte_udp_hdr h;

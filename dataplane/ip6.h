@@ -104,6 +104,22 @@ uint32_t dp_nd_ns_write(uint8_t *frame, const struct rte_ether_addr *our_mac,
 struct rte_mbuf *dp_nd_ns_build(struct rte_mempool *pool, const struct rte_ether_addr *our_mac,
                                 const uint8_t our_ip[16], const uint8_t target[16]);
 
+/* Length of the unsolicited Neighbor Advertisement frame (with one option): as a solicitation. */
+#define DP_ND_UNA_LEN DP_ND_NS_LEN
+
+/*
+ * Write an unsolicited Neighbor Advertisement for our_ip to frame (DP_ND_UNA_LEN bytes, any
+ * alignment): from our_ip to all-nodes (ff02::1, 33:33:00:00:00:01), hop limit 255, override flag
+ * (not solicited, not router), our target link-layer address option, checksum (RFC 4861 7.2.6:
+ * neighbours that hold another MAC for our_ip take ours at once). Returns DP_ND_UNA_LEN.
+ */
+uint32_t dp_nd_una_write(uint8_t *frame, const struct rte_ether_addr *our_mac,
+                         const uint8_t our_ip[16]);
+
+/* The same frame (dp_nd_una_write) in a new mbuf of pool, or NULL when the pool is empty. */
+struct rte_mbuf *dp_nd_una_build(struct rte_mempool *pool, const struct rte_ether_addr *our_mac,
+                                 const uint8_t our_ip[16]);
+
 /*
  * Check a UDP header and its datagram over IPv6: length at least 8 and within l4_avail bytes,
  * a checksum that is present (zero is invalid over IPv6, RFC 8200 8.1) and right. Any alignment

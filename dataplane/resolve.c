@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_common.h>
+
 #include "resolve.h"
 
 /* Twice DP_NEIGH_MAX: the open-addressed table stays at most half full. */
@@ -107,27 +109,43 @@ int dp_resolver_learn(struct dp_resolver *r, uint32_t ip, const uint8_t mac[6], 
 		r->dirty = true;
 	}
 	e->confirmed_ms = now_ms;
+	e->retry_ms = 0;
 	return 0;
+}
+
+/*
+ * Whether an entry (known, asked_ms, confirmed_ms, *retry_ms) is due for a request at now_ms;
+ * when it is, take the request into account (asked_ms, the next retry interval).
+ */
+static bool ask_due(bool known, uint64_t *asked_ms, uint64_t confirmed_ms, uint32_t *retry_ms,
+                    uint64_t now_ms)
+{
+	if (known && now_ms - confirmed_ms < DP_RESOLVE_REFRESH_MS)
+		return false;
+	uint32_t wait = known ? DP_RESOLVE_RETRY_MS : *retry_ms;
+	if (*asked_ms != 0 && now_ms - *asked_ms < wait)
+		return false;
+	*asked_ms = now_ms;
+	if (!known)
+		*retry_ms = *retry_ms == 0 ? DP_RESOLVE_FIRST_RETRY_MS
+		                           : RTE_MIN(2 * *retry_ms, (uint32_t)DP_RESOLVE_RETRY_MS);
+	return true;
 }
 
 void dp_resolver_tick(struct dp_resolver *r, uint64_t now_ms)
 {
 	for (uint32_t i = 0; i < r->n_wanted; i++) {
 		struct dp_resolve_entry *e = &r->slots[r->wanted[i]];
-		bool due = !e->known || now_ms - e->confirmed_ms >= DP_RESOLVE_REFRESH_MS;
-		if (!due || (e->asked_ms != 0 && now_ms - e->asked_ms < DP_RESOLVE_RETRY_MS))
+		if (!ask_due(e->known, &e->asked_ms, e->confirmed_ms, &e->retry_ms, now_ms))
 			continue;
-		e->asked_ms = now_ms;
 		/* A known entry is refreshed where it lives; an unknown one is asked everywhere. */
 		r->ask(r->ask_arg, e->ip, e->known ? e->port : UINT16_MAX);
 	}
 	struct dp_resolver6 *r6 = &r->v6;
 	for (uint32_t i = 0; r6->ask != NULL && i < r6->n_wanted; i++) {
 		struct dp_resolve6_entry *e = &r6->slots[r6->wanted[i]];
-		bool due = !e->known || now_ms - e->confirmed_ms >= DP_RESOLVE_REFRESH_MS;
-		if (!due || (e->asked_ms != 0 && now_ms - e->asked_ms < DP_RESOLVE_RETRY_MS))
+		if (!ask_due(e->known, &e->asked_ms, e->confirmed_ms, &e->retry_ms, now_ms))
 			continue;
-		e->asked_ms = now_ms;
 		r6->ask(r->ask_arg, e->ip, e->known ? e->port : UINT16_MAX);
 	}
 }
@@ -220,6 +238,7 @@ int dp_resolver_learn6(struct dp_resolver *r, const uint8_t ip[16], const uint8_
 		r->v6.dirty = true;
 	}
 	e->confirmed_ms = now_ms;
+	e->retry_ms = 0;
 	return 0;
 }
 

@@ -2,10 +2,10 @@
 /*
  * Neighbour resolution on the control thread: the mutable table behind the published
  * neighbour snapshots. Backends, the gateways and any address a worker missed are resolved by
- * ARP for IPv4 and by Neighbor Solicitations for IPv6 (a request every second until answered,
- * then a refresh now and then); senders of ARP packets, of Neighbor Discovery messages and of
- * SIP requests are learned from the workers' notices. IPv4 and IPv6 entries live in two tables
- * with the same state machine.
+ * ARP for IPv4 and by Neighbor Solicitations for IPv6 (the first request at once, retries after
+ * 100 ms doubling up to a second until answered, then a refresh now and then); senders of ARP
+ * packets, of Neighbor Discovery messages and of SIP requests are learned from the workers'
+ * notices. IPv4 and IPv6 entries live in two tables with the same state machine.
  *
  * Control thread only. Pure logic: sending ARP requests and publishing go through callbacks, so
  * the state machine can be tested without ports.
@@ -18,8 +18,9 @@
 
 #include "neigh.h"
 
-#define DP_RESOLVE_RETRY_MS   1000  /* ARP request interval until answered */
-#define DP_RESOLVE_REFRESH_MS 60000 /* re-ask a wanted entry this long after its last answer */
+#define DP_RESOLVE_FIRST_RETRY_MS 100   /* first retry of an unanswered request; then doubled */
+#define DP_RESOLVE_RETRY_MS       1000  /* longest interval between requests until answered */
+#define DP_RESOLVE_REFRESH_MS     60000 /* re-ask a wanted entry this long after its last answer */
 
 struct dp_resolve_entry {
 	uint32_t ip; /* network order; 0 = empty slot */
@@ -29,6 +30,7 @@ struct dp_resolve_entry {
 	bool wanted;           /* resolved actively (backend, gateway, or a worker's miss) */
 	uint64_t asked_ms;     /* last ARP request sent, 0 = never */
 	uint64_t confirmed_ms; /* last time its MAC was seen */
+	uint32_t retry_ms;     /* wait before the next request while unknown, 0 = not asked yet */
 };
 
 /* Send an ARP request for ip (network order); port = UINT16_MAX: on every port. */
@@ -42,6 +44,7 @@ struct dp_resolve6_entry {
 	bool wanted;
 	uint64_t asked_ms;
 	uint64_t confirmed_ms;
+	uint32_t retry_ms;
 };
 
 /* Send a Neighbor Solicitation for ip; port = UINT16_MAX: on every port. */
@@ -86,7 +89,12 @@ int dp_resolver_want(struct dp_resolver *r, uint32_t ip);
 int dp_resolver_learn(struct dp_resolver *r, uint32_t ip, const uint8_t mac[6], uint16_t port,
                       uint64_t now_ms);
 
-/* Send the ARP requests and Neighbor Solicitations that are due at now_ms. */
+/*
+ * Send the ARP requests and Neighbor Solicitations that are due at now_ms: a new wanted entry at
+ * once, an unanswered one again after DP_RESOLVE_FIRST_RETRY_MS, doubling up to
+ * DP_RESOLVE_RETRY_MS; a known one every DP_RESOLVE_RETRY_MS once DP_RESOLVE_REFRESH_MS passed
+ * since its last answer.
+ */
 void dp_resolver_tick(struct dp_resolver *r, uint64_t now_ms);
 
 /* The entry for ip or NULL. */

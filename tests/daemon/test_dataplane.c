@@ -570,29 +570,37 @@ static void test_resolver(void **state)
 	assert_int_equal(dp_resolver_want(&r, be), 0); /* idempotent */
 	assert_int_equal(dp_resolver_want(&r, 0), -ENOSPC);
 
-	/* Asked at once on every port, then once a second until answered. */
+	/* Asked at once on every port, then after 100, 200, 400, 800 ms and once a second. */
+	static const uint64_t retry_at[] = {101, 301, 701, 1501, 2501, 3501};
 	dp_resolver_tick(&r, 1);
 	assert_int_equal(asked.n, 1);
 	assert_int_equal(asked.ip[0], be);
 	assert_int_equal(asked.port[0], UINT16_MAX);
-	dp_resolver_tick(&r, 500);
-	assert_int_equal(asked.n, 1);
-	dp_resolver_tick(&r, 1 + DP_RESOLVE_RETRY_MS);
-	assert_int_equal(asked.n, 2);
+	for (int i = 0; i < 6; i++) {
+		dp_resolver_tick(&r, retry_at[i] - 1);
+		assert_int_equal(asked.n, i + 1);
+		dp_resolver_tick(&r, retry_at[i]);
+		assert_int_equal(asked.n, i + 2);
+		assert_int_equal(asked.port[i + 1], UINT16_MAX);
+	}
 	assert_null(dp_resolver_snapshot(&r)); /* nothing known yet */
 
-	/* Answered: published, then only refreshed, on its own port. */
-	assert_int_equal(dp_resolver_learn(&r, be, mac1, 0, 2000), 0);
+	/* Answered: published, then only refreshed, on its own port, once a second. */
+	assert_int_equal(dp_resolver_learn(&r, be, mac1, 0, 4000), 0);
 	struct dp_neigh_table *t = dp_resolver_snapshot(&r);
 	assert_non_null(t);
 	assert_memory_equal(dp_neigh_lookup(t, be)->mac, mac1, 6);
 	dp_neigh_table_free(t);
 	assert_null(dp_resolver_snapshot(&r)); /* unchanged since */
 	dp_resolver_tick(&r, 5000);
-	assert_int_equal(asked.n, 2);
-	dp_resolver_tick(&r, 2000 + DP_RESOLVE_REFRESH_MS);
-	assert_int_equal(asked.n, 3);
-	assert_int_equal(asked.port[2], 0);
+	assert_int_equal(asked.n, 7);
+	dp_resolver_tick(&r, 4000 + DP_RESOLVE_REFRESH_MS);
+	assert_int_equal(asked.n, 8);
+	assert_int_equal(asked.port[7], 0);
+	dp_resolver_tick(&r, 4000 + DP_RESOLVE_REFRESH_MS + DP_RESOLVE_FIRST_RETRY_MS);
+	assert_int_equal(asked.n, 8); /* a refresh is not retried quickly */
+	dp_resolver_tick(&r, 4000 + DP_RESOLVE_REFRESH_MS + DP_RESOLVE_RETRY_MS);
+	assert_int_equal(asked.n, 9);
 
 	/* The same answer again changes nothing; a new MAC is published. */
 	assert_int_equal(dp_resolver_learn(&r, be, mac1, 0, 70000), 0);
@@ -781,6 +789,28 @@ static void test_nd_ns_na(void **state)
 	assert_memory_equal(&mac, &mac_b, 6);
 	assert_false(dp_nd_na_parse(&p, target, &has_mac, &mac)); /* a solicitation */
 
+	/* Our unsolicited NA for the VIP (at an odd address): all-nodes, override only. */
+	assert_int_equal(dp_nd_una_write(frame + 1, &mac_b, vip), DP_ND_UNA_LEN);
+	fake_init(&f);
+	memcpy(rte_pktmbuf_mtod(&f.m, uint8_t *), frame + 1, DP_ND_UNA_LEN);
+	eth = rte_pktmbuf_mtod(&f.m, struct rte_ether_hdr *);
+	p = (struct dp_ipv6_pkt){.eth = eth, .ip = (struct rte_ipv6_hdr *)(eth + 1)};
+	p.l4 = (uint8_t *)(p.ip + 1);
+	p.l4_len = rte_be_to_cpu_16(p.ip->payload_len);
+	assert_true(dp_ipv6_check(p.ip, DP_ND_UNA_LEN - 14));
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+	static const struct rte_ether_addr all_nodes_mac = {{0x33, 0x33, 0, 0, 0, 1}};
+	assert_memory_equal(p.ip->dst_addr, all_nodes, 16);
+	assert_memory_equal(&eth->dst_addr, &all_nodes_mac, 6);
+	assert_memory_equal(p.ip->src_addr, vip, 16);
+	assert_int_equal(p.ip->hop_limits, 255);
+	assert_int_equal(p.l4[4], 0x20); /* override, neither solicited nor router */
+	assert_true(dp_nd_na_parse(&p, target, &has_mac, &mac));
+	assert_memory_equal(target, vip, 16);
+	assert_true(has_mac);
+	assert_memory_equal(&mac, &mac_b, 6);
+	assert_false(dp_nd_ns_parse(&p, target, &has_mac, &mac)); /* an advertisement */
+
 	/* NA for 2001:db8::21 at mac_a (solicited, override, target link-layer option). */
 	uint8_t na[32] = {DP_ND_NA, 0, 0, 0, 0x60};
 	memcpy(na + 8, be, 16);
@@ -888,10 +918,14 @@ static void test_resolver6(void **state)
 	assert_int_equal(asked.n, 1);
 	assert_memory_equal(asked.ip[0], be, 16);
 	assert_int_equal(asked.port[0], UINT16_MAX);
-	dp_resolver_tick(&r, 500);
+	dp_resolver_tick(&r, 2 + DP_RESOLVE_FIRST_RETRY_MS - 1);
 	assert_int_equal(asked.n, 1);
-	dp_resolver_tick(&r, 2 + DP_RESOLVE_RETRY_MS);
+	dp_resolver_tick(&r, 2 + DP_RESOLVE_FIRST_RETRY_MS); /* retried quickly */
 	assert_int_equal(asked.n, 2);
+	dp_resolver_tick(&r, 2 + 3 * DP_RESOLVE_FIRST_RETRY_MS - 1);
+	assert_int_equal(asked.n, 2);
+	dp_resolver_tick(&r, 2 + 3 * DP_RESOLVE_FIRST_RETRY_MS); /* then after twice as long */
+	assert_int_equal(asked.n, 3);
 	assert_null(dp_resolver_snapshot6(&r));
 	assert_null(dp_resolver_snapshot(&r)); /* the IPv4 table is apart */
 
@@ -916,8 +950,8 @@ static void test_resolver6(void **state)
 	dp_neigh6_publish(&slot, t);
 	assert_ptr_equal(dp_neigh6_current(&slot), t);
 	dp_resolver_tick(&r, 2000 + DP_RESOLVE_REFRESH_MS); /* refresh where it lives */
-	assert_int_equal(asked.n, 3);
-	assert_int_equal(asked.port[2], 0);
+	assert_int_equal(asked.n, 4);
+	assert_int_equal(asked.port[3], 0);
 	assert_int_equal(dp_resolver_learn6(&r, be, mac2, 1, 70000), 0);
 	dp_neigh6_publish(&slot, dp_resolver_snapshot6(&r));
 	const struct dp_neigh6 *n = dp_neigh6_lookup(dp_neigh6_current(&slot), be);

@@ -4,15 +4,30 @@
 # Neighbor Discovery (the daemon answers solicitations to the VIP's solicited-node group with its
 # port MAC) and gets ICMPv6 echo replies from it; IPv4 keeps working beside it. Solicitations
 # for another address are not answered (counted not_for_us6: their group is not the VIP's).
+# At start the daemon announces both VIPs (gratuitous ARP, unsolicited NA): a neighbour that
+# still holds another MAC for them (a previous instance's) takes the port MAC without asking.
 set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 fails=0
 
+old_mac=02:00:5e:00:53:99
+ip -n client2 neigh replace "$TOPO_VIP" lladdr "$old_mac" dev eth0 nud stale
+ip -n client2 -6 neigh replace "$TOPO_VIP6" lladdr "$old_mac" dev eth0 nud stale
 e2e_start_sipsteer --config "$(e2e_config ipv6)"
 mac=$(awk '/ready: port/ {for (i = 1; i <= NF; i++) if ($i == "mac") print tolower($(i + 1))}' \
 	"$TOPO_DIR/sipsteer.log" | tr -d ';' | head -n 1)
+lladdr_of() { ip -n client2 "$@" | awk '{for (i = 1; i <= NF; i++) if ($i == "lladdr") print $(i + 1)}'; }
+announced() { [ "$(lladdr_of neigh show "$TOPO_VIP")" = "$mac" ] &&
+	[ "$(lladdr_of -6 neigh show "$TOPO_VIP6")" = "$mac" ]; }
+if [ -n "$mac" ] && topo_wait 5 announced; then
+	echo "client2: the announcements replaced $old_mac by $mac for both VIPs"
+else
+	echo "FAIL: client2 still has $TOPO_VIP at '$(lladdr_of neigh show "$TOPO_VIP")'," \
+		"$TOPO_VIP6 at '$(lladdr_of -6 neigh show "$TOPO_VIP6")', want '$mac'"
+	fails=$((fails + 1))
+fi
 for ns in "${TOPO_CLIENTS[@]}" "${TOPO_BACKENDS[@]}"; do
 	if ip netns exec "$ns" ping -6 -n -q -c 3 -i 0.2 -W 2 "$TOPO_VIP6" >"$TOPO_DIR/ping6-$ns.log" 2>&1; then
 		echo "ping $TOPO_VIP6 from $ns: answered"
