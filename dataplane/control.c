@@ -219,9 +219,19 @@ static int prober_create(struct dp_control *c)
 {
 	const struct ctl_config *cfg = &c->st->cfg;
 	struct ctl_probe_cfg pcfg;
-	struct lb_addr self = cfg->vip4.addr;
+	/* The prober names one VIP; probes to the other family get theirs (dp_probe_rehost). */
+	struct lb_addr self = cfg->vip4.addr.family == AF_INET ? cfg->vip4.addr : cfg->vip6.addr;
+	char ip[INET6_ADDRSTRLEN];
 
 	self.port = c->ctx->sip_ports[0];
+	c->probe_family = self.family;
+	c->probe_host4[0] = c->probe_host6[0] = '\0';
+	if (cfg->vip4.addr.family == AF_INET &&
+	    inet_ntop(AF_INET, cfg->vip4.addr.v4, ip, sizeof(ip)) != NULL)
+		snprintf(c->probe_host4, sizeof(c->probe_host4), "%s", ip);
+	if (cfg->vip6.addr.family == AF_INET6 &&
+	    inet_ntop(AF_INET6, cfg->vip6.addr.v6, ip, sizeof(ip)) != NULL)
+		snprintf(c->probe_host6, sizeof(c->probe_host6), "[%s]", ip);
 	ctl_probe_cfg_from_config(cfg, &self, &pcfg);
 	c->prober = ctl_prober_create(&pcfg);
 	if (c->prober == NULL) {
@@ -296,7 +306,25 @@ static void sync_probes(struct dp_control *c, uint64_t now)
 		uint32_t hop = backend_hop(c->ctx, &be->addr);
 		if (hop != 0)
 			dp_resolver_want(&c->resolver, hop);
+		want_backend6(c, &be->addr);
 	}
+}
+
+/* Whether the MAC of a backend's next hop (IPv4 or IPv6) is known. */
+static bool backend_hop_known(struct dp_control *c, const struct lb_addr *a)
+{
+	const struct dp_ctx *ctx = c->ctx;
+
+	if (a->family == AF_INET6) {
+		if (!ctx->has_vip6)
+			return false;
+		const uint8_t *hop = dp_on_link6(ctx, a->v6) ? a->v6 : ctx->gateway6;
+		const struct dp_resolve6_entry *e = dp_resolver_find6(&c->resolver, hop);
+		return e != NULL && e->known;
+	}
+	uint32_t hop = backend_hop(ctx, a);
+	const struct dp_resolve_entry *e = hop ? dp_resolver_find(&c->resolver, hop) : NULL;
+	return e != NULL && e->known;
 }
 
 /*
@@ -315,9 +343,7 @@ static void start_pending(struct dp_control *c, uint64_t now)
 		struct dp_control_backend *b = &c->backends[id];
 		if (!b->pending)
 			continue;
-		uint32_t hop = backend_hop(c->ctx, &b->addr);
-		const struct dp_resolve_entry *e = hop ? dp_resolver_find(&c->resolver, hop) : NULL;
-		if ((e == NULL || !e->known) && now - b->pending_since < grace)
+		if (!backend_hop_known(c, &b->addr) && now - b->pending_since < grace)
 			continue;
 		b->pending = false;
 		c->n_pending--;
@@ -330,23 +356,48 @@ static void start_pending(struct dp_control *c, uint64_t now)
 	}
 }
 
+/*
+ * Build probe s and send it in the family of its backend, from that family's VIP: the text
+ * names the prober's VIP, rewritten to the other one for a backend of the other family.
+ * Returns 0 or -errno (-EAFNOSUPPORT: no VIP of the backend's family).
+ */
+static int send_probe(struct dp_control *c, const struct ctl_probe_send *s)
+{
+	char text[CTL_PROBE_MAX_LEN], other[CTL_PROBE_MAX_LEN + 64];
+	const char *msg = text;
+	int len = ctl_probe_build(c->prober, s, text, sizeof(text));
+	int fam = s->dst.family;
+
+	if (len <= 0)
+		return len < 0 ? len : -EINVAL;
+	if ((fam == AF_INET && c->probe_host4[0] == '\0') ||
+	    (fam == AF_INET6 && c->probe_host6[0] == '\0') || (fam != AF_INET && fam != AF_INET6))
+		return -EAFNOSUPPORT;
+	if (fam != c->probe_family) {
+		const char *from = fam == AF_INET ? c->probe_host6 : c->probe_host4;
+		const char *to = fam == AF_INET ? c->probe_host4 : c->probe_host6;
+		len = dp_probe_rehost(text, len, from, to, other, sizeof(other));
+		if (len < 0)
+			return len;
+		msg = other;
+	}
+	if (fam == AF_INET6)
+		return dp_probe_send6(c->ctx, &c->resolver, s->dst.v6, s->dst.port, msg,
+		                      (uint32_t)len);
+	uint32_t ip;
+	memcpy(&ip, s->dst.v4, sizeof(ip));
+	return dp_probe_send(c->ctx, &c->resolver, ip, s->dst.port, msg, (uint32_t)len);
+}
+
 static void send_probes(struct dp_control *c, uint64_t now)
 {
 	struct ctl_probe_send due[32];
-	char text[CTL_PROBE_MAX_LEN];
 	size_t n;
 
 	do {
 		n = ctl_probe_tick(c->prober, now, due, RTE_DIM(due));
 		for (size_t i = 0; i < n; i++) {
-			int len = ctl_probe_build(c->prober, &due[i], text, sizeof(text));
-			int rc = -EAFNOSUPPORT;
-			if (len > 0 && due[i].dst.family == AF_INET) {
-				uint32_t ip;
-				memcpy(&ip, due[i].dst.v4, sizeof(ip));
-				rc = dp_probe_send(c->ctx, &c->resolver, ip, due[i].dst.port, text,
-				                   (uint32_t)len);
-			}
+			int rc = send_probe(c, &due[i]);
 			if (rc < 0) {
 				/* Not sent: it times out like an unanswered one. */
 				c->probe_send_failed++;

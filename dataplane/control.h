@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <netinet/in.h>
+
 #include <jansson.h>
 
 #include "api.h"
@@ -56,9 +58,12 @@ struct dp_control {
 	bool sync_probes;                   /* the backends or probe section changed */
 	bool probe_reconfigure;             /* the probe section changed: new prober */
 	uint32_t n_pending;
-	uint64_t probe_send_failed; /* probes not sent (no MAC, no mbuf, queue full) */
-	uint64_t probe_replies;     /* replies received from the workers */
-	uint64_t probe_unmatched;   /* replies that were not ours (ctl_probe_match) */
+	uint64_t probe_send_failed;             /* probes not sent (no MAC, no mbuf, queue full) */
+	uint64_t probe_replies;                 /* replies received from the workers */
+	uint64_t probe_unmatched;               /* replies that were not ours (ctl_probe_match) */
+	int probe_family;                       /* family of the VIP the prober's messages name */
+	char probe_host4[INET6_ADDRSTRLEN + 2]; /* "198.18.0.10", "" without an IPv4 VIP */
+	char probe_host6[INET6_ADDRSTRLEN + 2]; /* "[2001:db8::10]", "" without an IPv6 VIP */
 	uint64_t next_refresh_ns;
 	uint64_t last_refresh_ns;
 	json_t *stats_baseline;              /* raw stats at the last `stats --reset`, NULL: none */

@@ -7,6 +7,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
+#include "ip6.h"
 #include "log.h"
 #include "probe_io.h"
 #include "resolve.h"
@@ -77,6 +78,70 @@ int dp_probe_send(struct dp_ctx *ctx, struct dp_resolver *res, uint32_t dst_ip, 
 	dp_udp4_write(m, &ctx->ports[e->port].mac, &mac, ctx->vip4, ctx->sip_ports[0], dst_ip,
 	              dst_port, len);
 	return dp_control_tx(ctx, e->port, m) ? 0 : -ENOBUFS;
+}
+
+int dp_probe_send6(struct dp_ctx *ctx, struct dp_resolver *res, const uint8_t dst_ip[16],
+                   uint16_t dst_port, const char *text, uint32_t len)
+{
+	if (!ctx->has_vip6)
+		return -EHOSTUNREACH;
+	const uint8_t *hop = dp_on_link6(ctx, dst_ip) ? dst_ip : ctx->gateway6;
+	if (dp_ip6_is_zero(hop))
+		return -EHOSTUNREACH;
+	const struct dp_resolve6_entry *e = dp_resolver_find6(res, hop);
+	if (e == NULL || !e->known || e->port >= ctx->n_ports) {
+		dp_resolver_want6(res, hop);
+		return -EHOSTUNREACH;
+	}
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ctx->pool);
+	if (m == NULL)
+		return -ENOMEM;
+	if (rte_pktmbuf_tailroom(m) < DP_UDP6_HDR_LEN + len) {
+		rte_pktmbuf_free(m);
+		return -ENOMEM;
+	}
+	struct rte_ether_addr mac;
+	memcpy(mac.addr_bytes, e->mac, sizeof(e->mac));
+	memcpy(rte_pktmbuf_mtod(m, char *) + DP_UDP6_HDR_LEN, text, len);
+	dp_udp6_write(m, &ctx->ports[e->port].mac, &mac, ctx->vip6, ctx->sip_ports[0], dst_ip,
+	              dst_port, len);
+	return dp_control_tx(ctx, e->port, m) ? 0 : -ENOBUFS;
+}
+
+/*
+ * Rewrite the probe text[0..len) (ctl_probe_build, naming the VIP host `from`) to name the VIP
+ * host `to` instead in its Via, From and Call-ID header fields (the request line and To name the
+ * backend). Returns the new length, or -ENOSPC when it does not fit in cap bytes.
+ */
+int dp_probe_rehost(const char *text, int len, const char *from, const char *to, char *out,
+                    size_t cap)
+{
+	static const char *const fields[] = {"Via:", "From:", "Call-ID:"};
+	size_t from_len = strlen(from), to_len = strlen(to), n = 0;
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *next = eol != NULL ? eol + 1 : end;
+		bool ours = false;
+		for (size_t f = 0; f < RTE_DIM(fields); f++)
+			ours = ours || strncmp(p, fields[f], strlen(fields[f])) == 0;
+		while (p < next) {
+			if (ours && from_len > 0 && (size_t)(next - p) >= from_len &&
+			    memcmp(p, from, from_len) == 0) {
+				if (n + to_len > cap)
+					return -ENOSPC;
+				memcpy(out + n, to, to_len);
+				n += to_len;
+				p += from_len;
+				continue;
+			}
+			if (n + 1 > cap)
+				return -ENOSPC;
+			out[n++] = *p++;
+		}
+	}
+	return (int)n;
 }
 
 unsigned int dp_probe_receive(struct rte_mbuf **out, unsigned int cap)

@@ -64,6 +64,23 @@ struct dp_resolver;
 int dp_probe_send(struct dp_ctx *ctx, struct dp_resolver *res, uint32_t dst_ip, uint16_t dst_port,
                   const char *text, uint32_t len);
 
+/*
+ * As dp_probe_send, over IPv6 from the IPv6 VIP to dst_ip (on-link, else gateway6), with the
+ * next hop's MAC from the resolver's IPv6 table. -EHOSTUNREACH also when there is no IPv6 VIP.
+ * Control thread.
+ */
+int dp_probe_send6(struct dp_ctx *ctx, struct dp_resolver *res, const uint8_t dst_ip[16],
+                   uint16_t dst_port, const char *text, uint32_t len);
+
+/*
+ * Rewrite the probe text[0..len) (ctl_probe_build, naming the VIP host `from`: "198.18.0.10")
+ * to name the VIP host `to` ("[2001:db8::10]") instead in its Via, From and Call-ID header
+ * fields; the request line and To (the backend) are kept. Writes out[0..cap). Returns the new
+ * length, or -ENOSPC when it does not fit.
+ */
+int dp_probe_rehost(const char *text, int len, const char *from, const char *to, char *out,
+                    size_t cap);
+
 /* Dequeue up to cap replies into out. Returns how many; the caller frees each. Control thread. */
 unsigned int dp_probe_receive(struct rte_mbuf **out, unsigned int cap);
 

@@ -25,6 +25,8 @@
 #include "ip6.h"
 #include "neigh.h"
 #include "net.h"
+#include "probe.h"
+#include "probe_io.h"
 #include "resolve.h"
 
 /* An mbuf over a static buffer, enough for the header helpers (no pool, no EAL). */
@@ -984,6 +986,57 @@ static void test_resolver6(void **state)
 	dp_resolver_free(&r);
 }
 
+/* A probe built naming the IPv4 VIP, rewritten for an IPv6 backend: Via, From, Call-ID only. */
+static void test_probe_rehost(void **state)
+{
+	struct ctl_probe_cfg pcfg = {
+	    .interval_ns = 1000000000u, .timeout_ns = 200000000u, .down_after = 3, .up_after = 2};
+	struct lb_addr be;
+	struct ctl_probe_send due[4];
+	char text[CTL_PROBE_MAX_LEN + 1], out[CTL_PROBE_MAX_LEN + 64];
+
+	(void)state;
+	assert_int_equal(lb_addr_parse("198.18.0.10:5060", 5060, &pcfg.self), 0);
+	struct ctl_prober *p = ctl_prober_create(&pcfg);
+	assert_non_null(p);
+	assert_int_equal(lb_addr_parse("[2001:db8::21]:5060", 5060, &be), 0);
+	assert_int_equal(ctl_probe_add(p, 1, &be, 1), 0);
+	assert_int_equal(ctl_probe_tick(p, 1, due, 4), 1);
+	int len = ctl_probe_build(p, &due[0], text, sizeof(text) - 1);
+	assert_true(len > 0);
+	text[len] = '\0';
+	int n = dp_probe_rehost(text, len, "198.18.0.10", "[2001:db8::10]", out, sizeof(out) - 1);
+	assert_int_equal(n, len + 3 * (int)(strlen("[2001:db8::10]") - strlen("198.18.0.10")));
+	out[n] = '\0';
+	assert_true(strncmp(out, "OPTIONS sip:[2001:db8::21]:5060 SIP/2.0\r\n", 41) == 0);
+	assert_non_null(
+	    strstr(out, "\r\nVia: SIP/2.0/UDP [2001:db8::10]:5060;branch=z9hG4bK-ssp-"));
+	assert_non_null(strstr(out, "\r\nFrom: <sip:sipsteer@[2001:db8::10]>;tag="));
+	assert_non_null(strstr(out, "@[2001:db8::10]\r\nCSeq: 1 OPTIONS\r\n"));
+	assert_non_null(strstr(out, "\r\nTo: <sip:[2001:db8::21]:5060>\r\n"));
+	assert_null(strstr(out, "198.18.0.10"));
+	/* The signed branch is kept as it was. */
+	const char *branch = strstr(text, "branch=");
+	assert_non_null(branch);
+	size_t blen = strcspn(branch, "\r;");
+	char want[128];
+	assert_true(blen < sizeof(want));
+	memcpy(want, branch, blen);
+	want[blen] = '\0';
+	assert_non_null(strstr(out, want));
+	/* Too small for the result: refused, never cut. */
+	assert_int_equal(
+	    dp_probe_rehost(text, len, "198.18.0.10", "[2001:db8::10]", out, (size_t)n - 1),
+	    -ENOSPC);
+	assert_int_equal(
+	    dp_probe_rehost(text, len, "198.18.0.10", "[2001:db8::10]", out, (size_t)n), n);
+	/* Nothing to replace: a copy. */
+	assert_int_equal(
+	    dp_probe_rehost(text, len, "203.0.113.1", "[2001:db8::10]", out, sizeof(out)), len);
+	assert_memory_equal(out, text, (size_t)len);
+	ctl_prober_free(p);
+}
+
 static bool has_arg(const struct dp_eal_args *a, const char *s)
 {
 	for (int i = 0; i < a->argc; i++)
@@ -1198,6 +1251,7 @@ int main(void)
 	    cmocka_unit_test(test_nd_ns_na),
 	    cmocka_unit_test(test_on_link6),
 	    cmocka_unit_test(test_resolver6),
+	    cmocka_unit_test(test_probe_rehost),
 	    cmocka_unit_test(test_icmp_echo),
 	    cmocka_unit_test(test_arp),
 	    cmocka_unit_test(test_neigh_table),

@@ -988,7 +988,8 @@ def cmd_traces(args):
     for spec in args.trace:
         name, _, path = spec.partition("=")
         for direction, call_id, cseq, first in read_shortmsg(path):
-            if direction != "R":
+            # The daemon's health probes (Call-ID ssp-...) are no calls.
+            if direction != "R" or call_id.startswith("ssp-"):
                 continue
             per_call.setdefault(call_id, {}).setdefault(name, []).append((cseq, first))
     names = [s.partition("=")[0] for s in args.trace]

@@ -4,13 +4,16 @@
 # namespace. Mode ipv6: the UAC calls [2001:db8::10]:5060 from 2001:db8::1 (IPv6 end to end);
 # mode mixed: it calls 198.18.0.10:5060 from 198.18.0.1 (IPv4 client leg, IPv6 backend leg).
 # Every call succeeds, every Call-ID stays on one backend, the backends share the calls evenly,
-# and the backends saw our Via with the IPv6 VIP in brackets.
+# and the backends saw our Via with the IPv6 VIP in brackets. Health probes reach the backends
+# over IPv6 (OPTIONS from the IPv6 VIP, our Via naming it bracketed): all three come up before
+# the calls, and be3 goes down once its UAS is killed.
 #
 #   test_ipv6_calls.sh SIPSTEER_BIN [ipv6|mixed]
 set -u
-# shellcheck source=tests/e2e/lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/ctl_lib.sh
+. "$(dirname "$0")/ctl_lib.sh"
 e2e_init "$@"
+ctl_init
 MODE=${2:-ipv6}
 CALLS=${E2E_CALLS:-300}
 RATE=${E2E_RATE:-50}
@@ -33,6 +36,8 @@ for i in "${!TOPO_BACKENDS[@]}"; do
 	topo_wait 10 e2e_udp_bound "${TOPO_BACKENDS[$i]}" "[${TOPO_BACKEND_IPS6[$i]}]:5060" ||
 		e2e_fail "sipp UAS on ${TOPO_BACKENDS[$i]} did not bind [${TOPO_BACKEND_IPS6[$i]}]:5060"
 done
+ctl_all_up 10 || e2e_fail "IPv6 backends not up by their probes within 10 s: $(ctl backends)"
+echo "probes over IPv6: every backend up"
 
 echo "running $CALLS calls at $RATE calls/s: $local_ip -> $target -> IPv6 backends"
 rc=0
@@ -43,9 +48,24 @@ ip netns exec client sipp "$target" -sf "$E2E_SCEN/uac.xml" -i "$local_ip" -p 50
 res=$(e2e_sippstat calls)
 echo "sipp UAC: exit $rc, $res"
 topo_stats >/dev/null || e2e_fail "no stats from sipsteer"
-e2e_uas_stop
 
 fails=0
+# A killed backend stops answering its probes: down after 3 x 200 ms (+ 200 ms timeout).
+kill -KILL "${E2E_UAS_PIDS[2]}"
+if ctl_wait_health 10 be3 down; then
+	echo "be3 killed: marked down by its IPv6 probes"
+else
+	echo "FAIL: be3 not marked down within 10 s: $(ctl backends)"
+	fails=$((fails + 1))
+fi
+ctl_health_is be1 up || { echo "FAIL: be1 not up: $(ctl backends)"; fails=$((fails + 1)); }
+e2e_uas_stop
+if grep -q "^Via: SIP/2.0/UDP \[$TOPO_VIP6\]:5060;branch=z9hG4bK-ssp-" "$TOPO_DIR/be1.msg"; then
+	echo "be1 saw probes with our Via on [$TOPO_VIP6]:5060"
+else
+	echo "FAIL: no probe with a Via naming [$TOPO_VIP6]:5060 in be1's messages"
+	fails=$((fails + 1))
+fi
 [ "$rc" -eq 0 ] || { echo "FAIL: sipp UAC exited with $rc"; fails=$((fails + 1)); }
 [ "$(e2e_kv successful "$res")" -eq "$CALLS" ] ||
 	{ echo "FAIL: $(e2e_kv successful "$res") of $CALLS calls succeeded"; fails=$((fails + 1)); }
