@@ -918,8 +918,15 @@ int main(int argc, char **argv)
 	const struct command *cmd = find_command(argc - i, argv + i, &words);
 	if (cmd == NULL)
 		return group_error(argc - i, argv + i);
-	int n = argc - i - words;
+	/* --json is global but also accepted after the command ("sipsteerctl backends --json"). */
+	int n = 0;
 	char **args = argv + i + words;
+	for (int a = 0; a < argc - i - words; a++) {
+		if (!strcmp(args[a], "--json"))
+			o.json = true;
+		else
+			args[n++] = args[a];
+	}
 	for (int a = 0; a < n; a++)
 		if (!strcmp(args[a], "--help") || !strcmp(args[a], "-h")) {
 			command_help(cmd);

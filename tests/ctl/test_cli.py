@@ -213,6 +213,10 @@ class WithFake(Base):
             rc, out, err = self.ctl("--json", "backends")
             self.assertEqual(rc, 0, err)
             self.assertEqual(json.loads(out), BACKENDS)
+            # --json is also accepted after the command.
+            rc, out, err = self.ctl("backends", "--json")
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(json.loads(out), BACKENDS)
         with self.fake({"backends": []}):
             rc, out, _ = self.ctl("backends")
             self.assertEqual(rc, 0)
