@@ -23,7 +23,7 @@ mixed) target="$TOPO_VIP:5060" local_ip=${TOPO_CLIENT_IPS[0]} ;;
 *) e2e_fail "mode must be ipv6 or mixed, not '$MODE'" ;;
 esac
 
-e2e_start_sipsteer --config "$(e2e_config ipv6_backends)"
+e2e_start_sipsteer --config "$(e2e_config ipv6_probe)"
 for i in "${!TOPO_BACKENDS[@]}"; do
 	ns=${TOPO_BACKENDS[$i]}
 	topo_spawn "$ns" "uas-$ns" sipp -sf "$E2E_SCEN/uas.xml" -i "${TOPO_BACKEND_IPS6[$i]}" \
