@@ -342,11 +342,12 @@ static double field(const json_t *o, const char *key)
 
 static void stats_row(struct cli_table *t, const char *who, const char *lcore, const json_t *w)
 {
-	char rx[32], fwd[32], rel[32], rep[32], drop[32];
+	char rx[32], fwd[32], rel[32], probes[32], rep[32], drop[32];
 
 	cli_table_row(t, who, lcore, count_text(field(w, "rx"), rx, sizeof(rx)),
 	              count_text(field(w, "forwarded"), fwd, sizeof(fwd)),
 	              count_text(field(w, "relayed"), rel, sizeof(rel)),
+	              count_text(field(w, "probe_replies"), probes, sizeof(probes)),
 	              count_text(sum_values(json_object_get(w, "replied")), rep, sizeof(rep)),
 	              count_text(sum_values(json_object_get(w, "drops")), drop, sizeof(drop)));
 }
@@ -410,9 +411,9 @@ out:
 
 static int run_stats(const struct opts *o, const struct command *cmd, int argc, char **argv)
 {
-	static const char *const head[] = {"WORKER",  "LCORE",   "RECEIVED", "FORWARDED",
-	                                   "RELAYED", "REPLIED", "DROPPED"};
-	static const bool right[] = {false, true, true, true, true, true, true};
+	static const char *const head[] = {"WORKER",  "LCORE",  "RECEIVED", "FORWARDED",
+	                                   "RELAYED", "PROBES", "REPLIED",  "DROPPED"};
+	static const bool right[] = {false, true, true, true, true, true, true, true};
 	bool reset = false;
 	json_t *stats, *w;
 	size_t i;
@@ -432,7 +433,7 @@ static int run_stats(const struct opts *o, const struct command *cmd, int argc, 
 		return CLI_OK;
 	}
 	struct cli_table t;
-	cli_table_init(&t, 7, head, right);
+	cli_table_init(&t, 8, head, right);
 	json_array_foreach(json_object_get(stats, "workers"), i, w)
 	{
 		char who[24], lcore[24];
@@ -765,7 +766,8 @@ static const struct command commands[] = {
     {"backend enable", "NAME", "Give NAME new calls again.", run_backend_name, 1, 1},
     {"backend disable", "NAME", "Send nothing at all to NAME.", run_backend_name, 1, 1},
     {"stats", "[--reset]",
-     "Counters per worker and in total: received, forwarded, relayed, replied, dropped, and "
+     "Counters per worker and in total: received, forwarded, relayed, probe replies handed to "
+     "the control thread, replied, dropped, and "
      "drops by reason. --reset: show them, then count from zero.",
      run_stats, 0, 1},
     {"top", "[--count N] [--interval SECONDS]",

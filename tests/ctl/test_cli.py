@@ -41,10 +41,10 @@ def stats_reply(n):
     """Counters after n calls: rx grows by 100 per call, drops by 2, uptime by 1 s."""
     def worker(lcore, k):
         return {"lcore": lcore, "rx": 100 * n * k, "tx": 90 * n * k, "forwarded": 60 * n * k,
-                "relayed": 30 * n * k, "replied": {"400": n * k, "503": n * k},
+                "relayed": 30 * n * k, "probe_replies": n * k, "replied": {"400": n * k, "503": n * k},
                 "drops": {"neigh_miss": 2 * n * k, "bad_udp": 0}}
     w = [worker(1, 1), worker(2, 2)]
-    total = {k: w[0][k] + w[1][k] for k in ("rx", "tx", "forwarded", "relayed")}
+    total = {k: w[0][k] + w[1][k] for k in ("rx", "tx", "forwarded", "relayed", "probe_replies")}
     total["replied"] = {"400": 3 * n, "503": 3 * n}
     total["drops"] = {"neigh_miss": 6 * n, "bad_udp": 0}
     return {"uptime_s": float(n), "workers": w, "total": total,
@@ -307,10 +307,10 @@ class WithFake(Base):
             rows = [line.split() for line in out.splitlines()]
             self.assertEqual(rows[0], ["uptime", "3.0", "s"])
             self.assertEqual(rows[1], ["WORKER", "LCORE", "RECEIVED", "FORWARDED", "RELAYED",
-                                       "REPLIED", "DROPPED"])
-            self.assertEqual(rows[2], ["W0", "1", "300", "180", "90", "6", "6"])
-            self.assertEqual(rows[3], ["W1", "2", "600", "360", "180", "12", "12"])
-            self.assertEqual(rows[4], ["total", "900", "540", "270", "18", "18"])
+                                       "PROBES", "REPLIED", "DROPPED"])
+            self.assertEqual(rows[2], ["W0", "1", "300", "180", "90", "3", "6", "6"])
+            self.assertEqual(rows[3], ["W1", "2", "600", "360", "180", "6", "12", "12"])
+            self.assertEqual(rows[4], ["total", "900", "540", "270", "9", "18", "18"])
             self.assertIn(["DROP", "REASON", "W0", "W1", "TOTAL"], rows)
             self.assertIn(["neigh_miss", "6", "12", "18"], rows)
             self.assertNotIn("bad_udp", out)  # zero: not shown
@@ -325,7 +325,7 @@ class WithFake(Base):
         with self.fake({"stats": {"workers": [{"rx": 5}], "total": {"rx": 5}}}):
             rc, out, err = self.ctl("stats")
             self.assertEqual(rc, 0, err)
-            self.assertIn(["W0", "-", "5", "-", "-", "-", "-"],
+            self.assertIn(["W0", "-", "5", "-", "-", "-", "-", "-"],
                           [line.split() for line in out.splitlines()])
             self.assertIn("no drop counters in the reply", out)
             self.assertNotIn("uptime", out)

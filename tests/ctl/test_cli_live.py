@@ -111,7 +111,7 @@ class Live(unittest.TestCase):
         rc, out, err = self.ctl("stats")  # call 3: 300 - 200
         self.assertEqual(rc, 0, err)
         rows = [line.split() for line in out.splitlines()]
-        self.assertIn(["W0", "1", "100", "70", "20", "1", "9"], rows)
+        self.assertIn(["W0", "1", "100", "70", "20", "-", "1", "9"], rows)
         self.assertIn(["neigh_miss", "9", "9"], rows)
         rc, out, err = self.ctl("top", "--count", "1", "--interval", "0.1")
         self.assertEqual(rc, 0, err)
