@@ -524,36 +524,69 @@ static void mac_str(struct dp_siphash *h, const char *buf, struct sip_str s)
 	dp_siphash_update(h, &sep, 1);
 }
 
+/* Input of the branch MAC assembled in one buffer for a one-shot SipHash; longer inputs (the
+ * Call-ID alone may be long) are streamed instead. Both give the same MAC. */
+#define BRANCH_MAC_INLINE 512
+
+/* Append s's bytes and a 0x00 separator at in[n]; the caller checked the room. */
+static size_t put_str(uint8_t *in, size_t n, const char *buf, struct sip_str s)
+{
+	memcpy(in + n, buf + s.off, s.len);
+	n += s.len;
+	in[n++] = '\0';
+	return n;
+}
+
 size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
                      const struct sip_via *client_via, char *out)
 {
-	struct dp_siphash h;
-	char num[12];
-	size_t n;
-
-	dp_siphash_init(&h, cfg->key);
-	mac_str(&h, buf, req->call_id);
-	n = dec32(req->cseq, num);
-	num[n++] = '\0';
-	dp_siphash_update(&h, num, n);
-	/* The client's sent-by: a backend that rewrites the Via below ours (to have the response
-	 * sent to a third party) no longer matches the MAC. */
-	dp_siphash_update(&h, buf + client_via->host.off, client_via->host.len);
-	num[0] = ':';
-	n = 1 + dec32(client_via->port ? client_via->port : SIP_DEFAULT_PORT, num + 1);
-	num[n++] = '\0';
-	dp_siphash_update(&h, num, n);
 	/* RFC 3261 17.2.3: the client's branch names its transaction; without the cookie
 	 * (RFC 3261 16.11) sent-by and From tag stand for it. */
-	if (client_via->has_branch && client_via->branch.len >= MAGIC_COOKIE_LEN &&
-	    memcmp(buf + client_via->branch.off, MAGIC_COOKIE, MAGIC_COOKIE_LEN) == 0)
-		mac_str(&h, buf, client_via->branch);
-	else
-		dp_siphash_update(&h, "", 1); /* an empty X: its separator alone */
-	dp_siphash_update(&h, buf + req->from_tag.off, req->from_tag.len);
+	bool has_x = client_via->has_branch && client_via->branch.len >= MAGIC_COOKIE_LEN &&
+	             memcmp(buf + client_via->branch.off, MAGIC_COOKIE, MAGIC_COOKIE_LEN) == 0;
+	struct sip_str x = has_x ? client_via->branch : (struct sip_str){0, 0};
+	/* Call-ID, CSeq number, ':' port, four separators: 10 + 6 + 4 bytes at most besides. */
+	size_t need =
+	    (size_t)req->call_id.len + client_via->host.len + x.len + req->from_tag.len + 24;
+	uint8_t in[BRANCH_MAC_INLINE];
+	uint64_t mac;
 
+	if (need <= sizeof(in)) {
+		size_t n = put_str(in, 0, buf, req->call_id);
+		n += dec32(req->cseq, (char *)in + n);
+		in[n++] = '\0';
+		/* The client's sent-by: a backend that rewrites the Via below ours (to have the
+		 * response sent to a third party) no longer matches the MAC. */
+		memcpy(in + n, buf + client_via->host.off, client_via->host.len);
+		n += client_via->host.len;
+		in[n++] = ':';
+		n += dec32(client_via->port ? client_via->port : SIP_DEFAULT_PORT, (char *)in + n);
+		in[n++] = '\0';
+		n = put_str(in, n, buf, x); /* an empty X: its separator alone */
+		memcpy(in + n, buf + req->from_tag.off, req->from_tag.len);
+		n += req->from_tag.len;
+		mac = dp_siphash24(cfg->key, in, n);
+	} else {
+		struct dp_siphash h;
+		char num[12];
+		size_t n;
+
+		dp_siphash_init(&h, cfg->key);
+		mac_str(&h, buf, req->call_id);
+		n = dec32(req->cseq, num);
+		num[n++] = '\0';
+		dp_siphash_update(&h, num, n);
+		dp_siphash_update(&h, buf + client_via->host.off, client_via->host.len);
+		num[0] = ':';
+		n = 1 + dec32(client_via->port ? client_via->port : SIP_DEFAULT_PORT, num + 1);
+		num[n++] = '\0';
+		dp_siphash_update(&h, num, n);
+		mac_str(&h, buf, x);
+		dp_siphash_update(&h, buf + req->from_tag.off, req->from_tag.len);
+		mac = dp_siphash_final(&h);
+	}
 	memcpy(out, DP_BRANCH_PREFIX, sizeof(DP_BRANCH_PREFIX) - 1);
-	hex64(dp_siphash_final(&h), out + sizeof(DP_BRANCH_PREFIX) - 1);
+	hex64(mac, out + sizeof(DP_BRANCH_PREFIX) - 1);
 	return DP_BRANCH_LEN;
 }
 

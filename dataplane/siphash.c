@@ -11,9 +11,26 @@ static inline uint64_t rotl64(uint64_t x, unsigned b)
 
 static inline uint64_t load_le64(const uint8_t *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v)); /* one unaligned load */
+	return v;
+#else
 	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
 	       (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
 	       (uint64_t)p[7] << 56;
+#endif
+}
+
+/* The 0..7 bytes at p as the low bytes of a little-endian word, the rest zero. */
+static inline uint64_t load_tail(const uint8_t *p, size_t len)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < len; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
 }
 
 static inline void sip_round(uint64_t *v0, uint64_t *v1, uint64_t *v2, uint64_t *v3)
@@ -63,15 +80,12 @@ void dp_siphash_init(struct dp_siphash *s, const uint64_t key[2])
 void dp_siphash_update(struct dp_siphash *s, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint8_t word[8];
 
 	s->total += len;
 	/* Complete a word started by an earlier update. */
 	if (s->ntail != 0) {
 		size_t take = 8 - s->ntail < len ? 8 - s->ntail : len;
-		memset(word, 0, sizeof(word));
-		memcpy(word, p, take);
-		s->tail |= load_le64(word) << (8 * s->ntail);
+		s->tail |= load_tail(p, take) << (8 * s->ntail);
 		s->ntail += (unsigned)take;
 		p += take;
 		len -= take;
@@ -84,9 +98,7 @@ void dp_siphash_update(struct dp_siphash *s, const void *data, size_t len)
 	for (; len >= 8; p += 8, len -= 8)
 		compress(s, load_le64(p));
 	if (len != 0) {
-		memset(word, 0, sizeof(word));
-		memcpy(word, p, len);
-		s->tail = load_le64(word);
+		s->tail = load_tail(p, len);
 		s->ntail = (unsigned)len;
 	}
 }
@@ -104,11 +116,32 @@ uint64_t dp_siphash_final(const struct dp_siphash *s)
 	return f.v0 ^ f.v1 ^ f.v2 ^ f.v3;
 }
 
+/* One-shot form: the state stays in registers, no partial-word bookkeeping. */
 uint64_t dp_siphash24(const uint64_t key[2], const void *data, size_t len)
 {
-	struct dp_siphash s;
+	const uint8_t *p = data;
+	uint64_t v0 = key[0] ^ UINT64_C(0x736f6d6570736575);
+	uint64_t v1 = key[1] ^ UINT64_C(0x646f72616e646f6d);
+	uint64_t v2 = key[0] ^ UINT64_C(0x6c7967656e657261);
+	uint64_t v3 = key[1] ^ UINT64_C(0x7465646279746573);
+	uint64_t m;
+	size_t left = len;
 
-	dp_siphash_init(&s, key);
-	dp_siphash_update(&s, data, len);
-	return dp_siphash_final(&s);
+	for (; left >= 8; p += 8, left -= 8) {
+		m = load_le64(p);
+		v3 ^= m;
+		sip_round(&v0, &v1, &v2, &v3);
+		sip_round(&v0, &v1, &v2, &v3);
+		v0 ^= m;
+	}
+	/* Last word: the remaining bytes, and the input length mod 256 in the top byte. */
+	m = load_tail(p, left) | (uint64_t)(len & 0xff) << 56;
+	v3 ^= m;
+	sip_round(&v0, &v1, &v2, &v3);
+	sip_round(&v0, &v1, &v2, &v3);
+	v0 ^= m;
+	v2 ^= 0xff;
+	for (int i = 0; i < 4; i++)
+		sip_round(&v0, &v1, &v2, &v3);
+	return v0 ^ v1 ^ v2 ^ v3;
 }
