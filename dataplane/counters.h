@@ -51,7 +51,8 @@
 	X(NO_ROUTE6, "IPv6 next hop outside the VIP prefix and no gateway6")                       \
 	X(BAD_ND, "malformed Neighbor Advertisement (hop limit, length, checksum, options)")       \
 	X(TX_FULL, "transmit queue full: packet refused by the port")                              \
-	X(RATE_LIMITED, "request over its source address's rate_limit (token bucket empty)")
+	X(RATE_LIMITED, "request over its source address's rate_limit (token bucket empty)")       \
+	X(LINK_DOWN, "port link down (peer gone): packet buffered for it freed, not sent")
 
 enum dp_drop {
 #define DP_DROP_ENUM(name, text) DP_DROP_##name,

@@ -32,7 +32,27 @@
 #define DP_CTL_TX_RING  256  /* packets the control thread may queue for worker 0 */
 #define DP_CTL_TXQ_NONE UINT16_MAX
 
+_Static_assert(DP_MAX_PORTS <= 32, "struct dp_worker's ports_down holds one bit per port");
+
+/* Turns of worker 0's loop between two reads of the link state of ports that raise no link
+ * state change interrupt (rte_eth_link_get_nowait). */
+#define DP_LINK_POLL_TURNS 4096
+
+/*
+ * A port's link state, on a cache line of its own: written when it changes, read by every
+ * worker once per loop turn. Workers neither receive nor send on a port whose link is down.
+ */
+struct dp_port_link {
+	/* false (up) until read otherwise: a port no one started through dp_ports_start (tools
+	 * that drive the loop themselves) is taken as up. */
+	bool down;        // intr (LSC callback), ctl, dp worker 0 (fallback poll): atomic store;
+	                  // dp: atomic load once per loop turn
+	bool lsc;         // ctl: rw at start, dp: ro; the device raises RTE_ETH_EVENT_INTR_LSC
+	uint64_t changes; // intr, dp worker 0: atomic add; ctl: ro; down and up transitions seen
+} __attribute__((aligned(64)));
+
 struct dp_port {
+	struct dp_port_link link;
 	uint16_t port_id;          // ctl: rw at start, dp: ro
 	struct rte_ether_addr mac; // ctl: rw at start, dp: ro
 	uint16_t ctl_txq;          // ctl: rw at start, dp: ro; the control thread's TX queue,
@@ -77,6 +97,8 @@ struct dp_worker {
 	uint16_t queue;           // ctl: rw at start, dp: ro; RX and TX queue on every port
 	uint64_t sleep_us;        // dp: rw; current idle back-off
 	uint32_t empty_polls;     // dp: rw
+	uint32_t link_turns;      // dp: rw; worker 0's turns since it last read link states
+	uint32_t ports_down;      // dp: rw; bit i: port i's link down, read once per loop turn
 } __attribute__((aligned(64)));
 
 struct dp_ctx {

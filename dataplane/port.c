@@ -95,6 +95,9 @@ static int port_configure(struct dp_ctx *ctx, struct dp_port *p, const struct ct
 		    "port %s (%s): no RSS; the device spreads packets over the %u RX queues itself",
 		    cp->name, cp->device, nb_rxq);
 	}
+	/* Link changes as interrupts where the device raises them; else worker 0 polls. */
+	p->link.lsc = info.dev_flags != NULL && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) != 0;
+	conf.intr_conf.lsc = p->link.lsc;
 	/* Multi-segment mbufs are refused on RX; we send only what fits one segment. */
 	conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 
@@ -185,6 +188,46 @@ static void tap_split_mac(const struct dp_port *p)
 	close(fd);
 }
 
+/* Read p's link state from its device and publish it; logs a change. Any thread. */
+static void link_refresh(struct dp_port *p)
+{
+	struct rte_eth_link link;
+	bool down = false;
+
+	/* A device that cannot say (no link_update) is taken as up. */
+	memset(&link, 0, sizeof(link));
+	if (rte_eth_link_get_nowait(p->port_id, &link) == 0)
+		down = link.link_status == RTE_ETH_LINK_DOWN;
+	bool was = __atomic_exchange_n(&p->link.down, down, __ATOMIC_RELEASE);
+	if (was != down)
+		__atomic_fetch_add(&p->link.changes, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * RTE_ETH_EVENT_INTR_LSC callback, run in DPDK's interrupt thread. It runs after the driver has
+ * handled the change: for a peer that went away, possibly after the driver released the rings
+ * (net_memif). Workers see the flag at their next loop turn.
+ */
+static int link_event(uint16_t port_id, enum rte_eth_event_type event, void *arg, void *ret)
+{
+	struct dp_ctx *ctx = arg;
+
+	(void)ret;
+	if (event != RTE_ETH_EVENT_INTR_LSC)
+		return 0;
+	for (uint16_t i = 0; i < ctx->n_ports; i++)
+		if (ctx->ports[i].port_id == port_id)
+			link_refresh(&ctx->ports[i]);
+	return 0;
+}
+
+void dp_ports_link_poll(struct dp_ctx *ctx)
+{
+	for (uint16_t i = 0; i < ctx->n_ports; i++)
+		if (!ctx->ports[i].link.lsc)
+			link_refresh(&ctx->ports[i]);
+}
+
 int dp_ports_start(struct dp_ctx *ctx, char *err, size_t cap)
 {
 	const struct ctl_config *cfg = ctx->cfg;
@@ -214,12 +257,23 @@ int dp_ports_start(struct dp_ctx *ctx, char *err, size_t cap)
 			         strerror(-rc));
 			return rc;
 		}
+		if (p->link.lsc) {
+			rc = rte_eth_dev_callback_register(p->port_id, RTE_ETH_EVENT_INTR_LSC,
+			                                   link_event, ctx);
+			if (rc < 0) {
+				snprintf(err, cap, "port %s (%s): link state callback: %s",
+				         cp->name, cp->device, strerror(-rc));
+				return rc;
+			}
+		}
 		rc = rte_eth_dev_start(p->port_id);
 		if (rc < 0) {
 			snprintf(err, cap, "port %s (%s): start: %s", cp->name, cp->device,
 			         strerror(-rc));
 			return rc;
 		}
+		link_refresh(p);
+		__atomic_store_n(&p->link.changes, 0, __ATOMIC_RELAXED);
 		tap_split_mac(p);
 		/* Only frames for our MAC (and broadcasts for ARP). */
 		rc = rte_eth_promiscuous_disable(p->port_id);
@@ -238,8 +292,11 @@ int dp_ports_start(struct dp_ctx *ctx, char *err, size_t cap)
 		}
 		char mac[RTE_ETHER_ADDR_FMT_SIZE];
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
-		log_info("port %s (%s) up: dpdk port %u, mac %s, %u RX / %u TX queues", cp->name,
-		         cp->device, p->port_id, mac, ctx->n_workers, ctx->n_workers + 1);
+		log_info("port %s (%s) up: dpdk port %u, mac %s, %u RX / %u TX queues, link %s "
+		         "(%s)",
+		         cp->name, cp->device, p->port_id, mac, ctx->n_workers, ctx->n_workers + 1,
+		         dp_port_link_up(p) ? "up" : "down",
+		         p->link.lsc ? "change interrupts" : "polled");
 	}
 	return 0;
 }
@@ -248,6 +305,9 @@ void dp_ports_stop(struct dp_ctx *ctx)
 {
 	for (uint16_t i = 0; i < ctx->n_ports; i++) {
 		struct dp_port *p = &ctx->ports[i];
+		if (p->link.lsc)
+			rte_eth_dev_callback_unregister(p->port_id, RTE_ETH_EVENT_INTR_LSC,
+			                                link_event, ctx);
 		int rc = rte_eth_dev_stop(p->port_id);
 		if (rc < 0)
 			log_warn("port %s: stop: %s", p->name, strerror(-rc));

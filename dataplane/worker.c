@@ -10,6 +10,7 @@
 
 #include "frag.h"
 #include "ip6.h"
+#include "port.h"
 #include "worker.h"
 
 /* How many packets ahead of the one being handled are prefetched. */
@@ -22,6 +23,13 @@ void dp_worker_flush_port(struct dp_worker *w, uint16_t port)
 
 	if (b->n == 0)
 		return;
+	if (unlikely(w->ports_down & (1u << port))) {
+		/* The peer is gone: nothing to send to, and the driver may hold no rings. */
+		for (uint16_t i = 0; i < b->n; i++)
+			dp_drop(w, b->pkts[i], DP_DROP_LINK_DOWN);
+		b->n = 0;
+		return;
+	}
 	uint16_t sent = rte_eth_tx_burst(p->port_id, w->queue, b->pkts, b->n);
 
 	DP_COUNT_ADD(w->counters.tx, sent);
@@ -294,7 +302,15 @@ uint32_t dp_worker_poll(struct dp_worker *w)
 	dp_frag_tick(w);
 	/* One look at the SIP policy per poll: valid until this loop turn's quiescent state. */
 	w->policy = dp_policy_current(&w->ctx->policy);
+	/* Link states once per turn; worker 0 reads those of ports without change interrupts. */
+	if (w->queue == 0 && unlikely(++w->link_turns >= DP_LINK_POLL_TURNS)) {
+		w->link_turns = 0;
+		dp_ports_link_poll(w->ctx);
+	}
+	w->ports_down = dp_ports_down(ctx);
 	for (uint16_t port = 0; port < ctx->n_ports; port++) {
+		if (unlikely(w->ports_down & (1u << port)))
+			continue;
 		uint16_t n = rte_eth_rx_burst(ctx->ports[port].port_id, w->queue, pkts,
 		                              (uint16_t)ctx->burst);
 		if (n == 0)
