@@ -72,6 +72,45 @@ uint32_t dp_ipv4_frag_write(uint8_t *out, const uint8_t *frame, uint32_t mtu, ui
 	return eth + hdr_len + chunk;
 }
 
+uint16_t dp_raw_cksum(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint64_t sum = 0;
+
+	/* 32-bit words into a 64-bit sum: carries wait in the top half until the fold (RFC 1071
+	 * 2(C), a sum over wider words folds to the same 16-bit one's complement sum). */
+	for (; len >= 16; p += 16, len -= 16) {
+		uint32_t w[4];
+		memcpy(w, p, sizeof(w));
+		sum += (uint64_t)w[0] + w[1] + w[2] + w[3];
+	}
+	for (; len >= 4; p += 4, len -= 4) {
+		uint32_t w;
+		memcpy(&w, p, sizeof(w));
+		sum += w;
+	}
+	/* 0..3 bytes left: 16-bit words in memory order, a last odd byte as its low-address half
+	 * (as rte_raw_cksum reads it). */
+	if (len >= 2) {
+		uint16_t h;
+		memcpy(&h, p, sizeof(h));
+		sum += h;
+		p += 2;
+		len -= 2;
+	}
+	if (len != 0) {
+		uint16_t h = 0;
+		memcpy(&h, p, 1);
+		sum += h;
+	}
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 static uint32_t udp4_pseudo_sum(const struct rte_ipv4_hdr *ip, uint16_t udp_len)
 {
 	uint32_t sum = 0;
@@ -90,24 +129,42 @@ static uint16_t fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
-bool dp_udp4_check(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp, uint32_t l4_avail)
+/* The length checks of dp_udp4_check; the datagram's length in *len. */
+static bool udp4_len_ok(const struct rte_udp_hdr *udp, uint32_t l4_avail, uint16_t *len)
 {
 	if (l4_avail < sizeof(*udp))
 		return false;
-	uint16_t len = rte_be_to_cpu_16(udp->dgram_len);
+	*len = rte_be_to_cpu_16(udp->dgram_len);
+	return *len >= sizeof(*udp) && *len <= l4_avail;
+}
 
-	if (len < sizeof(*udp) || len > l4_avail)
+bool dp_udp4_check(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp, uint32_t l4_avail)
+{
+	uint16_t len;
+
+	if (!udp4_len_ok(udp, l4_avail, &len))
 		return false;
 	if (udp->dgram_cksum == 0)
 		return true;
-	uint32_t sum = udp4_pseudo_sum(ip, len) + rte_raw_cksum(udp, len);
+	uint32_t sum = udp4_pseudo_sum(ip, len) + dp_raw_cksum(udp, len);
 	return fold(sum) == 0xffff;
+}
+
+bool dp_udp4_check_rx(uint64_t ol_flags, const struct rte_ipv4_hdr *ip,
+                      const struct rte_udp_hdr *udp, uint32_t l4_avail)
+{
+	uint16_t len;
+
+	/* The port summed it already (and a bad sum is flagged BAD, checked again here). */
+	if ((ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return udp4_len_ok(udp, l4_avail, &len);
+	return dp_udp4_check(ip, udp, l4_avail);
 }
 
 uint16_t dp_udp4_cksum(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
 {
 	uint16_t len = rte_be_to_cpu_16(udp->dgram_len);
-	uint16_t cksum = (uint16_t)~fold(udp4_pseudo_sum(ip, len) + rte_raw_cksum(udp, len));
+	uint16_t cksum = (uint16_t)~fold(udp4_pseudo_sum(ip, len) + dp_raw_cksum(udp, len));
 
 	/* RFC 768: a computed zero is sent as all ones (zero means "no checksum"). */
 	return cksum == 0 ? 0xffff : cksum;
@@ -149,9 +206,9 @@ void dp_udp4_write(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 	h.udp.dst_port = rte_cpu_to_be_16(dst_port);
 	h.udp.dgram_len = rte_cpu_to_be_16(udp_len);
 	h.udp.dgram_cksum = 0;
-	/* rte_raw_cksum reads the payload with unaligned loads: any start address is fine. */
+	/* dp_raw_cksum reads the payload with unaligned loads: any start address is fine. */
 	uint32_t sum = udp4_pseudo_sum(&h.ip, udp_len) + rte_raw_cksum(&h.udp, sizeof(h.udp)) +
-	               rte_raw_cksum(frame + DP_UDP4_HDR_LEN, payload_len);
+	               dp_raw_cksum(frame + DP_UDP4_HDR_LEN, payload_len);
 	uint16_t cksum = (uint16_t)~fold(sum);
 	/* RFC 768: a computed zero is sent as all ones (zero means "no checksum"). */
 	h.udp.dgram_cksum = cksum == 0 ? 0xffff : cksum;

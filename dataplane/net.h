@@ -33,6 +33,12 @@ struct dp_ipv4_pkt {
 };
 
 /*
+ * The 16-bit one's complement sum of buf[0..len) (RFC 1071), not complemented: the same value
+ * rte_raw_cksum gives, a word at a time (any alignment, an odd length padded with a zero byte).
+ */
+uint16_t dp_raw_cksum(const void *buf, size_t len);
+
+/*
  * Check an IPv4 header at ip with `avail` bytes behind it (version, IHL, total length within
  * avail, header checksum). Returns true when it is sound.
  */
@@ -73,6 +79,11 @@ uint32_t dp_ipv4_frag_write(uint8_t *out, const uint8_t *frame, uint32_t mtu, ui
  * Returns true when sound.
  */
 bool dp_udp4_check(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp, uint32_t l4_avail);
+
+/* As dp_udp4_check for a received mbuf with these ol_flags: the checksum is not summed again
+ * when the port reports it good (RTE_MBUF_F_RX_L4_CKSUM_GOOD). */
+bool dp_udp4_check_rx(uint64_t ol_flags, const struct rte_ipv4_hdr *ip,
+                      const struct rte_udp_hdr *udp, uint32_t l4_avail);
 
 /* The UDP checksum of a datagram whose length field is set, as it goes on the wire. */
 uint16_t dp_udp4_cksum(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp);
