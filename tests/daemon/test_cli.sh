@@ -89,6 +89,15 @@ run list-drops 0 --list-drops && {
 		sip_no_call_id sip_too_many_hops proxy_not_our_via proxy_bad_branch_mac; do
 		expect "list-drops has $reason" out "^$reason "
 	done
+	# docs/sipsteer.md documents every drop reason the daemon counts.
+	docs="${SIPSTEER_TESTS:?}/../docs/sipsteer.md"
+	for reason in $(awk '{print $1}' "$WORK/out"); do
+		if grep -Fq -- "| \`$reason\` |" "$docs"; then
+			passed=$((passed + 1))
+		else
+			fail "drop reason $reason is not in docs/sipsteer.md"
+		fi
+	done
 }
 
 # Usage errors: a message naming the problem, a hint, exit 2, and no EAL.
@@ -137,7 +146,7 @@ unknown_field="$WORK/unknown.yaml"
 sed 's/^workers: 1/wrokers: 1/' "$good" >"$unknown_field"
 run unknown-field 1 --check --config "$unknown_field" && expect unknown-field err 'unknown\.yaml:4:.*wrokers'
 
-# IPv6-only listen: valid for the file format, but this daemon serves IPv4 only so far.
+# IPv6-only listen: valid for the file format, but the daemon needs an IPv4 VIP.
 v6_only="$WORK/v6.yaml"
 sed -e 's#ipv4: 198.18.0.10/24#ipv6: 2001:db8::10/64#' \
 	-e 's/198.18.0.21:5060/"[2001:db8::21]:5060"/' -e 's/198.18.0.22:5060/"[2001:db8::22]:5060"/' \
