@@ -18,6 +18,8 @@
 #include <cmocka.h>
 #include <urcu-qsbr.h>
 
+#include <rte_ip.h>
+
 #include "cli.h"
 #include "dp.h"
 #include "counters.h"
@@ -1237,9 +1239,34 @@ static void test_cli(void **state)
 	assert_int_equal(dp_cli_parse(3, bad_level, &cli), -1);
 }
 
+/* dp_raw_cksum is the worker's checksum sum: the same value as DPDK's rte_raw_cksum for every
+ * length and start alignment. */
+static void test_raw_cksum_matches_dpdk(void **state)
+{
+	(void)state;
+	static uint8_t buf[2048 + 16];
+	uint32_t x = 2463534242u;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		buf[i] = (uint8_t)x;
+	}
+	for (size_t off = 0; off < 8; off++)
+		for (size_t len = 0; len <= 2048; len++)
+			assert_int_equal(dp_raw_cksum(buf + off, len),
+			                 rte_raw_cksum(buf + off, len));
+	/* All ones: the end-around carry must fold back. */
+	memset(buf, 0xff, sizeof(buf));
+	for (size_t len = 0; len <= 64; len++)
+		assert_int_equal(dp_raw_cksum(buf + 1, len), rte_raw_cksum(buf + 1, len));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_raw_cksum_matches_dpdk),
 	    cmocka_unit_test(test_udp4_write_checks),
 	    cmocka_unit_test(test_udp4_write_unaligned),
 	    cmocka_unit_test(test_ipv4_check_bad),
