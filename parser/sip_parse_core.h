@@ -271,6 +271,10 @@ SIP_FN struct sip_str find_tag(const char *buf, size_t p, size_t end)
 		p = sip_skip_lws(buf, p, end);
 		if (p >= end || buf[p] != ';')
 			return view(end, end);
+		/* the usual ";tag=value", no LWS or quotes: straight to the value */
+		if (end - p > 5 && SIP_IEQ(buf + p, ";tag=") &&
+		    !sip_cc_is(buf[p + 5], SIP_CC_LWS) && buf[p + 5] != '"')
+			return view(p + 5, sip_skip_cls(buf, p + 5, end, &sip_class_pvalue));
 		p = sip_skip_lws(buf, p + 1, end);
 		size_t name = p;
 		p = sip_skip_cls(buf, p, end, &sip_class_token);
@@ -368,9 +372,12 @@ SIP_FN void cseq_header(struct parse_state *st, size_t vs, size_t ve)
 	}
 	msg->cseq = (uint32_t)number;
 	/* RFC 3261 8.1.1.5: the method matches the request's, ACK and CANCEL included. */
+	/* sip_method_lookup() is exact: two known methods match when their enums do */
 	struct sip_str m = msg->method_name;
-	if (msg->is_request && m.len > 0 &&
-	    (m.len != me - ms || memcmp(buf + m.off, buf + ms, m.len) != 0))
+	bool same = msg->method != SIP_METHOD_OTHER || msg->cseq_method != SIP_METHOD_OTHER
+	                ? msg->method == msg->cseq_method
+	                : m.len == me - ms && memcmp(buf + m.off, buf + ms, m.len) == 0;
+	if (msg->is_request && m.len > 0 && !same)
 		fail(st, SIP_ERR_CSEQ_METHOD);
 }
 
@@ -466,77 +473,176 @@ SIP_FN void route_header(struct parse_state *st, size_t vs, size_t ve, struct si
 	msg->route_line = line;
 }
 
-/*
- * One header: buf[line..eol) is the whole logical line (folds included) and its final CRLF
- * sits at eol. header-name HCOLON value, HCOLON = *( SP / HTAB ) ":" SWS (RFC 3261 7.3.1).
- * Names compare case-insensitively; compact forms per RFC 3261 7.3.3.
- */
-static inline SIP_TARGET void header(struct parse_state *st, size_t line, size_t eol)
+/* The headers the balancer reads; HDR_OTHER for all the rest. */
+enum hdr {
+	HDR_OTHER = 0,
+	HDR_CALL_ID,
+	HDR_VIA,
+	HDR_FROM,
+	HDR_TO,
+	HDR_CONTENT_LENGTH,
+	HDR_CSEQ,
+	HDR_ROUTE,
+	HDR_MAX_FORWARDS,
+	HDR_RECORD_ROUTE,
+};
+
+/* Which header the n-byte token at name names (case-insensitive; compact forms per 7.3.3). */
+static inline SIP_TARGET enum hdr header_kind(const char *name, size_t n)
 {
-	const char *buf = st->buf;
-	size_t name_end = sip_skip_cls(buf, line, eol, &sip_class_token);
-	size_t n = name_end - line, p = name_end;
-	while (p < eol && is_wsp(buf[p]))
-		p++;
-	if (n == 0 || p == eol || buf[p] != ':') {
-		fail(st, SIP_ERR_HEADER_LINE);
-		return;
-	}
-	size_t vs = sip_skip_lws(buf, p + 1, eol), ve = trim_end(buf, vs, eol);
-	const char *name = buf + line;
 	char c = (char)(name[0] | 0x20);
 
 	switch (n) {
 	case 1:
 		switch (c) {
 		case 'i':
-			call_id_header(st, vs, ve);
-			break;
+			return HDR_CALL_ID;
 		case 'v':
-			via_header(st, vs, ve, view(line, eol + 2));
-			break;
+			return HDR_VIA;
 		case 'f':
-			from_header(st, vs, ve);
-			break;
+			return HDR_FROM;
 		case 't':
-			to_header(st, vs, ve);
-			break;
+			return HDR_TO;
 		case 'l':
-			content_length_header(st, vs, ve);
-			break;
+			return HDR_CONTENT_LENGTH;
 		}
 		break;
 	case 2:
 		if (SIP_IEQ(name, "to"))
-			to_header(st, vs, ve);
+			return HDR_TO;
 		break;
 	case 3:
 		if (SIP_IEQ(name, "via"))
-			via_header(st, vs, ve, view(line, eol + 2));
+			return HDR_VIA;
 		break;
 	case 4:
 		if (SIP_IEQ(name, "from"))
-			from_header(st, vs, ve);
-		else if (SIP_IEQ(name, "cseq"))
-			cseq_header(st, vs, ve);
+			return HDR_FROM;
+		if (SIP_IEQ(name, "cseq"))
+			return HDR_CSEQ;
 		break;
 	case 5:
 		if (SIP_IEQ(name, "route"))
-			route_header(st, vs, ve, view(line, eol + 2));
+			return HDR_ROUTE;
 		break;
 	case 7:
 		if (SIP_IEQ(name, "call-id"))
-			call_id_header(st, vs, ve);
+			return HDR_CALL_ID;
 		break;
 	case 12:
 		if (c == 'm' && SIP_IEQ(name, "max-forwards"))
-			max_forwards_header(st, vs, ve);
-		else if (c == 'r' && SIP_IEQ(name, "record-route"))
-			st->msg->has_record_route = true;
+			return HDR_MAX_FORWARDS;
+		if (c == 'r' && SIP_IEQ(name, "record-route"))
+			return HDR_RECORD_ROUTE;
 		break;
 	case 14:
 		if (SIP_IEQ(name, "content-length"))
-			content_length_header(st, vs, ve);
+			return HDR_CONTENT_LENGTH;
+		break;
+	}
+	return HDR_OTHER;
+}
+
+/*
+ * The full names of the headers read most, spelt out and followed at once by ':', recognised
+ * without a token scan: sets *n to the name's length, or returns HDR_OTHER for the general path.
+ * Reads only name[0..avail).
+ */
+static inline SIP_TARGET enum hdr header_kind_colon(const char *name, size_t avail, size_t *n)
+{
+#define SIP_NAME_COLON(lit, kind)                                                                  \
+	do {                                                                                       \
+		if (avail >= sizeof(lit) - 1 && SIP_IEQ(name, lit)) {                              \
+			*n = sizeof(lit) - 2;                                                      \
+			return kind;                                                               \
+		}                                                                                  \
+	} while (0)
+	switch (name[0] | 0x20) {
+	case 'v':
+		SIP_NAME_COLON("via:", HDR_VIA);
+		break;
+	case 'f':
+		SIP_NAME_COLON("from:", HDR_FROM);
+		break;
+	case 't':
+		SIP_NAME_COLON("to:", HDR_TO);
+		break;
+	case 'c':
+		SIP_NAME_COLON("call-id:", HDR_CALL_ID);
+		SIP_NAME_COLON("cseq:", HDR_CSEQ);
+		SIP_NAME_COLON("content-length:", HDR_CONTENT_LENGTH);
+		break;
+	case 'm':
+		SIP_NAME_COLON("max-forwards:", HDR_MAX_FORWARDS);
+		break;
+	case 'r':
+		SIP_NAME_COLON("route:", HDR_ROUTE);
+		SIP_NAME_COLON("record-route:", HDR_RECORD_ROUTE);
+		break;
+	}
+#undef SIP_NAME_COLON
+	return HDR_OTHER;
+}
+
+/*
+ * One header: buf[line..eol) is the whole logical line (folds included) and its final CRLF
+ * sits at eol. header-name HCOLON value, HCOLON = *( SP / HTAB ) ":" SWS (RFC 3261 7.3.1).
+ * The value of a header the balancer does not read is never looked at.
+ */
+static inline SIP_TARGET void header(struct parse_state *st, size_t line, size_t eol)
+{
+	const char *buf = st->buf;
+	size_t n, p;
+	enum hdr kind = header_kind_colon(buf + line, eol - line, &n);
+	if (kind != HDR_OTHER) {
+		p = line + n;
+	} else {
+		size_t name_end = sip_skip_cls(buf, line, eol, &sip_class_token);
+		n = name_end - line;
+		p = name_end;
+		while (p < eol && is_wsp(buf[p]))
+			p++;
+		if (n == 0 || p == eol || buf[p] != ':') {
+			fail(st, SIP_ERR_HEADER_LINE);
+			return;
+		}
+		kind = header_kind(buf + line, n);
+		if (kind == HDR_OTHER)
+			return;
+	}
+	if (kind == HDR_RECORD_ROUTE) {
+		st->msg->has_record_route = true;
+		return;
+	}
+	size_t vs = sip_skip_lws(buf, p + 1, eol), ve = trim_end(buf, vs, eol);
+
+	switch (kind) {
+	case HDR_CALL_ID:
+		call_id_header(st, vs, ve);
+		break;
+	case HDR_VIA:
+		via_header(st, vs, ve, view(line, eol + 2));
+		break;
+	case HDR_FROM:
+		from_header(st, vs, ve);
+		break;
+	case HDR_TO:
+		to_header(st, vs, ve);
+		break;
+	case HDR_CONTENT_LENGTH:
+		content_length_header(st, vs, ve);
+		break;
+	case HDR_CSEQ:
+		cseq_header(st, vs, ve);
+		break;
+	case HDR_ROUTE:
+		route_header(st, vs, ve, view(line, eol + 2));
+		break;
+	case HDR_MAX_FORWARDS:
+		max_forwards_header(st, vs, ve);
+		break;
+	case HDR_OTHER:
+	case HDR_RECORD_ROUTE:
 		break;
 	}
 }
@@ -765,15 +871,28 @@ SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, s
 	while (p < end) {
 		if (buf[p] != ';')
 			return -SIP_ERR_BAD_VIA;
+		size_t name, name_len, val, val_end;
+		bool has_value = false;
+		if (end - p > 8 && SIP_IEQ(buf + p, ";branch=") &&
+		    !sip_cc_is(buf[p + 8], SIP_CC_LWS) && buf[p + 8] != '"') {
+			/* the usual ";branch=value", no LWS or quotes: no name scan */
+			name = p + 1;
+			name_len = 6;
+			has_value = true;
+			val = p + 8;
+			val_end = sip_skip_cls(buf, val, end, &sip_class_pvalue);
+			p = sip_skip_lws(buf, val_end, end);
+			goto param;
+		}
 		p = sip_skip_lws(buf, p + 1, end);
-		size_t name = p;
+		name = p;
 		p = sip_skip_cls(buf, p, end, &sip_class_token);
-		size_t name_len = p - name;
+		name_len = p - name;
 		if (name_len == 0)
 			return -SIP_ERR_BAD_VIA; /* ";;" (RFC 4475 3.1.2.1) */
 		p = sip_skip_lws(buf, p, end);
-		bool has_value = false;
-		size_t val = p, val_end = p;
+		val = p;
+		val_end = p;
 		if (p < end && buf[p] == '=') {
 			has_value = true;
 			p = sip_skip_lws(buf, p + 1, end);
@@ -791,6 +910,7 @@ SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, s
 			val_end = p;
 			p = sip_skip_lws(buf, p, end);
 		}
+	param:
 		if (name_len == 6 && SIP_IEQ(buf + name, "branch")) {
 			if (!via->has_branch) {
 				via->has_branch = true;
