@@ -24,7 +24,7 @@
 #define SIP_CC_HOST     0x020 /* alphanum / "-" / "." / "_": a host name or an IPv4 literal */
 #define SIP_CC_PVALUE   0x040 /* generic-param value without quotes: token / host incl. IPv6 */
 #define SIP_CC_VISIBLE  0x080 /* 0x21-0x7e: what a Request-URI may hold */
-#define SIP_CC_VIA_SEP  0x100 /* , DQUOTE < : where a Via list element may end or get complex */
+#define SIP_CC_VIA_SEP  0x100 /* , DQUOTE <: where a Via list element may end or get complex */
 #define SIP_CC_NAME_SEP 0x200 /* DQUOTE < ; : landmarks of a From/To value */
 
 extern const uint16_t sip_cc[256] __attribute__((visibility("hidden")));
