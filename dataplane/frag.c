@@ -145,6 +145,25 @@ struct rte_mbuf *dp_frag_linearize(struct dp_worker *w, struct rte_mbuf *m)
 	return c;
 }
 
+/*
+ * A reassembled datagram, its fragments chained: one copy into a large mbuf makes it contiguous
+ * for the parser. Frees r; returns the copy, or NULL with the drop counted.
+ */
+static struct rte_mbuf *flatten(struct dp_worker *w, struct frag_state *s, struct rte_mbuf *r)
+{
+	if (r->pkt_len > DP_BIG_DATA) {
+		dp_drop(w, r, DP_DROP_FRAG_TOO_BIG);
+		return NULL;
+	}
+	struct rte_mbuf *c = copy_flat(s->big, r);
+	if (c == NULL) {
+		dp_drop(w, r, DP_DROP_NO_MBUF);
+		return NULL;
+	}
+	rte_pktmbuf_free(r);
+	return c;
+}
+
 struct rte_mbuf *dp_frag_ipv4(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 {
 	struct frag_state *s = tls_frag;
@@ -166,17 +185,9 @@ struct rte_mbuf *dp_frag_ipv4(struct dp_worker *w, struct rte_mbuf *m, struct rt
 	if (r == NULL)
 		return NULL;
 
-	/* The whole datagram, its fragments chained: one copy makes it contiguous. */
-	if (r->pkt_len > DP_BIG_DATA) {
-		dp_drop(w, r, DP_DROP_FRAG_TOO_BIG);
+	struct rte_mbuf *c = flatten(w, s, r);
+	if (c == NULL)
 		return NULL;
-	}
-	struct rte_mbuf *c = copy_flat(s->big, r);
-	if (c == NULL) {
-		dp_drop(w, r, DP_DROP_NO_MBUF);
-		return NULL;
-	}
-	rte_pktmbuf_free(r);
 	/* Reassembly leaves the header checksum zero: make the header sound again. */
 	struct rte_ipv4_hdr *h =
 	    rte_pktmbuf_mtod_offset(c, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
@@ -225,16 +236,9 @@ struct rte_mbuf *dp_frag_ipv6(struct dp_worker *w, struct rte_mbuf *m, struct rt
 	bury(w, s, before, DP_DROP_FRAG_FAILED);
 	if (r == NULL)
 		return NULL;
-	if (r->pkt_len > DP_BIG_DATA) {
-		dp_drop(w, r, DP_DROP_FRAG_TOO_BIG);
+	struct rte_mbuf *c = flatten(w, s, r);
+	if (c == NULL)
 		return NULL;
-	}
-	struct rte_mbuf *c = copy_flat(s->big, r);
-	if (c == NULL) {
-		dp_drop(w, r, DP_DROP_NO_MBUF);
-		return NULL;
-	}
-	rte_pktmbuf_free(r);
 	/* What the library rebuilt must describe the frame exactly, or it is not handled. */
 	struct rte_ipv6_hdr *h =
 	    rte_pktmbuf_mtod_offset(c, struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr));

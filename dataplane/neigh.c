@@ -10,20 +10,14 @@
 struct dp_neigh_table_private {
 	struct rcu_head rcu;
 	void *table; /* struct dp_neigh_table or struct dp_neigh6_table */
-	void (*free)(void *table);
 };
 
-static void free4(void *t)
-{
-	dp_neigh_table_free(t);
-}
-
-static void free6(void *t)
-{
-	dp_neigh6_table_free(t);
-}
-
-struct dp_neigh_table *dp_neigh_table_build(const struct dp_neigh *entries, uint32_t n)
+/*
+ * Allocate a zeroed table of header bytes plus room for 2 x n slots (a power of two, at least
+ * 16) and its reclamation record. Both tables share the header layout (mask, count, priv).
+ */
+static void *table_alloc(size_t header, size_t slot, uint32_t n, uint32_t *mask,
+                         struct dp_neigh_table_private **priv)
 {
 	uint32_t cap = 16;
 
@@ -31,17 +25,28 @@ struct dp_neigh_table *dp_neigh_table_build(const struct dp_neigh *entries, uint
 		return NULL;
 	while (cap < 2 * n)
 		cap *= 2;
-	struct dp_neigh_table *t = calloc(1, sizeof(*t) + cap * sizeof(t->slots[0]));
-	if (t == NULL)
-		return NULL;
-	t->priv = calloc(1, sizeof(*t->priv));
-	if (t->priv == NULL) {
+	void *t = calloc(1, header + (size_t)cap * slot);
+	struct dp_neigh_table_private *p = calloc(1, sizeof(*p));
+	if (t == NULL || p == NULL) {
 		free(t);
+		free(p);
 		return NULL;
 	}
-	t->priv->table = t;
-	t->priv->free = free4;
-	t->mask = cap - 1;
+	p->table = t;
+	*priv = p;
+	*mask = cap - 1;
+	return t;
+}
+
+struct dp_neigh_table *dp_neigh_table_build(const struct dp_neigh *entries, uint32_t n)
+{
+	uint32_t mask;
+	struct dp_neigh_table_private *priv;
+	struct dp_neigh_table *t = table_alloc(sizeof(*t), sizeof(t->slots[0]), n, &mask, &priv);
+	if (t == NULL)
+		return NULL;
+	t->priv = priv;
+	t->mask = mask;
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t i = dp_neigh_hash(entries[k].ip, t->mask);
 		while (t->slots[i].ip != 0 && t->slots[i].ip != entries[k].ip)
@@ -66,7 +71,8 @@ static void free_rcu(struct rcu_head *head)
 	struct dp_neigh_table_private *priv =
 	    caa_container_of(head, struct dp_neigh_table_private, rcu);
 
-	priv->free(priv->table);
+	free(priv->table);
+	free(priv);
 }
 
 void dp_neigh_publish(struct dp_neigh_slot *slot, struct dp_neigh_table *next)
@@ -84,23 +90,13 @@ const struct dp_neigh_table *dp_neigh_current(struct dp_neigh_slot *slot)
 
 struct dp_neigh6_table *dp_neigh6_table_build(const struct dp_neigh6 *entries, uint32_t n)
 {
-	uint32_t cap = 16;
-
-	if (n > DP_NEIGH_MAX)
-		return NULL;
-	while (cap < 2 * n)
-		cap *= 2;
-	struct dp_neigh6_table *t = calloc(1, sizeof(*t) + cap * sizeof(t->slots[0]));
+	uint32_t mask;
+	struct dp_neigh_table_private *priv;
+	struct dp_neigh6_table *t = table_alloc(sizeof(*t), sizeof(t->slots[0]), n, &mask, &priv);
 	if (t == NULL)
 		return NULL;
-	t->priv = calloc(1, sizeof(*t->priv));
-	if (t->priv == NULL) {
-		free(t);
-		return NULL;
-	}
-	t->priv->table = t;
-	t->priv->free = free6;
-	t->mask = cap - 1;
+	t->priv = priv;
+	t->mask = mask;
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t i = dp_neigh6_hash(entries[k].ip, t->mask);
 		while (!dp_ip6_is_zero(t->slots[i].ip) &&
