@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "sip.h"
+#include "sip_msg_views.h"
 #include "sip_internal.h"
 
 #define MAX_ROWS 64
@@ -126,36 +127,11 @@ static void assert_view(struct sip_str s, size_t len)
 /* Every view the parser filled lies inside the buffer. */
 static void assert_views(const struct sip_msg *m, size_t len)
 {
-	const struct sip_str views[] = {
-	    m->method_name,
-	    m->request_uri,
-	    m->reason,
-	    m->start_line,
-	    m->call_id,
-	    m->top_via.value,
-	    m->top_via.protocol,
-	    m->top_via.transport_name,
-	    m->top_via.host,
-	    m->top_via.branch,
-	    m->top_via.received,
-	    m->top_via.params,
-	    m->top_via_line,
-	    m->max_forwards_value,
-	    m->cseq_method_name,
-	    m->cseq_value,
-	    m->from,
-	    m->from_tag,
-	    m->to,
-	    m->to_tag,
-	    m->to_uri,
-	    m->route,
-	    m->route_line,
-	    m->body,
-	};
-	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+	struct sip_str views[SIP_MSG_VIEWS_MAX];
+	size_t n = sip_msg_views(m, views);
+
+	for (size_t i = 0; i < n; i++)
 		assert_view(views[i], len);
-	for (size_t i = 0; i < m->via_count && i < SIP_MAX_VIAS; i++)
-		assert_view(m->vias[i], len);
 	assert_true(m->headers_end <= len);
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sip.h"
+#include "sip_msg_views.h"
 #include "sip_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -42,30 +43,12 @@ static void check_via(const struct sip_via *v, size_t len)
 
 static void check_msg(const struct sip_msg *m, size_t len)
 {
-	const struct sip_str views[] = {
-	    m->method_name,
-	    m->request_uri,
-	    m->reason,
-	    m->start_line,
-	    m->call_id,
-	    m->top_via_line,
-	    m->max_forwards_value,
-	    m->cseq_method_name,
-	    m->cseq_value,
-	    m->from,
-	    m->from_tag,
-	    m->to,
-	    m->to_tag,
-	    m->to_uri,
-	    m->route,
-	    m->route_line,
-	    m->body,
-	};
-	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+	struct sip_str views[SIP_MSG_VIEWS_MAX];
+	size_t n = sip_msg_views(m, views);
+
+	for (size_t i = 0; i < n; i++)
 		check_view(views[i], len);
 	check_via(&m->top_via, len);
-	for (size_t i = 0; i < m->via_count && i < SIP_MAX_VIAS; i++)
-		check_view(m->vias[i], len);
 	CHECK(m->headers_end <= len);
 	CHECK((unsigned)m->method < SIP_METHOD_COUNT);
 	CHECK((unsigned)m->cseq_method < SIP_METHOD_COUNT);

@@ -18,7 +18,7 @@ CC=${CLANG:-clang}
 mkdir -p "$out" "$corpus"
 "$CC" -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Wall -Wextra -Werror -Wno-unused-parameter \
-	-I"$root/parser" \
+	-I"$root/parser" -I"$root/tests" \
 	"$root/tests/fuzz/fuzz_parser.c" "$root"/parser/sip_parse*.c "$root/parser/sip_via.c" \
 	"$root/parser/sip_names.c" -o "$bin"
 
