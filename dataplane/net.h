@@ -37,6 +37,8 @@ struct dp_ipv4_pkt {
  * rte_raw_cksum gives, a word at a time (any alignment, an odd length padded with a zero byte).
  */
 uint16_t dp_raw_cksum(const void *buf, size_t len);
+/* The same sum by the portable loop, whatever the CPU offers (for tests and comparison). */
+uint16_t dp_raw_cksum_scalar(const void *buf, size_t len);
 
 /*
  * Check an IPv4 header at ip with `avail` bytes behind it (version, IHL, total length within

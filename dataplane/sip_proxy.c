@@ -215,22 +215,36 @@ static uint32_t skip_lws(const char *p, uint32_t i, uint32_t end)
  */
 static bool ipv4_parse(const char *s, size_t len, uint8_t v4[4])
 {
-	size_t i = 0;
+	const char *end = s + len;
 
-	for (int octet = 0; octet < 4; octet++) {
-		unsigned v = 0, digits = 0;
-		if (octet > 0) {
-			if (i >= len || s[i] != '.')
-				return false;
-			i++;
-		}
-		for (; i < len && s[i] >= '0' && s[i] <= '9' && digits < 4; i++, digits++)
-			v = v * 10 + (unsigned)(s[i] - '0');
-		if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s[i - digits] == '0'))
+	if (len < 7 || len > 15)
+		return false;
+	for (int octet = 0;; octet++) {
+		unsigned v = (unsigned)(unsigned char)*s++ - '0', d;
+		if (v > 9)
 			return false;
+		/* a second and third digit; a leading zero takes none */
+		if (s < end && (d = (unsigned)(unsigned char)*s - '0') <= 9) {
+			if (v == 0)
+				return false;
+			v = v * 10 + d;
+			s++;
+			if (s < end && (d = (unsigned)(unsigned char)*s - '0') <= 9) {
+				v = v * 10 + d;
+				s++;
+				if (v > 255)
+					return false;
+			}
+		}
 		v4[octet] = (uint8_t)v;
+		if (octet == 3)
+			return s == end;
+		if (s >= end || *s != '.')
+			return false;
+		s++;
+		if (s >= end)
+			return false;
 	}
-	return i == len;
 }
 
 /*
@@ -1140,8 +1154,13 @@ static bool via_is_self(const struct dp_sip_cfg *cfg, const char *buf, const str
 	struct lb_addr host;
 	const size_t plen = sizeof(DP_BRANCH_PREFIX) - 1;
 
-	if (!via_host_ip(buf, via, &host) || !ip_equal(&host, &cfg->self))
-		return false;
+	/* Our own Via names the host as cfg->self_host spells it: compare the text, and parse only
+	 * when it differs (a backend may have respelled it, e.g. an IPv6 form). */
+	if (via->host.len != cfg->self_host_len ||
+	    memcmp(buf + via->host.off, cfg->self_host, cfg->self_host_len) != 0) {
+		if (!via_host_ip(buf, via, &host) || !ip_equal(&host, &cfg->self))
+			return false;
+	}
 	if ((via->port ? via->port : SIP_DEFAULT_PORT) != cfg->self.port)
 		return false;
 	return via->has_branch && via->branch.len >= plen &&

@@ -1239,8 +1239,8 @@ static void test_cli(void **state)
 	assert_int_equal(dp_cli_parse(3, bad_level, &cli), -1);
 }
 
-/* dp_raw_cksum is the worker's checksum sum: the same value as DPDK's rte_raw_cksum for every
- * length and start alignment. */
+/* dp_raw_cksum is the worker's checksum sum (AVX2 where the CPU has it, else the portable loop):
+ * the same value as DPDK's rte_raw_cksum for every length and start alignment. */
 static void test_raw_cksum_matches_dpdk(void **state)
 {
 	(void)state;
@@ -1254,13 +1254,18 @@ static void test_raw_cksum_matches_dpdk(void **state)
 		buf[i] = (uint8_t)x;
 	}
 	for (size_t off = 0; off < 8; off++)
-		for (size_t len = 0; len <= 2048; len++)
-			assert_int_equal(dp_raw_cksum(buf + off, len),
-			                 rte_raw_cksum(buf + off, len));
+		for (size_t len = 0; len <= 2048; len++) {
+			uint16_t want = rte_raw_cksum(buf + off, len);
+			/* the vector loop where the CPU has one, and the portable one */
+			assert_int_equal(dp_raw_cksum(buf + off, len), want);
+			assert_int_equal(dp_raw_cksum_scalar(buf + off, len), want);
+		}
 	/* All ones: the end-around carry must fold back. */
 	memset(buf, 0xff, sizeof(buf));
-	for (size_t len = 0; len <= 64; len++)
+	for (size_t len = 0; len <= 2048; len++) {
 		assert_int_equal(dp_raw_cksum(buf + 1, len), rte_raw_cksum(buf + 1, len));
+		assert_int_equal(dp_raw_cksum_scalar(buf + 1, len), rte_raw_cksum(buf + 1, len));
+	}
 }
 
 int main(void)
