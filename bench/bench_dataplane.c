@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sipsteer-bench dataplane: the real worker loop (dp_worker_main from the daemon's library) on
- * a ring port, fed in-process by a generator on the main lcore, against a plain forwarder on
- * the same port in the same run.
+ * a DPDK port, fed in-process by a generator on the main lcore, against a plain forwarder on
+ * the same port in the same run. The port is one end of a net_memif pair whose other end the
+ * generator drives (the default: every packet is copied into and out of the shared-memory
+ * rings, as a NIC's DMA would move it), or a net_ring port whose rings the generator fills and
+ * empties directly (no copy at all: the highest ceiling this machine can show).
  *
  *   msgs_per_s              SIP messages the workers forwarded or relayed per second
- *   raw_ceiling_msgs_per_s  packets per second through the same generator, rings and port when
- *                           the worker is replaced by rx_burst -> tx_burst of the same mbufs
+ *   raw_ceiling_msgs_per_s  packets per second through the same generator and port when the
+ *                           worker is replaced by rx_burst -> tx_burst of the same mbufs
  *   ratio                   msgs_per_s / raw_ceiling_msgs_per_s
  *
  * Traffic: whole calls, INVITE (with SDP), 100, 180, 200 (with SDP), ACK, BYE, 200, over 100000
@@ -94,7 +97,15 @@ struct template
 
 #define N_TEMPLATES 7
 
+enum port_kind {
+	PORT_MEMIF, /* the worker's port is a memif server, the generator its client */
+	PORT_RING,  /* the worker's port is a ring port, the generator owns its rings */
+};
+
 struct bench {
+	enum port_kind kind;
+	uint16_t gen_port; /* PORT_MEMIF: the generator's end of the pair */
+	char memif_sock[108];
 	struct template t[N_TEMPLATES];
 	char (*mac)[2][DP_BRANCH_MAC_HEX]; /* per call: our branch MAC for INVITE and BYE */
 	struct ctl_config cfg;
@@ -116,11 +127,17 @@ struct result {
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: sipsteer-bench dataplane [--json] [--seconds N] [--workers N]\n\n"
-	        "  --json        one JSON object on stdout\n"
-	        "  --seconds N   measuring time of each of the two runs (default 5)\n"
-	        "  --workers N   worker lcores, 1..%d (default 1); the generator is lcore 0\n"
-	        "  --help        this text\n",
+	        "usage: sipsteer-bench dataplane [--json] [--seconds N] [--workers N]\n"
+	        "                                [--port memif|ring]\n\n"
+	        "  --json         one JSON object on stdout\n"
+	        "  --seconds N    measuring time of each of the two runs (default 5)\n"
+	        "  --workers N    worker lcores, 1..%d (default 1); the generator is lcore 0\n"
+	        "  --port memif   the workers' port is a net_memif server, the generator its\n"
+	        "                 client in the same process: packets are copied through\n"
+	        "                 shared-memory rings both ways (default)\n"
+	        "  --port ring    a net_ring port whose rings the generator fills and empties:\n"
+	        "                 no copy, the highest ceiling\n"
+	        "  --help         this text\n",
 	        MAX_WORKERS);
 }
 
@@ -320,13 +337,14 @@ static int compute_macs(struct bench *b)
 	return 0;
 }
 
-/* Top up one worker's RX ring with the next messages. */
-static void generate(struct bench *b, struct rte_ring *ring)
+/* Send one burst of the next messages to worker w: into its RX ring, or through the memif. */
+static void generate(struct bench *b, uint32_t w)
 {
 	struct rte_mbuf *pkts[GEN_BURST];
-	unsigned int room = rte_ring_free_count(ring);
 
-	if (room < GEN_BURST || rte_pktmbuf_alloc_bulk(b->ctx.pool, pkts, GEN_BURST) != 0)
+	if (b->kind == PORT_RING && rte_ring_free_count(b->rx[w]) < GEN_BURST)
+		return;
+	if (rte_pktmbuf_alloc_bulk(b->ctx.pool, pkts, GEN_BURST) != 0)
 		return;
 	for (int i = 0; i < GEN_BURST; i++) {
 		uint64_t seq = b->next++;
@@ -343,23 +361,42 @@ static void generate(struct bench *b, struct rte_ring *ring)
 			dp_udp4_write(pkts[i], &client_mac, &b->ctx.ports[0].mac, b->client_ip,
 			              CLIENT_PORT, b->ctx.vip4, b->ctx.sip_ports[0], len);
 	}
-	unsigned int n = rte_ring_sp_enqueue_burst(ring, (void **)pkts, GEN_BURST, NULL);
+	unsigned int n = b->kind == PORT_RING
+	                     ? rte_ring_sp_enqueue_burst(b->rx[w], (void **)pkts, GEN_BURST, NULL)
+	                     : rte_eth_tx_burst(b->gen_port, (uint16_t)w, pkts, GEN_BURST);
 	if (n < GEN_BURST)
 		rte_pktmbuf_free_bulk(pkts + n, GEN_BURST - n);
 }
 
-static uint64_t collect(struct rte_ring *ring)
+/* Take back (and free) what the port sent on TX queue q; returns how many. */
+static uint64_t collect(struct bench *b, uint32_t q)
 {
 	struct rte_mbuf *pkts[256];
 	uint64_t total = 0;
 	unsigned int n;
 
 	do {
-		n = rte_ring_sc_dequeue_burst(ring, (void **)pkts, RTE_DIM(pkts), NULL);
+		n = b->kind == PORT_RING
+		        ? rte_ring_sc_dequeue_burst(b->tx[q], (void **)pkts, RTE_DIM(pkts), NULL)
+		        : rte_eth_rx_burst(b->gen_port, (uint16_t)q, pkts, RTE_DIM(pkts));
 		rte_pktmbuf_free_bulk(pkts, n);
 		total += n;
 	} while (n == RTE_DIM(pkts));
 	return total;
+}
+
+/* Packets still queued towards the workers (ring port only; a memif keeps its own). */
+static void drain_input(struct bench *b, uint32_t w)
+{
+	struct rte_mbuf *pkts[256];
+	unsigned int n;
+
+	if (b->kind != PORT_RING)
+		return;
+	do {
+		n = rte_ring_sc_dequeue_burst(b->rx[w], (void **)pkts, RTE_DIM(pkts), NULL);
+		rte_pktmbuf_free_bulk(pkts, n);
+	} while (n == RTE_DIM(pkts));
 }
 
 /* CPU time each worker thread used in its last run. */
@@ -439,8 +476,8 @@ static void run(struct bench *b, lcore_function_t *fn, double seconds, struct re
 				before[w] = worker_output(&ctx->workers[w]);
 		}
 		for (uint32_t w = 0; w < ctx->n_workers; w++) {
-			out += collect(b->tx[w]);
-			generate(b, b->rx[w]);
+			out += collect(b, w);
+			generate(b, w);
 		}
 	}
 	double elapsed = (double)(bench_now_ns() - t0) / 1e9;
@@ -464,13 +501,13 @@ static void run(struct bench *b, lcore_function_t *fn, double seconds, struct re
 	r->cpu_ns_per_msg = handled ? (double)cpu / (double)handled : 0;
 	/* Drain what is left so the next run starts empty. */
 	for (uint32_t w = 0; w < ctx->n_workers; w++) {
-		collect(b->tx[w]);
-		collect(b->rx[w]);
+		collect(b, w);
+		drain_input(b, w);
 	}
-	collect(b->tx[ctx->n_workers]);
+	collect(b, ctx->n_workers);
 }
 
-static int setup_port(struct bench *b)
+static int setup_ring_port(struct bench *b)
 {
 	struct dp_ctx *ctx = &b->ctx;
 	char name[RTE_RING_NAMESIZE];
@@ -511,6 +548,67 @@ static int setup_port(struct bench *b)
 	return 0;
 }
 
+/* Configure and start one port with these queue counts, RX mbufs from the context's pool. */
+static int start_port(struct bench *b, uint16_t port, uint16_t n_rx, uint16_t n_tx)
+{
+	struct rte_eth_conf conf;
+
+	memset(&conf, 0, sizeof(conf));
+	if (rte_eth_dev_configure(port, n_rx, n_tx, &conf) < 0)
+		return -1;
+	for (uint16_t q = 0; q < n_rx; q++)
+		if (rte_eth_rx_queue_setup(port, q, RING_SIZE, 0, NULL, b->ctx.pool) < 0)
+			return -1;
+	for (uint16_t q = 0; q < n_tx; q++)
+		if (rte_eth_tx_queue_setup(port, q, RING_SIZE, 0, NULL) < 0)
+			return -1;
+	return rte_eth_dev_start(port);
+}
+
+/*
+ * The memif pair given to EAL as net_memif0 (server: the workers' port) and net_memif1 (its
+ * client: the generator's). The client's rings mirror the server's: one to each worker's RX
+ * queue, one from each worker TX queue and from the control queue.
+ */
+static int setup_memif_port(struct bench *b)
+{
+	struct dp_ctx *ctx = &b->ctx;
+	struct dp_port *p = &ctx->ports[0];
+	uint16_t server, client;
+	struct rte_eth_link link;
+
+	if (rte_eth_dev_get_port_by_name("net_memif0", &server) != 0 ||
+	    rte_eth_dev_get_port_by_name("net_memif1", &client) != 0)
+		return -1;
+	p->port_id = server;
+	p->ctl_txq = (uint16_t)ctx->n_workers;
+	snprintf(p->name, sizeof(p->name), "net_memif0");
+	b->gen_port = client;
+	if (start_port(b, server, (uint16_t)ctx->n_workers, (uint16_t)(ctx->n_workers + 1)) < 0 ||
+	    start_port(b, client, (uint16_t)(ctx->n_workers + 1), (uint16_t)ctx->n_workers) < 0 ||
+	    rte_eth_macaddr_get(server, &p->mac) < 0)
+		return -1;
+	ctx->n_ports = 1;
+	/* The two ends connect over the control socket in EAL's interrupt thread. */
+	for (int i = 0; i < 500; i++) {
+		bool up = true;
+		if (rte_eth_link_get_nowait(server, &link) < 0 || !link.link_status)
+			up = false;
+		if (rte_eth_link_get_nowait(client, &link) < 0 || !link.link_status)
+			up = false;
+		if (up)
+			return 0;
+		usleep(10000);
+	}
+	fprintf(stderr, "sipsteer-bench dataplane: the memif pair did not connect in 5 s\n");
+	return -1;
+}
+
+static int setup_port(struct bench *b)
+{
+	return b->kind == PORT_RING ? setup_ring_port(b) : setup_memif_port(b);
+}
+
 /* The backends of the embedded config, the client, all on-link: one neighbour snapshot. */
 static int publish_neighbours(struct bench *b)
 {
@@ -532,9 +630,9 @@ static int publish_neighbours(struct bench *b)
 	return 0;
 }
 
-static int eal_init(uint32_t workers)
+static int eal_init(struct bench *b, uint32_t workers)
 {
-	char lcores[256], prefix[64], *argv[16];
+	char lcores[256], prefix[64], server[192], client[192], *argv[16];
 	int argc = 0;
 	cpu_set_t set;
 	int cpus[64], n_cpus = 0;
@@ -559,6 +657,17 @@ static int eal_init(uint32_t workers)
 	argv[argc++] = "--no-telemetry";
 	argv[argc++] = "--log-level=lib.eal:error";
 	argv[argc++] = lcores;
+	if (b->kind == PORT_MEMIF) {
+		/* The pair's control socket: the server creates it, the client connects to it. */
+		snprintf(b->memif_sock, sizeof(b->memif_sock), "/tmp/sipsteer-bench-%d.sock",
+		         (int)getpid());
+		snprintf(server, sizeof(server), "--vdev=net_memif0,role=server,id=0,socket=%s",
+		         b->memif_sock);
+		snprintf(client, sizeof(client), "--vdev=net_memif1,role=client,id=0,socket=%s",
+		         b->memif_sock);
+		argv[argc++] = server;
+		argv[argc++] = client;
+	}
 	argv[argc] = NULL;
 	return rte_eal_init(argc, argv);
 }
@@ -583,7 +692,8 @@ static int setup(struct bench *b, uint32_t workers)
 	b->ctx.pool =
 	    rte_pktmbuf_pool_create("bench_mbufs", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (b->ctx.pool == NULL || setup_port(b) < 0) {
-		fprintf(stderr, "sipsteer-bench: ring port: %s\n", rte_strerror(rte_errno));
+		fprintf(stderr, "sipsteer-bench: %s port: %s\n",
+		        b->kind == PORT_RING ? "ring" : "memif", rte_strerror(rte_errno));
 		return -1;
 	}
 	ctl_config_lb(&b->cfg, &lbc);
@@ -629,7 +739,17 @@ static void print(const struct bench *b, const struct result *sip, const struct 
 		       sip->cpu_ns_per_msg, sip->drops, seconds, N_CALLS);
 		for (int k = 0; k < N_TEMPLATES; k++)
 			printf("%s%u", k ? "," : "", sizes[k]);
-		printf("],\"parser\":\"%s\"}\n", sip_parser_impl());
+		printf("],\"drop_reasons\":{");
+		bool first = true;
+		for (int d = 0; d < DP_DROP_COUNT; d++) {
+			if (sip->drop_by[d] == 0)
+				continue;
+			printf("%s\"%s\":%" PRIu64, first ? "" : ",", dp_drop_name((enum dp_drop)d),
+			       sip->drop_by[d]);
+			first = false;
+		}
+		printf("},\"port\":\"%s\",\"parser\":\"%s\"}\n",
+		       b->kind == PORT_RING ? "net_ring" : "net_memif", sip_parser_impl());
 		return;
 	}
 	printf("dataplane: %u worker(s), %.1f s each run, %d calls, messages of", b->ctx.n_workers,
@@ -646,7 +766,8 @@ static void print(const struct bench *b, const struct result *sip, const struct 
 	for (uint32_t w = 0; w < b->ctx.n_workers; w++)
 		printf("    worker %u      %12.0f msgs/s\n", w, sip->per_worker[w]);
 	printf("  worker CPU       %12.0f ns/msg (warm-up included)\n", sip->cpu_ns_per_msg);
-	printf("  raw ring ceiling %12.0f pkts/s\n", raw->msgs_per_s);
+	printf("  raw %-5s ceiling %11.0f pkts/s\n", b->kind == PORT_RING ? "ring" : "memif",
+	       raw->msgs_per_s);
 	printf("  ratio            %12.3f\n", ratio);
 }
 
@@ -676,6 +797,19 @@ int bench_dataplane_main(int argc, char **argv)
 				return 2;
 			}
 			workers = (uint32_t)n;
+		} else if (!strcmp(argv[i], "--port") && i + 1 < argc) {
+			i++;
+			if (!strcmp(argv[i], "memif")) {
+				b.kind = PORT_MEMIF;
+			} else if (!strcmp(argv[i], "ring")) {
+				b.kind = PORT_RING;
+			} else {
+				fprintf(
+				    stderr,
+				    "sipsteer-bench dataplane: --port: memif or ring, not '%s'\n",
+				    argv[i]);
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
@@ -688,7 +822,7 @@ int bench_dataplane_main(int argc, char **argv)
 	}
 	log_set_level(LOG_LEVEL_ERROR);
 	dp_drop_names_init();
-	if (eal_init(workers) < 0) {
+	if (eal_init(&b, workers) < 0) {
 		fprintf(stderr, "sipsteer-bench dataplane: EAL: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
@@ -704,8 +838,14 @@ int bench_dataplane_main(int argc, char **argv)
 	rcu_thread_offline();
 	rcu_barrier();
 	rcu_unregister_thread();
-	if (b.ctx.n_ports)
+	if (b.ctx.n_ports) {
 		rte_eth_dev_stop(b.ctx.ports[0].port_id);
+		if (b.kind == PORT_MEMIF) {
+			rte_eth_dev_stop(b.gen_port);
+			rte_eth_dev_close(b.gen_port);
+			rte_eth_dev_close(b.ctx.ports[0].port_id);
+		}
+	}
 	char runtime_dir[PATH_MAX], own[64];
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	snprintf(own, sizeof(own), "sipsteer-bench-%d", (int)getpid());
