@@ -82,10 +82,15 @@ uint32_t dp_ipv4_frag_write(uint8_t *out, const uint8_t *frame, uint32_t mtu, ui
  */
 bool dp_udp4_check(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp, uint32_t l4_avail);
 
-/* As dp_udp4_check for a received mbuf with these ol_flags: the checksum is not summed again
- * when the port reports it good (RTE_MBUF_F_RX_L4_CKSUM_GOOD). */
+/*
+ * As dp_udp4_check for a received mbuf with these ol_flags: the checksum is not summed again
+ * when the port reports it good (RTE_MBUF_F_RX_L4_CKSUM_GOOD). *payload_sum: dp_raw_cksum() of
+ * the UDP payload when the datagram has a checksum (known either way, summed or derived from
+ * the checked one), else -1; an edit keeps it up to date (struct dp_sip_buf) so that
+ * dp_udp4_write_sum() need not sum the payload again.
+ */
 bool dp_udp4_check_rx(uint64_t ol_flags, const struct rte_ipv4_hdr *ip,
-                      const struct rte_udp_hdr *udp, uint32_t l4_avail);
+                      const struct rte_udp_hdr *udp, uint32_t l4_avail, int32_t *payload_sum);
 
 /* The UDP checksum of a datagram whose length field is set, as it goes on the wire. */
 uint16_t dp_udp4_cksum(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp);
@@ -98,6 +103,12 @@ uint16_t dp_udp4_cksum(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *
 void dp_udp4_write(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
                    const struct rte_ether_addr *dst_mac, uint32_t src_ip, uint16_t src_port,
                    uint32_t dst_ip, uint16_t dst_port, uint32_t payload_len);
+/* As dp_udp4_write, with the payload's dp_raw_cksum() given (payload_sum >= 0) rather than
+ * summed; -1 sums it. */
+void dp_udp4_write_sum(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
+                       const struct rte_ether_addr *dst_mac, uint32_t src_ip, uint16_t src_port,
+                       uint32_t dst_ip, uint16_t dst_port, uint32_t payload_len,
+                       int32_t payload_sum);
 
 /*
  * Turn an ICMP echo request (checked IPv4 packet, ip_len bytes) into its echo reply in place:

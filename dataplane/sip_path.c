@@ -46,6 +46,8 @@ static struct dp_sip_buf payload_buf(const struct dp_ctx *ctx, struct rte_mbuf *
 	    .len = p->payload_len,
 	    .headroom = (uint32_t)(p->payload - start) - out_hdr_room(ctx),
 	    .tailroom = (uint32_t)(end - (p->payload + p->payload_len)),
+	    .sum = (uint16_t)(p->payload_sum >= 0 ? p->payload_sum : 0),
+	    .sum_valid = p->payload_sum >= 0,
 	};
 }
 
@@ -130,7 +132,7 @@ static int next_hop(struct dp_worker *w, const struct lb_addr *to, uint16_t *por
  * them), from the VIP of that family and SIP port k. */
 static void write_udp(const struct dp_ctx *ctx, struct rte_mbuf *m, uint16_t out_port,
                       const struct rte_ether_addr *mac, uint32_t k, const struct lb_addr *dst,
-                      uint32_t len)
+                      uint32_t len, int32_t payload_sum)
 {
 	const struct rte_ether_addr *our_mac = &ctx->ports[out_port].mac;
 
@@ -139,7 +141,8 @@ static void write_udp(const struct dp_ctx *ctx, struct rte_mbuf *m, uint16_t out
 		                     dst->port, len);
 	uint32_t ip;
 	memcpy(&ip, dst->v4, sizeof(ip));
-	dp_udp4_write(m, our_mac, mac, ctx->vip4, ctx->sip_ports[k], ip, dst->port, len);
+	dp_udp4_write_sum(m, our_mac, mac, ctx->vip4, ctx->sip_ports[k], ip, dst->port, len,
+	                  payload_sum);
 }
 
 /* The source of a request is on-link and unknown (or moved): let the control thread learn it,
@@ -190,7 +193,7 @@ static void reply(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 		rte_pktmbuf_free(r);
 		return dp_drop(w, m, dp_drop_proxy((enum dp_sip_err) - len));
 	}
-	write_udp(ctx, r, port, &p->eth->src_addr, p->sip_port, &src.addr, (uint32_t)len);
+	write_udp(ctx, r, port, &p->eth->src_addr, p->sip_port, &src.addr, (uint32_t)len, -1);
 	rte_pktmbuf_free(m);
 	DP_COUNT(w->counters.replied[dp_reply_slot(code)]);
 	dp_tx(w, port, r);
@@ -297,7 +300,7 @@ static void forward_outbound(struct dp_worker *w, struct rte_mbuf *m, const stru
 		return dp_drop(w, m, (enum dp_drop)drop);
 
 	frame_around(m, &b, hdr_len_of(&next.addr));
-	write_udp(ctx, m, out_port, &mac, p->sip_port, &next.addr, b.len);
+	write_udp(ctx, m, out_port, &mac, p->sip_port, &next.addr, b.len, b.sum_valid ? b.sum : -1);
 	DP_COUNT(w->counters.forwarded);
 	dp_tx(w, out_port, m);
 }
@@ -349,7 +352,8 @@ static void forward_request(struct dp_worker *w, uint16_t port, struct rte_mbuf 
 		return dp_drop(w, m, dp_drop_proxy((enum dp_sip_err) - rc));
 
 	frame_around(m, &b, hdr_len_of(&be->cfg.addr));
-	write_udp(ctx, m, out_port, &mac, p->sip_port, &be->cfg.addr, b.len);
+	write_udp(ctx, m, out_port, &mac, p->sip_port, &be->cfg.addr, b.len,
+	          b.sum_valid ? b.sum : -1);
 	DP_COUNT(w->counters.forwarded);
 	DP_COUNT(w->counters.requests[be->cfg.id]);
 	dp_tx(w, out_port, m);
@@ -384,7 +388,7 @@ static void relay_response(struct dp_worker *w, struct rte_mbuf *m, const struct
 		return dp_drop(w, m, (enum dp_drop)drop);
 
 	frame_around(m, &b, hdr_len_of(&next.addr));
-	write_udp(ctx, m, out_port, &mac, p->sip_port, &next.addr, b.len);
+	write_udp(ctx, m, out_port, &mac, p->sip_port, &next.addr, b.len, b.sum_valid ? b.sum : -1);
 	DP_COUNT(w->counters.relayed);
 	dp_tx(w, out_port, m);
 }

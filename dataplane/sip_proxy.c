@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cksum.h"
 #include "siphash.h"
 
 #define MAGIC_COOKIE     "z9hG4bK"
@@ -448,6 +449,37 @@ static inline int64_t abs64(int64_t v)
 }
 
 /*
+ * b->sum after the edits, from b->sum before them (the bytes still in place): minus the deleted
+ * bytes and the noise after msg_len, plus the inserted ones at their new offsets, and for each
+ * segment shifted by an odd number of bytes, its sum swapped for the byte-swapped one (every
+ * byte of it changes word half). Segment k ends up at seg_off[k] + delta[k] from the new start,
+ * wherever the start moves, so only the edits' own growth decides.
+ */
+static uint16_t edits_sum(const struct dp_sip_buf *b, uint32_t msg_len, const struct dp_edits *l,
+                          const uint32_t *seg_off, const uint32_t *seg_len, const int64_t *delta)
+{
+	uint16_t s = b->sum;
+
+	for (unsigned k = 0; k < l->n; k++) {
+		uint32_t at = seg_off[k] + seg_len[k]; /* the edit's offset, old coordinates */
+		if (l->e[k].del != 0)
+			s = dp_sum16_sub(s, dp_sum16_at(b->data + at, l->e[k].del, at & 1));
+		if (l->e[k].ins_len != 0)
+			s = dp_sum16_add(s, dp_sum16_at(l->e[k].ins, l->e[k].ins_len,
+			                                (uint32_t)(at + delta[k]) & 1));
+	}
+	for (unsigned k = 0; k <= l->n; k++) {
+		if ((delta[k] & 1) == 0 || seg_len[k] == 0)
+			continue;
+		uint16_t seg = dp_sum16_at(b->data + seg_off[k], seg_len[k], seg_off[k] & 1);
+		s = dp_sum16_add(dp_sum16_sub(s, seg), dp_sum16_swap(seg));
+	}
+	if (b->len > msg_len)
+		s = dp_sum16_sub(s, dp_sum16_at(b->data + msg_len, b->len - msg_len, msg_len & 1));
+	return s;
+}
+
+/*
  * Apply the edits to b, keeping only the first msg_len bytes of the message (the rest is
  * datagram noise and becomes tailroom). The message splits into n + 1 segments around the n
  * edits; segment k must end up shifted by delta[k] - back, where delta[k] is the net growth of
@@ -496,6 +528,9 @@ static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_e
 			back = cand;
 		}
 	}
+
+	if (b->sum_valid)
+		b->sum = edits_sum(b, msg_len, l, seg_off, seg_len, delta);
 
 	/*
 	 * Segments moving towards the start go first, front to back; then those moving towards the
@@ -694,6 +729,10 @@ void dp_sip_cfg_init(struct dp_sip_cfg *cfg, const struct lb_addr *self, const u
 	}
 	cfg->self_host[n] = '\0';
 	cfg->self_host_len = (uint8_t)n;
+	char port[12];
+	size_t via_line = sizeof("Via: SIP/2.0/UDP :;branch=\r\n") - 1 + n +
+	                  dec32(self->port, port) + DP_BRANCH_LEN;
+	cfg->via_space = via_line % 2 == 0;
 	dp_siphash_key(cfg->key, secret);
 	cfg->retry_after = retry_after;
 	cfg->max_forwards = max_forwards;
@@ -997,8 +1036,13 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 	size_t n = 0;
 
 	/* RFC 3261 16.6 step 8: our Via on top, on its own line above the client's. */
-	memcpy(top, "Via: SIP/2.0/UDP ", 17);
-	n = 17;
+	if (cfg->via_space) {
+		memcpy(top, "Via: SIP/2.0/UDP ", 17);
+		n = 17;
+	} else {
+		memcpy(top, "Via:SIP/2.0/UDP ", 16);
+		n = 16;
+	}
 	memcpy(top + n, cfg->self_host, cfg->self_host_len);
 	n += cfg->self_host_len;
 	top[n++] = ':';

@@ -63,6 +63,11 @@ struct dp_sip_cfg {
 	struct lb_addr self; /* the virtual IP and SIP port our Via names */
 	char self_host[48];  /* the same as text: "198.18.0.10" or "[2001:db8::10]" */
 	uint8_t self_host_len;
+	/* Our Via line starts "Via: " when that makes its length even, else "Via:" (no space, as
+	 * RFC 3261 HCOLON allows): an even line shifts the bytes after it by whole 16-bit words, so
+	 * the UDP checksum follows the insert (and the pop on the response) without a pass over
+	 * the message. */
+	bool via_space;
 	uint64_t key[2];       /* SipHash-2-4 key from the configured secret */
 	uint32_t retry_after;  /* seconds for 503; 0 = no Retry-After */
 	uint32_t max_forwards; /* added when a request has no Max-Forwards (70) */
@@ -100,6 +105,13 @@ struct dp_sip_buf {
 	uint32_t len;      /* message length */
 	uint32_t headroom; /* writable bytes before data */
 	uint32_t tailroom; /* writable bytes after data + len */
+	/*
+	 * When sum_valid: dp_sum16() of data[0..len), kept up to date by every edit (RFC 1624
+	 * style, only the bytes that change or change word half are summed), so the UDP checksum
+	 * of the result needs no pass over the message. Leave sum_valid false to have none.
+	 */
+	uint16_t sum;
+	bool sum_valid;
 };
 
 /* Where a packet came from or goes to. */

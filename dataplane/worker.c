@@ -100,7 +100,7 @@ static void handle_udp(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 	uint32_t l4_avail = (uint32_t)l3->ip_len - l3->ip_hdr_len;
 
 	p.udp = (struct rte_udp_hdr *)((uint8_t *)l3->ip + l3->ip_hdr_len);
-	if (!dp_udp4_check_rx(m->ol_flags, l3->ip, p.udp, l4_avail))
+	if (!dp_udp4_check_rx(m->ol_flags, l3->ip, p.udp, l4_avail, &p.payload_sum))
 		return dp_drop(w, m, DP_DROP_BAD_UDP);
 
 	uint32_t k = sip_port_index(ctx, rte_be_to_cpu_16(p.udp->dst_port));
@@ -207,7 +207,7 @@ static void handle_udp6(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
                         struct dp_ipv6_pkt *l3)
 {
 	const struct dp_ctx *ctx = w->ctx;
-	struct dp_udp_pkt p = {.eth = l3->eth, .ip6 = l3->ip};
+	struct dp_udp_pkt p = {.eth = l3->eth, .ip6 = l3->ip, .payload_sum = -1};
 
 	p.udp = (struct rte_udp_hdr *)l3->l4;
 	if (!dp_udp6_check(l3->ip, p.udp, l3->l4_len))

@@ -102,8 +102,9 @@ struct dp_udp_pkt {
 	struct rte_udp_hdr *udp;
 	char *payload;
 	uint32_t payload_len;
-	uint32_t sip_port;  /* index into ctx->sip_ports / ctx->sip / ctx->sip6 */
-	struct lb_addr src; /* source address and UDP port (host order) */
+	int32_t payload_sum; /* dp_raw_cksum() of the payload, -1 when not known */
+	uint32_t sip_port;   /* index into ctx->sip_ports / ctx->sip / ctx->sip6 */
+	struct lb_addr src;  /* source address and UDP port (host order) */
 };
 
 /* Handle one SIP datagram (sip_path.c). Consumes m. */

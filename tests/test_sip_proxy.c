@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "sip.h"
+#include "cksum.h"
 #include "sip_proxy.h"
 #include "siphash.h"
 
@@ -79,6 +80,21 @@ static void pkt_load(struct pkt *p, const char *msg, size_t len, uint32_t headro
 	p->b.len = (uint32_t)len;
 	p->b.headroom = headroom;
 	p->b.tailroom = tailroom;
+	/* Every edit keeps the checksum sum up to date: assert_msg_equal checks it. */
+	p->b.sum = dp_sum16(p->b.data, len);
+	p->b.sum_valid = true;
+}
+
+/* The sum an edit kept equals the sum of what is there now (0x0000 and 0xffff are both zero). */
+static void assert_sum_kept(const struct dp_sip_buf *b)
+{
+	uint16_t want = dp_sum16(b->data, b->len);
+
+	if (!b->sum_valid)
+		fail_msg("the checksum sum is no longer valid");
+	if (b->sum != want && !((b->sum == 0 || b->sum == 0xffff) && (want == 0 || want == 0xffff)))
+		fail_msg("sum kept 0x%04x, message sums to 0x%04x:\n%.*s", b->sum, want,
+		         (int)b->len, b->data);
 }
 
 static void pkt_load_str(struct pkt *p, const char *msg)
@@ -110,6 +126,7 @@ static void assert_msg_equal(const struct dp_sip_buf *b, const char *expected)
 	if (b->len != n || memcmp(b->data, expected, n) != 0)
 		fail_msg("message differs\n--- got (%u)\n%.*s\n--- expected (%zu)\n%s", b->len,
 		         (int)b->len, b->data, n, expected);
+	assert_sum_kept(b);
 }
 
 static bool str_eq(const char *buf, struct sip_str s, const char *text)
@@ -368,7 +385,8 @@ static void test_cfg_init(void **state)
 	"Content-Length: 4\r\n"                                                                    \
 	"\r\n"                                                                                     \
 	"v=0\n"
-#define OUR_VIA "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%s\r\n"
+/* 198.18.0.10:5060 makes "Via: " an odd line: it is written "Via:" (even, see via_space). */
+#define OUR_VIA "Via:SIP/2.0/UDP 198.18.0.10:5060;branch=%s\r\n"
 
 static void test_forward_basic(void **state)
 {
@@ -571,12 +589,49 @@ static void test_forward_route(void **state)
 		         cases[i].before);
 		snprintf(out, sizeof(out),
 		         "INVITE sip:bob@example.com SIP/2.0\r\n"
-		         "Via: SIP/2.0/UDP %s:5060;branch=%%s\r\n"
+		         "Via:%sSIP/2.0/UDP %s:5060;branch=%%s\r\n"
 		         "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnashds8\r\n"
 		         "%sMax-Forwards: 69\r\n" INVITE_TAIL,
-		         cases[i].cfg->self_host, cases[i].after);
+		         cases[i].cfg->via_space ? " " : "", cases[i].cfg->self_host,
+		         cases[i].after);
 		forward_expect(cases[i].cfg, in, &src, out);
 	}
+}
+
+/*
+ * Our Via line has an even length whatever the address and port (written "Via:" when "Via: "
+ * would be odd), so the checksum sum follows the insert and the pop without a pass; the sum
+ * kept is checked by assert_msg_equal in every forward test, and here for both spellings.
+ */
+static void test_our_via_even(void **state)
+{
+	static const struct {
+		const char *ip;
+		uint16_t port;
+	} self[] = {{"198.18.0.10", 5060},  {"198.18.0.1", 5060},   {"10.0.0.1", 5060},
+	            {"198.18.0.10", 15060}, {"2001:db8::10", 5060}, {"2001:db8::1", 5060}};
+	static const char in[] = INVITE_HEAD "Max-Forwards: 70\r\n" INVITE_TAIL;
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+	bool spelled[2] = {false, false};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(self) / sizeof(self[0]); i++) {
+		static struct pkt p;
+		struct dp_sip_cfg cfg;
+		struct sip_msg msg;
+
+		cfg_make(&cfg, self[i].ip, self[i].port, secret);
+		pkt_load_str(&p, in);
+		parse_ok(p.b.data, p.b.len, &msg);
+		assert_int_equal(dp_sip_forward_request(&cfg, &p.b, &msg, &src), DP_SIP_OK);
+		assert_sum_kept(&p.b);
+		parse_ok(p.b.data, p.b.len, &msg);
+		uint32_t line = msg.top_via_line.len; /* name to CRLF */
+		assert_int_equal(line % 2, 0);
+		assert_int_equal(p.b.data[msg.top_via_line.off + 4] == ' ', cfg.via_space);
+		spelled[cfg.via_space] = true;
+	}
+	assert_true(spelled[0] && spelled[1]);
 }
 
 /* A Route line right after the start line: our insertion and its removal meet. */
@@ -880,7 +935,7 @@ static void test_record_route(void **state)
 
 	forward_how_expect(&cfg4, invite, &how, 7,
 	                   "INVITE sip:bob@example.com SIP/2.0\r\n"
-	                   "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                   "Via:SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
 	                   "Record-Route: <sip:198.18.0.10:5060;lr;sst=%2$s>\r\n"
 	                   "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKrr1\r\n"
 	                   "Max-Forwards: 69\r\n"
@@ -1060,7 +1115,7 @@ static void test_path(void **state)
 
 	forward_how_expect(&cfg4, reg, &how, 1,
 	                   "REGISTER sip:example.com SIP/2.0\r\n"
-	                   "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                   "Via:SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
 	                   "Path: <sip:198.18.0.10:5060;lr>\r\n"
 	                   "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKreg1\r\n"
 	                   "Max-Forwards: 69\r\n"
@@ -1071,7 +1126,7 @@ static void test_path(void **state)
 	how.add_path = false;
 	forward_how_expect(&cfg4, reg, &how, 1,
 	                   "REGISTER sip:example.com SIP/2.0\r\n"
-	                   "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                   "Via:SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
 	                   "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKreg1\r\n"
 	                   "Max-Forwards: 69\r\n"
 	                   "To: <sip:alice@example.com>\r\n"
@@ -1079,7 +1134,7 @@ static void test_path(void **state)
 	                   "CSeq: 1 REGISTER\r\n" DIALOG_TAIL "%2$.0s");
 	forward_how_expect(&cfg4, reg, NULL, 1,
 	                   "REGISTER sip:example.com SIP/2.0\r\n"
-	                   "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                   "Via:SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
 	                   "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKreg1\r\n"
 	                   "Max-Forwards: 69\r\n"
 	                   "To: <sip:alice@example.com>\r\n"
@@ -1094,7 +1149,7 @@ static void test_path(void **state)
 	                   "To: <sip:alice@example.com>\r\nCSeq: 1 OPTIONS\r\n" DIALOG_TAIL,
 	                   &how, 1,
 	                   "OPTIONS sip:example.com SIP/2.0\r\n"
-	                   "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                   "Via:SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
 	                   "Max-Forwards: 70\r\n"
 	                   "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKo1\r\n"
 	                   "To: <sip:alice@example.com>\r\nCSeq: 1 OPTIONS\r\n" DIALOG_TAIL
@@ -1284,7 +1339,7 @@ static void test_outbound(void **state)
 	                "Max-Forwards: 70\r\n" OUT_TAIL,
 	                DP_SIP_OK, "192.0.2.1", 5062, &how,
 	                "BYE sip:alice@192.0.2.1:5062;transport=udp SIP/2.0\r\n"
-	                "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                "Via:SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
 	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob1\r\n"
 	                "Max-Forwards: 69\r\n" OUT_TAIL "%2$.0s");
 	/* no Route at all, no port: 5060 */
@@ -1292,7 +1347,7 @@ static void test_outbound(void **state)
 	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob2\r\n" OUT_TAIL,
 	                DP_SIP_OK, "192.0.2.1", 5060, NULL,
 	                "BYE sip:alice@192.0.2.1 SIP/2.0\r\n"
-	                "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                "Via:SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
 	                "Max-Forwards: 70\r\n"
 	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob2\r\n" OUT_TAIL "%2$.0s");
 	/* the next Route wins over the Request-URI: on the same line, or on the next one */
@@ -1301,7 +1356,7 @@ static void test_outbound(void **state)
 	                "Route: <sip:198.18.0.10;lr>, <sip:203.0.113.5:5070;lr>\r\n" OUT_TAIL,
 	                DP_SIP_OK, "203.0.113.5", 5070, NULL,
 	                "BYE sip:alice@alice.example.com SIP/2.0\r\n"
-	                "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                "Via:SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
 	                "Max-Forwards: 70\r\n"
 	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob3\r\n"
 	                "Route: <sip:203.0.113.5:5070;lr>\r\n" OUT_TAIL "%2$.0s");
@@ -1312,7 +1367,7 @@ static void test_outbound(void **state)
 	                "route : \"p\" <sip:[2001:db8::5]:5071;lr>,<sip:192.0.2.7;lr>\r\n" OUT_TAIL,
 	                DP_SIP_OK, "2001:db8::5", 5071, NULL,
 	                "BYE sip:alice@alice.example.com SIP/2.0\r\n"
-	                "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                "Via:SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
 	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob4\r\n"
 	                "Max-Forwards: 09\r\n"
 	                "route : \"p\" <sip:[2001:db8::5]:5071;lr>,<sip:192.0.2.7;lr>\r\n" OUT_TAIL
@@ -1323,7 +1378,7 @@ static void test_outbound(void **state)
 	                "Route: <sip:203.0.113.9;lr>\r\n" OUT_TAIL,
 	                DP_SIP_OK, "203.0.113.9", 5060, NULL,
 	                "BYE sip:alice@alice.example.com SIP/2.0\r\n"
-	                "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                "Via:SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
 	                "Max-Forwards: 70\r\n"
 	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob5\r\n"
 	                "Route: <sip:203.0.113.9;lr>\r\n" OUT_TAIL "%2$.0s");
@@ -1336,7 +1391,7 @@ static void test_outbound(void **state)
 	                "Call-ID: out1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
 	                DP_SIP_OK, "192.0.2.1", 5062, &how,
 	                "INVITE sip:alice@192.0.2.1:5062 SIP/2.0\r\n"
-	                "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	                "Via:SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
 	                "Max-Forwards: 70\r\n"
 	                "Record-Route: <sip:198.18.0.10:5060;lr;sst=%2$s>\r\n"
 	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob6\r\n"
@@ -2142,8 +2197,12 @@ static void test_mutations(void **state)
 				n = 1 + (size_t)(rng_next(&x) % len);
 
 			struct sip_msg m;
-			struct dp_sip_buf b = {
-			    .data = msg, .len = (uint32_t)n, .headroom = head, .tailroom = tail};
+			struct dp_sip_buf b = {.data = msg,
+			                       .len = (uint32_t)n,
+			                       .headroom = head,
+			                       .tailroom = tail,
+			                       .sum = dp_sum16(msg, n),
+			                       .sum_valid = true};
 			struct dp_sip_peer src = peer("203.0.113.9", 5099), next;
 			int rc = sip_parse(msg, n, &m);
 			if (rc > 0 && m.is_request) {
@@ -2162,11 +2221,13 @@ static void test_mutations(void **state)
 						         (int)b.len, b.data);
 					assert_str(b.data, m.call_id, call_id);
 					assert_str(b.data, m.top_via.host, "198.18.0.10");
+					assert_sum_kept(&b);
 					forwarded++;
 				}
 			} else if (rc > 0) {
 				int rr = dp_sip_relay_response(&cfg4, &b, &m, &next);
 				assert_true(rr <= 0 && rr > -DP_SIP_ERR_COUNT);
+				assert_sum_kept(&b);
 				relayed_tries++;
 			} else if (rc < 0 && m.is_request &&
 			           sip_err_reply((enum sip_err) - rc) != 0) {
@@ -2208,6 +2269,7 @@ int main(void)
 	    cmocka_unit_test(test_forward_max_forwards_absent),
 	    cmocka_unit_test(test_forward_received_rport),
 	    cmocka_unit_test(test_forward_route),
+	    cmocka_unit_test(test_our_via_even),
 	    cmocka_unit_test(test_forward_route_first_line),
 	    cmocka_unit_test(test_forward_all_edits),
 	    cmocka_unit_test(test_forward_cuts_noise),
