@@ -4,28 +4,41 @@
 # sipsteer next to Kamailio 5.6 (dispatcher, algorithm 0 = Call-ID hash, stateless forward()),
 # in one run, on this machine, with the same load, the same backends and the same core.
 #
-#   bench/compare-kamailio.sh [--build DIR] [--step-s N] [--start-rate N] [--factor F]
-#                             [--max-steps N] [--systems "sipsteer kamailio"]
-#                             [--data DIR] [--plot DIR]
+#   bench/compare-kamailio.sh [--build DIR] [--sipsteer-port memif|tap] [--idle-sleep-us N]
+#                             [--step-s N] [--start-rate N] [--factor F] [--max-steps N]
+#                             [--systems "sipsteer kamailio"] [--load-cpu N]
+#                             [--balancer-cpu N] [--data DIR] [--plot DIR]
 #
-# Topology (scripts/lib/topology.sh, a private `unshare --net --mount` namespace): the load tool
-# runs in netns client (198.18.0.1) and opens its three backend sockets in netns be1..be3
-# (198.18.0.21-23), so one single-threaded process is both client and backends and checks
-# every message of every call. sipsteer owns the tap sst0 (VIP 198.18.0.10); Kamailio runs in
-# netns kam (198.18.0.11). All on one bridge.
+# Topology (scripts/lib/topology.sh, a private `unshare --net --mount` namespace): Kamailio runs
+# in netns kam (198.18.0.11) on a bridge; the load tool drives it over UDP sockets from netns
+# client (198.18.0.1) and opens its three backend sockets in netns be1..be3 (198.18.0.21-23), so
+# one single-threaded process is both client and backends and checks every message of every
+# call. sipsteer (VIP 198.18.0.10, same backend addresses) gets, by --sipsteer-port:
+#   memif (default)  a net_memif server port (bench/lib/memif.sh); the load tool drives it
+#                    through a DPDK port (`sipsteer-bench load --dpdk net_memif...,role=client`)
+#                    as client and backends, no kernel in the path
+#   tap              the tap sst0 on the same bridge, driven over sockets like Kamailio
+# With memif the two I/O paths differ by design (DPDK port against kernel sockets): each
+# system gets the path it would get in production on this machine.
 #
 # Cores: the load tool is pinned to --load-cpu (default 0), the balancer to --balancer-cpu
-# (default 1): sipsteer with one worker (its control lcore on the same CPU), Kamailio with
-# -n 1 (one UDP receiver process, plus its timer processes on the same CPU).
+# (default 1): sipsteer with one worker (its control lcore on the same CPU) that sleeps up to
+# --idle-sleep-us (default 100; 0 = busy polling) when idle, Kamailio with -n 1 (one UDP
+# receiver process, plus its timer processes on the same CPU).
 #
 # The offered load starts at --start-rate calls/s (7 messages each) and grows by --factor each
-# step of --step-s seconds; at each rate the systems take turns (the one not measured is
-# stopped with SIGSTOP, so it takes no CPU). A system's steps end when message loss exceeds
-# 0.1 %, when the load tool itself cannot keep the offered rate, or after --max-steps. The balancer's CPU time per step is the
-# utime + stime delta (/proc/PID/stat) of all its threads and processes. Then one step at half
-# of the highest loss-free rate measures latency. Prints one JSON object on stdout; --data DIR
-# also writes it (compare.json) and one TSV per system for bench/plot/*.gp; --plot DIR draws
-# throughput.png and latency.png there with gnuplot.
+# step of --step-s seconds. A system's steps end when message loss exceeds 0.1 %, when the load
+# tool itself cannot keep the offered rate, or after --max-steps. With tap the systems take
+# turns at each rate (the one not measured is stopped with SIGSTOP, so it takes no CPU), then
+# one step at half of each one's highest loss-free rate measures latency. With memif, DPDK
+# 22.11's memif driver can crash the server when the client disconnects, so all of sipsteer's
+# steps run in one load tool process (--steps; whether sipsteer outlived the disconnect is
+# recorded), sipsteer is stopped, and Kamailio's steps follow; latency at half load is then the
+# recorded step nearest half the highest loss-free rate, for both systems. The balancer's CPU
+# time per step is the utime + stime delta (/proc/PID/stat) of all its threads and processes.
+# Prints one JSON object on stdout; --data DIR also writes it (compare.json) and one TSV per
+# system for bench/plot/*.gp; --plot DIR draws throughput.png, latency.png and cpu.png there
+# with gnuplot.
 #
 # Needs root, unshare, ip, taskset, python3, kamailio and the built sipsteer and sipsteer-bench.
 # Exit status: 0 done, 1 a system did not start or a step failed to run, 2 bad arguments,
@@ -34,6 +47,8 @@ set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${SIPSTEER_BUILD:-$ROOT/build}
+PORT=memif
+IDLE_US=100
 STEP_S=3
 START_RATE=2000
 FACTOR=1.4
@@ -46,8 +61,13 @@ BAL_CPU=1
 LOSS_LIMIT=0.001
 ARGS=("$@") # for the re-exec inside the private namespaces
 
+# The synopsis (after a bad argument), or with --help the whole comment above.
 usage() {
-	sed -n '4,9p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '7,10p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+help() {
+	sed -n '4,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'
 }
 
 die2() {
@@ -55,23 +75,34 @@ die2() {
 	exit 2
 }
 
+# need OPTION ARGC: an option's value must follow it
+need() {
+	[ "$2" -ge 2 ] || die2 "$1 needs a value"
+}
+
 while [ $# -gt 0 ]; do
 	case $1 in
-	--build) BUILD=${2:?--build needs a directory} && shift ;;
-	--step-s) STEP_S=${2:?} && shift ;;
-	--start-rate) START_RATE=${2:?} && shift ;;
-	--factor) FACTOR=${2:?} && shift ;;
-	--max-steps) MAX_STEPS=${2:?} && shift ;;
-	--systems) SYSTEMS=${2:?} && shift ;;
-	--data) DATA_DIR=${2:?} && shift ;;
-	--plot) PLOT_DIR=${2:?} && shift ;;
-	--load-cpu) LOAD_CPU=${2:?} && shift ;;
-	--balancer-cpu) BAL_CPU=${2:?} && shift ;;
-	-h | --help) usage && exit 0 ;;
+	--build) need "$1" $# && BUILD=$2 && shift ;;
+	--sipsteer-port) need "$1" $# && PORT=$2 && shift ;;
+	--idle-sleep-us) need "$1" $# && IDLE_US=$2 && shift ;;
+	--step-s) need "$1" $# && STEP_S=$2 && shift ;;
+	--start-rate) need "$1" $# && START_RATE=$2 && shift ;;
+	--factor) need "$1" $# && FACTOR=$2 && shift ;;
+	--max-steps) need "$1" $# && MAX_STEPS=$2 && shift ;;
+	--systems) need "$1" $# && SYSTEMS=$2 && shift ;;
+	--data) need "$1" $# && DATA_DIR=$2 && shift ;;
+	--plot) need "$1" $# && PLOT_DIR=$2 && shift ;;
+	--load-cpu) need "$1" $# && LOAD_CPU=$2 && shift ;;
+	--balancer-cpu) need "$1" $# && BAL_CPU=$2 && shift ;;
+	-h | --help) help && exit 0 ;;
 	*) usage >&2 && die2 "unknown argument '$1'" ;;
 	esac
 	shift
 done
+[ "$PORT" = memif ] || [ "$PORT" = tap ] || die2 "--sipsteer-port '$PORT': want memif or tap"
+if ! [[ $IDLE_US =~ ^[0-9]{1,6}$ ]] || [ "$IDLE_US" -gt 100000 ]; then
+	die2 "--idle-sleep-us '$IDLE_US': want microseconds from 0 to 100000"
+fi
 [[ $STEP_S =~ ^[1-9][0-9]*$ ]] || die2 "--step-s '$STEP_S': want whole seconds >= 1"
 [[ $START_RATE =~ ^[1-9][0-9]*$ ]] || die2 "--start-rate '$START_RATE': want calls/s >= 1"
 [[ $MAX_STEPS =~ ^[1-9][0-9]*$ ]] || die2 "--max-steps '$MAX_STEPS': want a number >= 1"
@@ -93,7 +124,7 @@ skip() {
 	echo "compare-kamailio: skipped: $*" >&2
 	exit 77
 }
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
+[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, DPDK)"
 for tool in unshare ip taskset python3; do
 	command -v "$tool" >/dev/null || skip "$tool is missing"
 done
@@ -116,6 +147,11 @@ topo_enter "${ARGS[@]}"
 topo_up
 topo_add_host kam "$KAM_IP"
 TICKS=$(getconf CLK_TCK)
+# shellcheck source=bench/lib/memif.sh
+. "$ROOT/bench/lib/memif.sh"
+MEMIF_LOG_NAME=compare-kamailio
+SURVIVED=""        # memif: 1 if sipsteer outlived the stepped run's disconnect, 0 if not
+WARMUP_SURVIVED="" # memif: the same for each warm-up run's disconnect, one word per run
 
 log() {
 	printf 'compare-kamailio: %s\n' "$*" >&2
@@ -218,13 +254,14 @@ step() {
 	[ "$gen" = 0 ] || STOP[$sys]=generator
 }
 
-# The stepped run, the systems taking turns at each offered rate (so that the other engineers'
-# load on this machine falls on both alike). Writes $TOPO_DIR/SYSTEM.steps (one JSON per
-# line), SYSTEM.half (the half-load step) and SYSTEM.stop (why its steps ended).
+# measure_all "SYSTEMS" HALF: the stepped run over sockets, the systems taking turns at each
+# offered rate (so that the other work on this machine falls on all alike). Writes
+# $TOPO_DIR/SYSTEM.steps (one JSON per line), SYSTEM.half (with HALF=1, a step at half the
+# highest loss-free rate; else left empty) and SYSTEM.stop (why its steps ended).
 declare -A STOP BEST
 measure_all() {
-	local sys rate=$START_RATE n=0 active pids
-	for sys in $SYSTEMS; do
+	local systems=$1 half=$2 sys rate=$START_RATE n=0 active pids
+	for sys in $systems; do
 		: >"$TOPO_DIR/$sys.steps"
 		: >"$TOPO_DIR/$sys.half"
 		BEST[$sys]=0
@@ -234,7 +271,7 @@ measure_all() {
 	done
 	while [ "$n" -lt "$MAX_STEPS" ]; do
 		active=0
-		for sys in $SYSTEMS; do
+		for sys in $systems; do
 			[ -z "${STOP[$sys]:-}" ] || continue
 			active=1
 			sleep 1
@@ -244,16 +281,18 @@ measure_all() {
 		n=$((n + 1))
 		rate=$(python3 -c "print(int($rate * $FACTOR))")
 	done
-	for sys in $SYSTEMS; do
+	for sys in $systems; do
 		echo "${STOP[$sys]:-max_steps}" >"$TOPO_DIR/$sys.stop"
-		[ "${BEST[$sys]}" -gt 0 ] || continue
+		if [ "$half" != 1 ] || [ "${BEST[$sys]}" -eq 0 ]; then
+			continue
+		fi
 		sleep 1
 		focus "$sys"
 		rate=$((BEST[$sys] / 2 > 0 ? BEST[$sys] / 2 : 1))
 		run_step "$sys" "$rate" "$STEP_S" >"$TOPO_DIR/$sys.half" || return 1
 		log "$sys: half load $rate calls/s done"
 	done
-	for sys in $SYSTEMS; do
+	for sys in $systems; do
 		# shellcheck disable=SC2207
 		pids=($(balancer_pids "$sys"))
 		[ ${#pids[@]} -eq 0 ] || kill -CONT "${pids[@]}" 2>/dev/null
@@ -269,7 +308,7 @@ write_sipsteer_config() {
 		  - name: lan0
 		    device: "net_tap0,iface=$TOPO_TAP"
 		workers: 1
-		idle_sleep_us: 100
+		idle_sleep_us: $IDLE_US
 		listen:
 		  ipv4: $TOPO_VIP/$TOPO_PREFIX
 		  sip_ports: [5060]
@@ -303,42 +342,130 @@ kam_bound() {
 	ip netns exec kam ss -Hlun "src $KAM_IP:5060" 2>/dev/null | grep -q .
 }
 
-for sys in $SYSTEMS; do
-	case $sys in
-	sipsteer)
-		log "starting sipsteer (1 worker, all lcores on CPU $BAL_CPU)"
-		write_sipsteer_config >"$TOPO_DIR/sipsteer.yaml"
-		topo_sipsteer_start "$SIPSTEER" --config "$TOPO_DIR/sipsteer.yaml" \
-			-- "--lcores=0@$BAL_CPU,1@$BAL_CPU" || exit 1
-		# EAL's own threads too (interrupts, multi-process): every thread on the one CPU
-		taskset -a -p -c "$BAL_CPU" "$TOPO_SIPSTEER_PID" >/dev/null
-		;;
-	kamailio)
+# memif: a warm-up run (not recorded; sipsteer restarted, up to 3 times, if the warm-up's
+# disconnect killed it), then sipsteer's steps, all in one load tool process over one memif
+# connection, then sipsteer stopped. Writes sipsteer.steps (the socket run's line format),
+# sipsteer.stop and an empty sipsteer.half; sets WARMUP_SURVIVED ("0 1": one word per try) and
+# SURVIVED.
+measure_sipsteer_memif() {
+	local try
+	for try in 1 2 3; do
+		log "starting sipsteer (1 worker on net_memif, idle_sleep_us $IDLE_US, on CPU $BAL_CPU)"
+		memif_sipsteer_start "$SIPSTEER" "$BAL_CPU" "$IDLE_US" || return 1
+		if ! memif_warmup "$BENCH" "$LOAD_CPU"; then
+			log "the load tool's warm-up failed; its log:"
+			tail -n 20 "$TOPO_DIR/load.log" >&2
+			return 1
+		fi
+		memif_check_survival
+		WARMUP_SURVIVED="${WARMUP_SURVIVED:+$WARMUP_SURVIVED }$MEMIF_SURVIVED"
+		[ "$MEMIF_SURVIVED" = 0 ] || break
+		log "sipsteer died when the warm-up disconnected (try $try of 3)"
+		topo_sipsteer_stop
+	done
+	[ "$MEMIF_SURVIVED" = 1 ] || return 1
+	log "sipsteer: at most $MAX_STEPS steps from $START_RATE calls/s in one load tool process"
+	if ! memif_steps "$BENCH" "$LOAD_CPU" "$START_RATE" "$STEP_S" "$MAX_STEPS" "$FACTOR" \
+		"$LOSS_LIMIT" "$TOPO_DIR/sipsteer.raw"; then
+		log "the load tool failed; its log:"
+		tail -n 20 "$TOPO_DIR/load.log" >&2
+		return 1
+	fi
+	memif_check_survival
+	SURVIVED=$MEMIF_SURVIVED
+	log "sipsteer survived the load tool's disconnect: $SURVIVED"
+	topo_sipsteer_stop
+	memif_steps_to_lines "$TOPO_DIR/sipsteer.raw" "$TOPO_DIR/sipsteer.steps" || return 1
+	: >"$TOPO_DIR/sipsteer.half"
+	# the load tool's --stop-loss applies the rule of step(): name what ended the steps
+	python3 - "$TOPO_DIR/sipsteer.steps" "$LOSS_LIMIT" >"$TOPO_DIR/sipsteer.stop" <<-'EOF'
+		import json, sys
+		with open(sys.argv[1]) as f:
+		    steps = [json.loads(l) for l in f if l.strip()]
+		for d in steps:
+		    print("compare-kamailio: sipsteer: offered %d calls/s: loss %.9f, %.0f msgs/s"
+		          % (d["offered_calls_per_s"], d["loss"], d["msgs_per_s"]), file=sys.stderr)
+		last = steps[-1] if steps else None
+		if not last:
+		    print("no_steps")
+		elif last["loss"] > float(sys.argv[2]):
+		    print("loss")
+		elif last["calls_per_s"] < 0.97 * last["offered_calls_per_s"]:
+		    print("generator")
+		else:
+		    print("max_steps")
+	EOF
+}
+
+start_balancers_tap() {
+	local sys
+	for sys in $SYSTEMS; do
+		case $sys in
+		sipsteer)
+			log "starting sipsteer (1 worker on net_tap, idle_sleep_us $IDLE_US, on CPU $BAL_CPU)"
+			write_sipsteer_config >"$TOPO_DIR/sipsteer.yaml"
+			topo_sipsteer_start "$SIPSTEER" --config "$TOPO_DIR/sipsteer.yaml" \
+				-- "--lcores=0@$BAL_CPU,1@$BAL_CPU" || return 1
+			# EAL's own threads too (interrupts, multi-process): every thread on the one CPU
+			taskset -a -p -c "$BAL_CPU" "$TOPO_SIPSTEER_PID" >/dev/null
+			;;
+		kamailio)
+			log "starting kamailio (-n 1, on CPU $BAL_CPU)"
+			start_kamailio || return 1
+			;;
+		esac
+	done
+}
+
+if [ "$PORT" = tap ]; then
+	start_balancers_tap || exit 1
+	if ! measure_all "$SYSTEMS" 1; then
+		log "a step failed to run; load tool log:"
+		tail -n 20 "$TOPO_DIR/load.log" >&2
+		exit 1
+	fi
+	if [[ " $SYSTEMS " == *" sipsteer "* ]]; then
+		topo_stats >/dev/null && cp "$TOPO_STATS" "$TOPO_DIR/sipsteer-stats.json"
+		topo_sipsteer_stop
+	fi
+else
+	# sipsteer first and alone (Kamailio not started yet), then Kamailio alone (sipsteer gone)
+	if [[ " $SYSTEMS " == *" sipsteer "* ]]; then
+		measure_sipsteer_memif || exit 1
+	fi
+	if [[ " $SYSTEMS " == *" kamailio "* ]]; then
 		log "starting kamailio (-n 1, on CPU $BAL_CPU)"
 		start_kamailio || exit 1
-		;;
-	esac
-done
-if ! measure_all; then
-	log "a step failed to run; load tool log:"
-	tail -n 20 "$TOPO_DIR/load.log" >&2
-	exit 1
-fi
-if [[ " $SYSTEMS " == *" sipsteer "* ]]; then
-	topo_stats >/dev/null && cp "$TOPO_STATS" "$TOPO_DIR/sipsteer-stats.json"
-	topo_sipsteer_stop
+		if ! measure_all kamailio 0; then
+			log "a step failed to run; load tool log:"
+			tail -n 20 "$TOPO_DIR/load.log" >&2
+			exit 1
+		fi
+	fi
 fi
 [[ " $SYSTEMS " != *" kamailio "* ]] || topo_kill "$KAM_PID"
 
 [ -z "$DATA_DIR" ] || mkdir -p "$DATA_DIR"
 # shellcheck disable=SC2086 # one argument per system
 if ! python3 - "$TOPO_DIR" "$DATA_DIR" "$LOSS_LIMIT" "$STEP_S" "$START_RATE" "$FACTOR" \
-	"$LOAD_CPU" "$BAL_CPU" $SYSTEMS <<'EOF'
-import json, os, platform, sys
+	"$LOAD_CPU" "$BAL_CPU" "$PORT" "$IDLE_US" "$SURVIVED" "$WARMUP_SURVIVED" "$MAX_STEPS" $SYSTEMS <<'EOF'
+import json, os, platform, shutil, sys
 
 topo, data_dir, loss_limit = sys.argv[1], sys.argv[2], float(sys.argv[3])
 step_s, start_rate, factor = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
-load_cpu, bal_cpu, systems = int(sys.argv[7]), int(sys.argv[8]), sys.argv[9:]
+load_cpu, bal_cpu = int(sys.argv[7]), int(sys.argv[8])
+port, idle_us, survived = sys.argv[9], int(sys.argv[10]), sys.argv[11]
+warmup_survived = [w == "1" for w in sys.argv[12].split()]
+max_steps, systems = int(sys.argv[13]), sys.argv[14:]
+
+PORTS = {
+    "memif": "net_memif server port (DPDK); sipsteer-bench load --dpdk "
+             "net_memif0,role=client on the other end is client and backends",
+    "tap": "net_tap port sst0 on the bridge; sipsteer-bench load over kernel UDP sockets "
+           "(netns client, be1..be3)",
+    "kamailio": "kernel UDP sockets (netns kam on the bridge); sipsteer-bench load over "
+                "kernel UDP sockets (netns client, be1..be3)",
+}
 
 def lines(path):
     with open(path) as f:
@@ -376,10 +503,22 @@ out = {
     "machine": {"cpu_model": cpu_model(), "cores": os.cpu_count(),
                 "kernel": platform.release()},
     "settings": {"step_s": step_s, "start_calls_per_s": start_rate, "factor": factor,
-                 "loss_limit": loss_limit, "load_cpu": load_cpu, "balancer_cpu": bal_cpu,
-                 "messages_per_call": 7},
+                 "max_steps": max_steps, "loss_limit": loss_limit, "load_cpu": load_cpu,
+                 "balancer_cpu": bal_cpu, "messages_per_call": 7, "sipsteer_port": port,
+                 "sipsteer_idle_sleep_us": idle_us,
+                 "order": ("the systems take turns at each offered rate" if port == "tap" else
+                           "all of sipsteer's steps in one load tool process (one memif "
+                           "connection), then Kamailio's steps"),
+                 "half_load": ("a separate step at half the highest loss-free rate"
+                               if port == "tap" else
+                               "the recorded step nearest half the highest loss-free rate")},
     "systems": {},
 }
+if port == "memif":
+    out["note"] = ("the I/O paths differ by design: sipsteer on a DPDK port (net_memif, no "
+                   "kernel in its path), Kamailio on kernel UDP sockets; same load, same "
+                   "schedule, same stop rule, same core; each system on the path it would "
+                   "use in production on this machine")
 for s in systems:
     steps = [step_row(d) for d in lines(os.path.join(topo, s + ".steps"))]
     with open(os.path.join(topo, s + ".stop")) as f:
@@ -387,16 +526,33 @@ for s in systems:
     half = lines(os.path.join(topo, s + ".half"))
     ok = [r for r in steps if r["loss"] <= loss_limit]
     best = max(ok, key=lambda r: r["msgs_per_s"]) if ok else None
+    if half:
+        half_row = step_row(half[0])
+    elif best:
+        target = best["offered_calls_per_s"] / 2
+        half_row = min(ok, key=lambda r: abs(r["offered_calls_per_s"] - target))
+    else:
+        half_row = None
     out["systems"][s] = {
+        "port": PORTS[port if s == "sipsteer" else s],
         "stopped_by": stop,
         "max_loss_free_msgs_per_s": best["msgs_per_s"] if best else 0,
         "at_offered_calls_per_s": best["offered_calls_per_s"] if best else 0,
         "msgs_per_core_s": best["msgs_per_core_s"] if best else None,
         "msgs_per_user_core_s": best["msgs_per_user_core_s"] if best else None,
         "balancer_cpu_util": best["balancer_cpu_util"] if best else None,
-        "half_load": step_row(half[0]) if half else None,
+        "half_load": half_row,
         "steps": steps,
     }
+    if s == "sipsteer":
+        out["systems"][s]["idle_sleep_us"] = idle_us
+        if port == "memif":
+            # the stepped run's disconnect, and each warm-up run's before it
+            out["systems"][s]["survived_disconnect"] = survived == "1"
+            out["systems"][s]["warmup_survived_disconnect"] = warmup_survived
+        stats = os.path.join(topo, "sipsteer-stats.json")
+        if data_dir and os.path.exists(stats):
+            shutil.copyfile(stats, os.path.join(data_dir, "sipsteer-stats.json"))
     if data_dir:
         with open(os.path.join(data_dir, s + ".tsv"), "w") as f:
             f.write("# offered_msgs_per_s msgs_per_s loss p50_us p99_us p999_us "
@@ -432,9 +588,9 @@ fi
 
 if [ -n "$PLOT_DIR" ]; then
 	mkdir -p "$PLOT_DIR"
-	for gp in throughput latency; do
-		gnuplot -e "data='$DATA_DIR'; out='$PLOT_DIR/$gp.png'" "$ROOT/bench/plot/$gp.gp" ||
-			log "gnuplot failed on $gp.gp"
+	for gp in throughput latency cpu; do
+		gnuplot -e "data='$DATA_DIR'; out='$PLOT_DIR/$gp.png'; port='net_$PORT'" \
+			"$ROOT/bench/plot/$gp.gp" || log "gnuplot failed on $gp.gp"
 	done
 fi
 exit 0

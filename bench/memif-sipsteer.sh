@@ -13,7 +13,9 @@
 # /run/sipsteer, /run/dpdk; the memif socket is abstract, so private to the netns). No bridge,
 # no tap: sipsteer owns the memif server end (VIP 198.18.0.10/24, backends 198.18.0.21-23:5060,
 # probing off, idle_sleep_us from --idle-sleep-us, default 0), the load tool the client end; it
-# answers sipsteer's ARP for 198.18.0.1 and 198.18.0.21-23 and resolves the VIP.
+# answers sipsteer's ARP for 198.18.0.1 and 198.18.0.21-23 and resolves the VIP. The memif
+# part is bench/lib/memif.sh, shared with bench/compare-kamailio.sh --sipsteer-port memif,
+# which measures Kamailio in the same run; this script is sipsteer alone.
 #
 # Cores: the load tool on --load-cpu (default 0), every thread of sipsteer on --balancer-cpu
 # (default 1). The offered load starts at --start-rate calls/s (7 messages each) and grows by
@@ -57,18 +59,23 @@ die2() {
 	exit 2
 }
 
+# need OPTION ARGC: an option's value must follow it
+need() {
+	[ "$2" -ge 2 ] || die2 "$1 needs a value"
+}
+
 while [ $# -gt 0 ]; do
 	case $1 in
-	--build) BUILD=${2:?--build needs a directory} && shift ;;
-	--step-s) STEP_S=${2:?} && shift ;;
-	--start-rate) START_RATE=${2:?} && shift ;;
-	--factor) FACTOR=${2:?} && shift ;;
-	--max-steps) MAX_STEPS=${2:?} && shift ;;
-	--idle-sleep-us) IDLE_US=${2:?} && shift ;;
-	--kamailio) KAM_JSON=${2:?} && shift ;;
-	--data) DATA_DIR=${2:?} && shift ;;
-	--load-cpu) LOAD_CPU=${2:?} && shift ;;
-	--balancer-cpu) BAL_CPU=${2:?} && shift ;;
+	--build) need "$1" $# && BUILD=$2 && shift ;;
+	--step-s) need "$1" $# && STEP_S=$2 && shift ;;
+	--start-rate) need "$1" $# && START_RATE=$2 && shift ;;
+	--factor) need "$1" $# && FACTOR=$2 && shift ;;
+	--max-steps) need "$1" $# && MAX_STEPS=$2 && shift ;;
+	--idle-sleep-us) need "$1" $# && IDLE_US=$2 && shift ;;
+	--kamailio) need "$1" $# && KAM_JSON=$2 && shift ;;
+	--data) need "$1" $# && DATA_DIR=$2 && shift ;;
+	--load-cpu) need "$1" $# && LOAD_CPU=$2 && shift ;;
+	--balancer-cpu) need "$1" $# && BAL_CPU=$2 && shift ;;
 	-h | --help) usage && exit 0 ;;
 	*) usage >&2 && die2 "unknown argument '$1'" ;;
 	esac
@@ -105,92 +112,24 @@ fi
 # shellcheck source=scripts/lib/topology.sh
 . "$ROOT/scripts/lib/topology.sh"
 topo_enter "${ARGS[@]}"
-SOCK="$TOPO_DIR/memif.sock"
-BACKEND_IPS=(198.18.0.21 198.18.0.22 198.18.0.23)
+# shellcheck source=bench/lib/memif.sh
+. "$ROOT/bench/lib/memif.sh"
+MEMIF_LOG_NAME=memif-sipsteer
 
 log() {
 	printf 'memif-sipsteer: %s\n' "$*" >&2
 }
 
-write_config() {
-	local i
-	cat <<-YAML
-		ports:
-		  - name: lan0
-		    device: "net_memif0,role=server,socket=$SOCK"
-		workers: 1
-		idle_sleep_us: $IDLE_US
-		listen:
-		  ipv4: 198.18.0.10/24
-		  sip_ports: [5060]
-		backends:
-	YAML
-	for i in "${!BACKEND_IPS[@]}"; do
-		printf '  - name: be%d\n    address: %s:5060\n' $((i + 1)) "${BACKEND_IPS[$i]}"
-	done
-	cat <<-YAML
-		sip:
-		  secret: "$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
-		probe:
-		  enabled: false
-	YAML
-}
-
-ready_logged() {
-	grep -q "sipsteer: ready" "$TOPO_DIR/sipsteer.log" 2>/dev/null
-}
-
-start_sipsteer() {
-	write_config >"$TOPO_DIR/sipsteer.yaml"
-	TOPO_STATS="$TOPO_DIR/stats.json"
-	"$SIPSTEER" --config "$TOPO_DIR/sipsteer.yaml" --stats-file "$TOPO_STATS" \
-		-- "--lcores=0@$BAL_CPU,1@$BAL_CPU" </dev/null >"$TOPO_DIR/sipsteer.log" 2>&1 &
-	TOPO_SIPSTEER_PID=$!
-	if ! topo_wait 20 ready_logged || ! topo_alive "$TOPO_SIPSTEER_PID"; then
-		log "sipsteer did not start; its log:"
-		tail -n 20 "$TOPO_DIR/sipsteer.log" >&2
-		return 1
-	fi
-	# EAL's own threads too (interrupts, memif socket): every thread on the one CPU
-	taskset -a -p -c "$BAL_CPU" "$TOPO_SIPSTEER_PID" >/dev/null
-}
-
-# The stepped run in one load tool process (one memif connection for every step: see below):
-# one JSON object per step in $TOPO_DIR/steps. Its CPU figures come from the tool (--cpu-of),
-# read before and after each step while the memif is still connected.
-measure() {
-	local ip
-	local uas=()
-	for ip in "${BACKEND_IPS[@]}"; do
-		uas+=(--uas "$ip:5060")
-	done
-	taskset -c "$LOAD_CPU" "$BENCH" load --dpdk "net_memif0,role=client,socket=$SOCK" \
-		--uac 198.18.0.10:5060 --local 198.18.0.1:5070 "${uas[@]}" --rate "$START_RATE" \
-		--duration "$STEP_S" --steps "$MAX_STEPS" --factor "$FACTOR" \
-		--stop-loss "$LOSS_LIMIT" --cpu-of "$TOPO_SIPSTEER_PID" --drain-ms 500 --json \
-		>"$TOPO_DIR/steps" 2>"$TOPO_DIR/load.log"
-}
-
 log "starting sipsteer (1 worker on net_memif, idle_sleep_us $IDLE_US, on CPU $BAL_CPU)"
-start_sipsteer || exit 1
-if ! measure; then
+memif_sipsteer_start "$SIPSTEER" "$BAL_CPU" "$IDLE_US" || exit 1
+if ! memif_steps "$BENCH" "$LOAD_CPU" "$START_RATE" "$STEP_S" "$MAX_STEPS" "$FACTOR" \
+	"$LOSS_LIMIT" "$TOPO_DIR/steps"; then
 	log "a step failed to run; load tool log:"
 	tail -n 20 "$TOPO_DIR/load.log" >&2
 	exit 1
 fi
-# DPDK 22.11's memif PMD can crash the server's worker when the client disconnects while the
-# worker polls (the regions are unmapped under it): hence one connection for all steps, and a
-# record of whether sipsteer outlived the load tool's exit.
-sleep 1
-SURVIVED=0
-if topo_alive "$TOPO_SIPSTEER_PID"; then
-	SURVIVED=1
-	topo_stats >/dev/null && cp "$TOPO_STATS" "$TOPO_DIR/sipsteer-stats.json"
-else
-	log "sipsteer died when the load tool disconnected; its log and the kernel's word:"
-	tail -n 5 "$TOPO_DIR/sipsteer.log" >&2
-	dmesg 2>/dev/null | grep -i "rte-worker.*segfault" | tail -n 1 >&2
-fi
+memif_check_survival
+SURVIVED=$MEMIF_SURVIVED
 topo_sipsteer_stop
 
 [ -z "$DATA_DIR" ] || mkdir -p "$DATA_DIR"

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The benchmark scripts' arguments: bench/compare-kamailio.sh and bench/memif-sipsteer.sh must
+# answer each bad argument with exit status 2 and a message naming it, before they need root,
+# a network namespace or a build. --help prints the synopsis with status 0. No load is run.
+#
+#   tests/bench/test_bench_scripts.sh [SOURCE_ROOT]
+set -u
+
+ROOT=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+COMPARE=$ROOT/bench/compare-kamailio.sh
+MEMIF=$ROOT/bench/memif-sipsteer.sh
+FAILED=0
+RUN=0
+
+# expect STATUS PATTERN SCRIPT ARGS...: the script exits with STATUS and its output (stdout and
+# stderr) matches the extended regular expression PATTERN.
+expect() {
+	local want=$1 pattern=$2 script=$3 out rc
+	shift 3
+	RUN=$((RUN + 1))
+	out=$(SIPSTEER_BUILD=/nonexistent bash "$script" "$@" 2>&1 </dev/null)
+	rc=$?
+	if [ "$rc" -ne "$want" ] || ! grep -Eq -- "$pattern" <<<"$out"; then
+		FAILED=$((FAILED + 1))
+		printf 'not ok %d - %s %s: status %d (want %d), output:\n%s\n' "$RUN" \
+			"$(basename "$script")" "$*" "$rc" "$want" "$out"
+		return
+	fi
+	printf 'ok %d - %s %s\n' "$RUN" "$(basename "$script")" "$*"
+}
+
+# --help: the synopsis with every option of the memif comparison
+expect 0 '--sipsteer-port memif\|tap' "$COMPARE" --help
+expect 0 '--idle-sleep-us N' "$COMPARE" --help
+expect 0 'DPDK port against kernel sockets' "$COMPARE" -h
+expect 0 '--idle-sleep-us N' "$MEMIF" --help
+
+# --sipsteer-port
+expect 2 "--sipsteer-port 'dpdk': want memif or tap" "$COMPARE" --sipsteer-port dpdk
+expect 2 "--sipsteer-port 'MEMIF': want memif or tap" "$COMPARE" --sipsteer-port MEMIF
+expect 2 "--sipsteer-port '': want memif or tap" "$COMPARE" --sipsteer-port ''
+expect 2 '--sipsteer-port needs a value' "$COMPARE" --sipsteer-port
+
+# --idle-sleep-us: 0 to 100000 (sipsteer's own limit for idle_sleep_us)
+expect 2 "--idle-sleep-us '-1': want microseconds from 0 to 100000" "$COMPARE" --idle-sleep-us -1
+expect 2 "--idle-sleep-us 'x': want microseconds" "$COMPARE" --idle-sleep-us x
+expect 2 "--idle-sleep-us '100001': want microseconds" "$COMPARE" --idle-sleep-us 100001
+expect 2 "--idle-sleep-us '1e3': want microseconds" "$COMPARE" --idle-sleep-us 1e3
+expect 2 '--idle-sleep-us needs a value' "$COMPARE" --idle-sleep-us
+expect 2 "--idle-sleep-us 'x': want microseconds" "$MEMIF" --idle-sleep-us x
+
+# the rest of the schedule, the same rules in both scripts
+for s in "$COMPARE" "$MEMIF"; do
+	expect 2 "--step-s '0': want whole seconds" "$s" --step-s 0
+	expect 2 "--start-rate 'fast': want calls/s" "$s" --start-rate fast
+	expect 2 "--factor '1': want a number above 1" "$s" --factor 1
+	expect 2 "--factor '1;x': want a number above 1" "$s" --factor '1;x'
+	expect 2 "--max-steps '0': want a number" "$s" --max-steps 0
+	expect 2 'CPU numbers must be integers' "$s" --load-cpu a
+	expect 2 "unknown argument '--bogus'" "$s" --bogus
+done
+expect 2 "--systems: unknown system 'opensips'" "$COMPARE" --systems "sipsteer opensips"
+expect 2 '--max-steps needs a value' "$MEMIF" --max-steps
+expect 2 '--data needs a value' "$COMPARE" --data
+
+# good arguments get past the parser: without a build the scripts skip (77) or, not being
+# root, say so; never 2
+RUN=$((RUN + 1))
+SIPSTEER_BUILD=/nonexistent bash "$COMPARE" --sipsteer-port tap --idle-sleep-us 0 \
+	--build /nonexistent >/dev/null 2>&1 </dev/null
+rc=$?
+if [ "$rc" -eq 77 ]; then
+	printf 'ok %d - good arguments accepted (skipped: 77)\n' "$RUN"
+else
+	FAILED=$((FAILED + 1))
+	printf 'not ok %d - good arguments: status %d (want 77)\n' "$RUN" "$rc"
+fi
+
+printf '1..%d\n' "$RUN"
+[ "$FAILED" -eq 0 ]
