@@ -774,9 +774,49 @@ SIP_FN bool port_parse(const char *s, size_t n, uint16_t *port)
 	return true;
 }
 
+/*
+ * An IPv4 literal at buf[p..end) that the host run ends right after (end, or a byte outside the
+ * host class): returns its end, or 0 when the bytes are anything else (the general path then
+ * decides). Four parts of 1 to 3 digits at most 255, as sip_ipv4_parse() takes them.
+ */
+static inline __attribute__((always_inline)) SIP_TARGET size_t ipv4_run(const char *buf, size_t p,
+                                                                        size_t end)
+{
+	for (int part = 0; part < 4; part++) {
+		if (part > 0) {
+			if (p >= end || buf[p] != '.')
+				return 0;
+			p++;
+		}
+		unsigned v, d;
+		if (p >= end || (v = (unsigned char)buf[p] - (unsigned)'0') > 9)
+			return 0;
+		p++;
+		if (p < end && (d = (unsigned char)buf[p] - (unsigned)'0') <= 9) {
+			v = v * 10 + d;
+			p++;
+			if (p < end && (d = (unsigned char)buf[p] - (unsigned)'0') <= 9) {
+				v = v * 10 + d;
+				p++;
+			}
+		}
+		if (v > 255)
+			return 0;
+	}
+	if (p < end && sip_cc_is(buf[p], SIP_CC_HOST))
+		return 0;
+	return p;
+}
+
 /* sent-by host at buf[p..end): fills host and host_kind, returns the end or 0 when malformed. */
 SIP_FN size_t host_parse(const char *buf, size_t p, size_t end, struct sip_via *via)
 {
+	size_t v4 = ipv4_run(buf, p, end);
+	if (v4 != 0) {
+		via->host = view(p, v4);
+		via->host_kind = SIP_HOST_IPV4;
+		return v4;
+	}
 	if (p < end && buf[p] == '[') {
 		size_t close = p + 1;
 		while (close < end && buf[close] != ']')
@@ -823,7 +863,12 @@ SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, s
 	p = sip_skip_lws(buf, p, end);
 	size_t proto = p;
 	bool fast = false;
-	if (end - p > 8 && SIP_IEQ(buf + p, "sip/2.0/")) {
+	if (end - p > 12 && SIP_IEQ(buf + p, "sip/2.0/udp ")) {
+		/* the most usual of all: the transport token ends at the space */
+		start = p + 8;
+		p = p + 11;
+		fast = true;
+	} else if (end - p > 8 && SIP_IEQ(buf + p, "sip/2.0/")) {
 		/* the usual spelling, no LWS inside: straight to the transport */
 		start = p + 8;
 		p = sip_skip_cls(buf, start, end, &sip_class_token);
@@ -858,10 +903,20 @@ SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, s
 	p = sip_skip_lws(buf, p, end);
 	if (p < end && buf[p] == ':') {
 		p = sip_skip_lws(buf, p + 1, end);
+		/* port_parse() over the digit run, in the same pass: 1-65535, leading zeros allowed
+		 */
 		start = p;
-		p = sip_skip_class(buf, p, end, SIP_CC_DIGIT);
-		if (!port_parse(buf + start, p - start, &via->port))
+		uint32_t port = 0;
+		unsigned d;
+		while (p < end && (d = (unsigned char)buf[p] - (unsigned)'0') <= 9) {
+			port = port * 10 + d;
+			if (port > 65535)
+				port = 65536;
+			p++;
+		}
+		if (p == start || port == 0 || port > 65535)
 			return -SIP_ERR_BAD_VIA;
+		via->port = (uint16_t)port;
 		p = sip_skip_lws(buf, p, end);
 	}
 
