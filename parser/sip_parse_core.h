@@ -584,6 +584,80 @@ static inline SIP_TARGET enum hdr header_kind_colon(const char *name, size_t ava
 	return HDR_OTHER;
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * SIP_WEQ(w, "lit"): the first sizeof(lit) - 1 (at most 8) bytes of the little-endian word w
+ * equal the lowercase literal, ASCII case-insensitively (the SIP_IEQ() rule on a loaded word).
+ */
+#define SIP_LIT_MASK(lit)                                                                          \
+	(sizeof(lit) - 1 >= 8 ? ~0ull : (1ull << (8 * (sizeof(lit) - 1) % 64)) - 1)
+#define SIP_WEQ(w, lit)                                                                            \
+	((((w)&SIP_LIT_MASK(lit)) | SIP_LIT_WORD(SIP_LIT_CASE, lit, 0)) ==                         \
+	 SIP_LIT_WORD(SIP_LIT_BYTE, lit, 0))
+
+/*
+ * header_kind_colon() on 16 readable bytes at name, loaded as two words once: the first byte
+ * picks the candidates, each a masked compare of a word or two.
+ */
+static inline SIP_TARGET enum hdr header_kind_words(const char *name, size_t *n)
+{
+	uint64_t w0, w1;
+	memcpy(&w0, name, 8);
+	memcpy(&w1, name + 8, 8);
+	switch ((w0 | 0x20) & 0xff) {
+	case 'v':
+		if (SIP_WEQ(w0, "via:")) {
+			*n = 3;
+			return HDR_VIA;
+		}
+		break;
+	case 'f':
+		if (SIP_WEQ(w0, "from:")) {
+			*n = 4;
+			return HDR_FROM;
+		}
+		break;
+	case 't':
+		if (SIP_WEQ(w0, "to:")) {
+			*n = 2;
+			return HDR_TO;
+		}
+		break;
+	case 'c':
+		if (SIP_WEQ(w0, "call-id:")) {
+			*n = 7;
+			return HDR_CALL_ID;
+		}
+		if (SIP_WEQ(w0, "cseq:")) {
+			*n = 4;
+			return HDR_CSEQ;
+		}
+		if (SIP_WEQ(w0, "content-") && SIP_WEQ(w1, "length:")) {
+			*n = 14;
+			return HDR_CONTENT_LENGTH;
+		}
+		break;
+	case 'm':
+		if (SIP_WEQ(w0, "max-forw") && SIP_WEQ(w1, "ards:")) {
+			*n = 12;
+			return HDR_MAX_FORWARDS;
+		}
+		break;
+	case 'r':
+		if (SIP_WEQ(w0, "route:")) {
+			*n = 5;
+			return HDR_ROUTE;
+		}
+		if (SIP_WEQ(w0, "record-r") && SIP_WEQ(w1, "oute:")) {
+			*n = 12;
+			return HDR_RECORD_ROUTE;
+		}
+		break;
+	}
+	return HDR_OTHER;
+}
+#endif
+
 /*
  * One header: buf[line..eol) is the whole logical line (folds included) and its final CRLF
  * sits at eol. header-name HCOLON value, HCOLON = *( SP / HTAB ) ":" SWS (RFC 3261 7.3.1).
@@ -593,7 +667,13 @@ static inline SIP_TARGET void header(struct parse_state *st, size_t line, size_t
 {
 	const char *buf = st->buf;
 	size_t n, p;
-	enum hdr kind = header_kind_colon(buf + line, eol - line, &n);
+	enum hdr kind;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (st->len - line >= 16)
+		kind = header_kind_words(buf + line, &n);
+	else
+#endif
+		kind = header_kind_colon(buf + line, eol - line, &n);
 	if (kind != HDR_OTHER) {
 		p = line + n;
 	} else {
@@ -614,7 +694,15 @@ static inline SIP_TARGET void header(struct parse_state *st, size_t line, size_t
 		st->msg->has_record_route = true;
 		return;
 	}
-	size_t vs = sip_skip_lws(buf, p + 1, eol), ve = trim_end(buf, vs, eol);
+	/* ": value" with one space and no trailing LWS, else the general skip and trim; buf[eol]
+	 * is CR, so the byte after the space is readable */
+	size_t vs = p + 1, ve = eol;
+	if (buf[vs] == ' ')
+		vs++;
+	if (sip_cc_is(buf[vs], SIP_CC_LWS))
+		vs = sip_skip_lws(buf, vs, eol);
+	if (vs < ve && sip_cc_is(buf[ve - 1], SIP_CC_LWS))
+		ve = trim_end(buf, vs, ve);
 
 	switch (kind) {
 	case HDR_CALL_ID:
