@@ -103,8 +103,11 @@ SIP_FN enum sip_err request_uri_check(const char *buf, size_t s, size_t e)
 	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":": the first byte outside the
 	 * scheme's characters must be the first ':' of the URI */
 	size_t colon = s;
-	while (colon < e && (sip_cc_is(buf[colon], SIP_CC_HOST) || buf[colon] == '+'))
-		colon++;
+	if (e - s >= 4 && SIP_IEQ(buf + s, "sip:"))
+		colon = s + 3; /* the usual scheme: the loop below would stop at the same ':' */
+	else
+		while (colon < e && (sip_cc_is(buf[colon], SIP_CC_HOST) || buf[colon] == '+'))
+			colon++;
 	if (colon == e || buf[colon] != ':' || colon == s ||
 	    !((buf[s] | 0x20) >= 'a' && (buf[s] | 0x20) <= 'z'))
 		return SIP_ERR_REQUEST_URI;
@@ -1124,12 +1127,15 @@ SIP_TARGET int SIP_ENTRY(sip_parse)(const char *buf, size_t len, struct sip_msg 
 		size_t line = p;
 		for (;;) {
 			eol = sip_scan_eol(buf, p, len);
-			if (eol == len || (buf[eol] == '\r' && eol + 1 == len))
-				return -SIP_ERR_INCOMPLETE;
-			if (buf[eol] != '\r' || buf[eol + 1] != '\n')
+			if (eol + 2 > len || buf[eol] != '\r' || buf[eol + 1] != '\n') {
+				if (eol == len || (buf[eol] == '\r' && eol + 1 == len))
+					return -SIP_ERR_INCOMPLETE;
 				return stop(&st, SIP_ERR_HEADER_LINE);
+			}
 			p = eol + 2;
-			if (p == len || (buf[p] != ' ' && buf[p] != '\t'))
+			/* a line that starts with a byte above SP is never a fold */
+			if (p == len || (unsigned char)buf[p] > ' ' ||
+			    (buf[p] != ' ' && buf[p] != '\t'))
 				break;
 		}
 		header(&st, line, eol);
