@@ -103,8 +103,11 @@ SIP_FN enum sip_err request_uri_check(const char *buf, size_t s, size_t e)
 	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":": the first byte outside the
 	 * scheme's characters must be the first ':' of the URI */
 	size_t colon = s;
-	while (colon < e && (sip_cc_is(buf[colon], SIP_CC_HOST) || buf[colon] == '+'))
-		colon++;
+	if (e - s >= 4 && SIP_IEQ(buf + s, "sip:"))
+		colon = s + 3; /* the usual scheme: the loop below would stop at the same ':' */
+	else
+		while (colon < e && (sip_cc_is(buf[colon], SIP_CC_HOST) || buf[colon] == '+'))
+			colon++;
 	if (colon == e || buf[colon] != ':' || colon == s ||
 	    !((buf[s] | 0x20) >= 'a' && (buf[s] | 0x20) <= 'z'))
 		return SIP_ERR_REQUEST_URI;
@@ -584,6 +587,80 @@ static inline SIP_TARGET enum hdr header_kind_colon(const char *name, size_t ava
 	return HDR_OTHER;
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * SIP_WEQ(w, "lit"): the first sizeof(lit) - 1 (at most 8) bytes of the little-endian word w
+ * equal the lowercase literal, ASCII case-insensitively (the SIP_IEQ() rule on a loaded word).
+ */
+#define SIP_LIT_MASK(lit)                                                                          \
+	(sizeof(lit) - 1 >= 8 ? ~0ull : (1ull << (8 * (sizeof(lit) - 1) % 64)) - 1)
+#define SIP_WEQ(w, lit)                                                                            \
+	((((w)&SIP_LIT_MASK(lit)) | SIP_LIT_WORD(SIP_LIT_CASE, lit, 0)) ==                         \
+	 SIP_LIT_WORD(SIP_LIT_BYTE, lit, 0))
+
+/*
+ * header_kind_colon() on 16 readable bytes at name, loaded as two words once: the first byte
+ * picks the candidates, each a masked compare of a word or two.
+ */
+static inline SIP_TARGET enum hdr header_kind_words(const char *name, size_t *n)
+{
+	uint64_t w0, w1;
+	memcpy(&w0, name, 8);
+	memcpy(&w1, name + 8, 8);
+	switch ((w0 | 0x20) & 0xff) {
+	case 'v':
+		if (SIP_WEQ(w0, "via:")) {
+			*n = 3;
+			return HDR_VIA;
+		}
+		break;
+	case 'f':
+		if (SIP_WEQ(w0, "from:")) {
+			*n = 4;
+			return HDR_FROM;
+		}
+		break;
+	case 't':
+		if (SIP_WEQ(w0, "to:")) {
+			*n = 2;
+			return HDR_TO;
+		}
+		break;
+	case 'c':
+		if (SIP_WEQ(w0, "call-id:")) {
+			*n = 7;
+			return HDR_CALL_ID;
+		}
+		if (SIP_WEQ(w0, "cseq:")) {
+			*n = 4;
+			return HDR_CSEQ;
+		}
+		if (SIP_WEQ(w0, "content-") && SIP_WEQ(w1, "length:")) {
+			*n = 14;
+			return HDR_CONTENT_LENGTH;
+		}
+		break;
+	case 'm':
+		if (SIP_WEQ(w0, "max-forw") && SIP_WEQ(w1, "ards:")) {
+			*n = 12;
+			return HDR_MAX_FORWARDS;
+		}
+		break;
+	case 'r':
+		if (SIP_WEQ(w0, "route:")) {
+			*n = 5;
+			return HDR_ROUTE;
+		}
+		if (SIP_WEQ(w0, "record-r") && SIP_WEQ(w1, "oute:")) {
+			*n = 12;
+			return HDR_RECORD_ROUTE;
+		}
+		break;
+	}
+	return HDR_OTHER;
+}
+#endif
+
 /*
  * One header: buf[line..eol) is the whole logical line (folds included) and its final CRLF
  * sits at eol. header-name HCOLON value, HCOLON = *( SP / HTAB ) ":" SWS (RFC 3261 7.3.1).
@@ -593,7 +670,13 @@ static inline SIP_TARGET void header(struct parse_state *st, size_t line, size_t
 {
 	const char *buf = st->buf;
 	size_t n, p;
-	enum hdr kind = header_kind_colon(buf + line, eol - line, &n);
+	enum hdr kind;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (st->len - line >= 16)
+		kind = header_kind_words(buf + line, &n);
+	else
+#endif
+		kind = header_kind_colon(buf + line, eol - line, &n);
 	if (kind != HDR_OTHER) {
 		p = line + n;
 	} else {
@@ -614,7 +697,15 @@ static inline SIP_TARGET void header(struct parse_state *st, size_t line, size_t
 		st->msg->has_record_route = true;
 		return;
 	}
-	size_t vs = sip_skip_lws(buf, p + 1, eol), ve = trim_end(buf, vs, eol);
+	/* ": value" with one space and no trailing LWS, else the general skip and trim; buf[eol]
+	 * is CR, so the byte after the space is readable */
+	size_t vs = p + 1, ve = eol;
+	if (buf[vs] == ' ')
+		vs++;
+	if (sip_cc_is(buf[vs], SIP_CC_LWS))
+		vs = sip_skip_lws(buf, vs, eol);
+	if (vs < ve && sip_cc_is(buf[ve - 1], SIP_CC_LWS))
+		ve = trim_end(buf, vs, ve);
 
 	switch (kind) {
 	case HDR_CALL_ID:
@@ -774,9 +865,49 @@ SIP_FN bool port_parse(const char *s, size_t n, uint16_t *port)
 	return true;
 }
 
+/*
+ * An IPv4 literal at buf[p..end) that the host run ends right after (end, or a byte outside the
+ * host class): returns its end, or 0 when the bytes are anything else (the general path then
+ * decides). Four parts of 1 to 3 digits at most 255, as sip_ipv4_parse() takes them.
+ */
+static inline __attribute__((always_inline)) SIP_TARGET size_t ipv4_run(const char *buf, size_t p,
+                                                                        size_t end)
+{
+	for (int part = 0; part < 4; part++) {
+		if (part > 0) {
+			if (p >= end || buf[p] != '.')
+				return 0;
+			p++;
+		}
+		unsigned v, d;
+		if (p >= end || (v = (unsigned char)buf[p] - (unsigned)'0') > 9)
+			return 0;
+		p++;
+		if (p < end && (d = (unsigned char)buf[p] - (unsigned)'0') <= 9) {
+			v = v * 10 + d;
+			p++;
+			if (p < end && (d = (unsigned char)buf[p] - (unsigned)'0') <= 9) {
+				v = v * 10 + d;
+				p++;
+			}
+		}
+		if (v > 255)
+			return 0;
+	}
+	if (p < end && sip_cc_is(buf[p], SIP_CC_HOST))
+		return 0;
+	return p;
+}
+
 /* sent-by host at buf[p..end): fills host and host_kind, returns the end or 0 when malformed. */
 SIP_FN size_t host_parse(const char *buf, size_t p, size_t end, struct sip_via *via)
 {
+	size_t v4 = ipv4_run(buf, p, end);
+	if (v4 != 0) {
+		via->host = view(p, v4);
+		via->host_kind = SIP_HOST_IPV4;
+		return v4;
+	}
 	if (p < end && buf[p] == '[') {
 		size_t close = p + 1;
 		while (close < end && buf[close] != ']')
@@ -823,7 +954,12 @@ SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, s
 	p = sip_skip_lws(buf, p, end);
 	size_t proto = p;
 	bool fast = false;
-	if (end - p > 8 && SIP_IEQ(buf + p, "sip/2.0/")) {
+	if (end - p > 12 && SIP_IEQ(buf + p, "sip/2.0/udp ")) {
+		/* the most usual of all: the transport token ends at the space */
+		start = p + 8;
+		p = p + 11;
+		fast = true;
+	} else if (end - p > 8 && SIP_IEQ(buf + p, "sip/2.0/")) {
 		/* the usual spelling, no LWS inside: straight to the transport */
 		start = p + 8;
 		p = sip_skip_cls(buf, start, end, &sip_class_token);
@@ -858,10 +994,20 @@ SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, s
 	p = sip_skip_lws(buf, p, end);
 	if (p < end && buf[p] == ':') {
 		p = sip_skip_lws(buf, p + 1, end);
+		/* port_parse() over the digit run, in the same pass: 1-65535, leading zeros allowed
+		 */
 		start = p;
-		p = sip_skip_class(buf, p, end, SIP_CC_DIGIT);
-		if (!port_parse(buf + start, p - start, &via->port))
+		uint32_t port = 0;
+		unsigned d;
+		while (p < end && (d = (unsigned char)buf[p] - (unsigned)'0') <= 9) {
+			port = port * 10 + d;
+			if (port > 65535)
+				port = 65536;
+			p++;
+		}
+		if (p == start || port == 0 || port > 65535)
 			return -SIP_ERR_BAD_VIA;
+		via->port = (uint16_t)port;
 		p = sip_skip_lws(buf, p, end);
 	}
 
@@ -981,12 +1127,15 @@ SIP_TARGET int SIP_ENTRY(sip_parse)(const char *buf, size_t len, struct sip_msg 
 		size_t line = p;
 		for (;;) {
 			eol = sip_scan_eol(buf, p, len);
-			if (eol == len || (buf[eol] == '\r' && eol + 1 == len))
-				return -SIP_ERR_INCOMPLETE;
-			if (buf[eol] != '\r' || buf[eol + 1] != '\n')
+			if (eol + 2 > len || buf[eol] != '\r' || buf[eol + 1] != '\n') {
+				if (eol == len || (buf[eol] == '\r' && eol + 1 == len))
+					return -SIP_ERR_INCOMPLETE;
 				return stop(&st, SIP_ERR_HEADER_LINE);
+			}
 			p = eol + 2;
-			if (p == len || (buf[p] != ' ' && buf[p] != '\t'))
+			/* a line that starts with a byte above SP is never a fold */
+			if (p == len || (unsigned char)buf[p] > ' ' ||
+			    (buf[p] != ' ' && buf[p] != '\t'))
 				break;
 		}
 		header(&st, line, eol);
