@@ -299,7 +299,12 @@ uint32_t dp_worker_poll(struct dp_worker *w)
 	uint32_t total = 0;
 
 	dp_frag_init(w);
-	dp_frag_tick(w);
+	/* Expired reassemblies swept every DP_FRAG_TICK_TURNS turns: a sweep reads the TSC and
+	 * the table, which costs as much as an empty poll; timeouts are milliseconds anyway. */
+	if (unlikely(++w->frag_turns >= DP_FRAG_TICK_TURNS)) {
+		w->frag_turns = 0;
+		dp_frag_tick(w);
+	}
 	/* One look at the SIP policy per poll: valid until this loop turn's quiescent state. */
 	w->policy = dp_policy_current(&w->ctx->policy);
 	/* Link states once per turn; worker 0 reads those of ports without change interrupts. */
