@@ -24,6 +24,7 @@
 #include "log.h"
 #include "ip6.h"
 #include "net.h"
+#include "port.h"
 #include "probe_io.h"
 #include "stats.h"
 #include "telemetry.h"
@@ -842,6 +843,7 @@ int dp_control_init(struct dp_control *c, struct dp_ctx *ctx, const char *stats_
 	dp_resolver_set_ask6(&c->resolver, ask6);
 	c->announce_left = DP_CONTROL_ANNOUNCE;
 	c->next_announce_ms = 0;
+	c->ports_down = dp_ports_down(ctx);
 	if (ctx->gateway4 != 0)
 		dp_resolver_want(&c->resolver, ctx->gateway4);
 	if (ctx->has_vip6)
@@ -918,7 +920,7 @@ static void handle_notice6(struct dp_control *c, const struct dp_notice *n, uint
 	if (n->kind == DP_NOTICE_RESOLVE6) {
 		/* the gateway6 or an on-link next hop: nothing else is asked for */
 		if (dp_on_link6(ctx, n->ip6) || memcmp(n->ip6, ctx->gateway6, 16) == 0)
-			dp_resolver_want6(&c->resolver, n->ip6);
+			dp_resolver_miss6(&c->resolver, n->ip6, now_ms);
 		return;
 	}
 	if (!dp_on_link6(ctx, n->ip6))
@@ -952,7 +954,7 @@ static void handle_notice(struct dp_control *c, const struct dp_notice *n, uint6
 		break;
 	}
 	case DP_NOTICE_RESOLVE:
-		dp_resolver_want(&c->resolver, n->ip);
+		dp_resolver_miss(&c->resolver, n->ip, now_ms);
 		break;
 	default:
 		break;
@@ -990,6 +992,23 @@ void dp_control_step(struct dp_control *c, uint64_t now_ms)
 		dp_neigh6_publish(&c->ctx->neigh6, t6);
 }
 
+void dp_control_link_watch(struct dp_control *c)
+{
+	uint32_t down = dp_ports_down(c->ctx);
+	uint32_t up = c->ports_down & ~down;
+
+	c->ports_down = down;
+	if (up == 0)
+		return;
+	/* What was sent while the link was down went nowhere: announce the VIPs again and ask
+	 * for every neighbour still unknown now, not after its back-off. */
+	dp_resolver_relink(&c->resolver);
+	c->announce_left = DP_CONTROL_ANNOUNCE;
+	c->next_announce_ms = 0;
+	log_debug("link up (ports 0x%x): announcing the VIPs and resolving the neighbours again",
+	          up);
+}
+
 void dp_control_run(struct dp_control *c)
 {
 	while (!stop_requested) {
@@ -997,6 +1016,7 @@ void dp_control_run(struct dp_control *c)
 		/* ms since start, never 0: 0 means "never" in the resolver. */
 		uint64_t now_ms = (now - c->start_ns) / 1000000u + 1;
 
+		dp_control_link_watch(c);
 		dp_control_announce(c, now_ms);
 		if (c->sync_probes)
 			sync_probes(c, now);

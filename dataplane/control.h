@@ -49,6 +49,7 @@ struct dp_control {
 	uint64_t arp_failed;
 	uint32_t announce_left;    /* VIP announcements still to send */
 	uint64_t next_announce_ms; /* when the next one is due (ms since start, as now_ms) */
+	uint32_t ports_down;       /* dp_ports_down() as last seen: a bit cleared is a link up */
 
 	struct ctl_state *st;               /* the running configuration (the caller's) */
 	struct ctl_api *api;                /* the control socket */
@@ -101,6 +102,10 @@ void dp_control_free(struct dp_control *c);
 
 /* Drain up to max notices from every worker's ring into the resolver. Returns how many. */
 unsigned int dp_control_drain(struct dp_control *c, unsigned int max, uint64_t now_ms);
+
+/* A port whose link came up since the last call: the VIPs are announced again and unresolved
+ * neighbours asked at once (dp_resolver_relink). Control thread; dp_control_run calls it. */
+void dp_control_link_watch(struct dp_control *c);
 
 /*
  * Announce the VIPs on every port: a gratuitous ARP request for the IPv4 VIP and an unsolicited

@@ -37,6 +37,8 @@ _Static_assert(DP_MAX_PORTS <= 32, "struct dp_worker's ports_down holds one bit 
 /* Turns of worker 0's loop between two reads of the link state of ports that raise no link
  * state change interrupt (rte_eth_link_get_nowait). */
 #define DP_LINK_POLL_TURNS 4096
+/* ... or after this much idle sleep, whichever comes first (an idle loop turns slowly). */
+#define DP_LINK_POLL_SLEEP_US 10000
 /* Turns of a worker's loop between two sweeps of its reassembly table for expired datagrams. */
 #define DP_FRAG_TICK_TURNS 64
 
@@ -101,6 +103,7 @@ struct dp_worker {
 	uint32_t empty_polls;     // dp: rw
 	uint32_t link_turns;      // dp: rw; worker 0's turns since it last read link states
 	uint32_t frag_turns;      // dp: rw; turns since the reassembly table was last swept
+	uint32_t link_sleep_us;   // dp: rw; worker 0's sleep since it last read link states
 	uint32_t ports_down;      // dp: rw; bit i: port i's link down, read once per loop turn
 } __attribute__((aligned(64)));
 

@@ -95,6 +95,26 @@ int dp_resolver_want(struct dp_resolver *r, uint32_t ip)
 	return 0;
 }
 
+/* Traffic waits for an unknown entry: ask at the next tick unless asked a moment ago. */
+static void hurry(uint64_t *asked_ms, uint32_t *retry_ms, bool known, uint64_t now_ms)
+{
+	if (!known && *asked_ms != 0 && now_ms - *asked_ms >= DP_RESOLVE_FIRST_RETRY_MS) {
+		*asked_ms = 0;
+		*retry_ms = 0;
+	}
+}
+
+int dp_resolver_miss(struct dp_resolver *r, uint32_t ip, uint64_t now_ms)
+{
+	int rc = dp_resolver_want(r, ip);
+
+	if (rc == 0) {
+		struct dp_resolve_entry *e = slot_of(r, ip);
+		hurry(&e->asked_ms, &e->retry_ms, e->known, now_ms);
+	}
+	return rc;
+}
+
 int dp_resolver_learn(struct dp_resolver *r, uint32_t ip, const uint8_t mac[6], uint16_t port,
                       uint64_t now_ms)
 {
@@ -130,6 +150,25 @@ static bool ask_due(bool known, uint64_t *asked_ms, uint64_t confirmed_ms, uint3
 		*retry_ms = *retry_ms == 0 ? DP_RESOLVE_FIRST_RETRY_MS
 		                           : RTE_MIN(2 * *retry_ms, (uint32_t)DP_RESOLVE_RETRY_MS);
 	return true;
+}
+
+void dp_resolver_relink(struct dp_resolver *r)
+{
+	for (uint32_t i = 0; i < r->n_wanted; i++) {
+		struct dp_resolve_entry *e = &r->slots[r->wanted[i]];
+		if (!e->known) {
+			e->asked_ms = 0;
+			e->retry_ms = 0;
+		}
+	}
+	struct dp_resolver6 *r6 = &r->v6;
+	for (uint32_t i = 0; i < r6->n_wanted; i++) {
+		struct dp_resolve6_entry *e = &r6->slots[r6->wanted[i]];
+		if (!e->known) {
+			e->asked_ms = 0;
+			e->retry_ms = 0;
+		}
+	}
 }
 
 void dp_resolver_tick(struct dp_resolver *r, uint64_t now_ms)
@@ -185,6 +224,17 @@ static struct dp_resolve6_entry *slot6_of(struct dp_resolver6 *r, const uint8_t 
 		if (dp_ip6_is_zero(e->ip))
 			return r->count < DP_NEIGH_MAX ? e : NULL;
 	}
+}
+
+int dp_resolver_miss6(struct dp_resolver *r, const uint8_t ip[16], uint64_t now_ms)
+{
+	int rc = dp_resolver_want6(r, ip);
+
+	if (rc == 0) {
+		struct dp_resolve6_entry *e = slot6_of(&r->v6, ip);
+		hurry(&e->asked_ms, &e->retry_ms, e->known, now_ms);
+	}
+	return rc;
 }
 
 const struct dp_resolve6_entry *dp_resolver_find6(const struct dp_resolver *r, const uint8_t ip[16])

@@ -84,10 +84,23 @@ void dp_resolver_free(struct dp_resolver *r);
 
 /* Resolve ip actively from now on (idempotent). Returns 0 or -ENOSPC. */
 int dp_resolver_want(struct dp_resolver *r, uint32_t ip);
+/*
+ * A worker had traffic for ip and no MAC: as dp_resolver_want, and when ip is still unknown and
+ * was last asked DP_RESOLVE_FIRST_RETRY_MS or more before now_ms, it is asked at the next tick
+ * and its back-off starts over (traffic is waiting; a once-a-second retry would hold it).
+ */
+int dp_resolver_miss(struct dp_resolver *r, uint32_t ip, uint64_t now_ms);
 
 /* ip is at mac behind port, seen at now_ms. Returns 0 or -ENOSPC. */
 int dp_resolver_learn(struct dp_resolver *r, uint32_t ip, const uint8_t mac[6], uint16_t port,
                       uint64_t now_ms);
+
+/*
+ * A link came up: every wanted address still unknown is asked again at the next tick, as if
+ * never asked (the requests sent while the link was down went nowhere, and their back-off
+ * would delay the first answer by up to DP_RESOLVE_RETRY_MS).
+ */
+void dp_resolver_relink(struct dp_resolver *r);
 
 /*
  * Send the ARP requests and Neighbor Solicitations that are due at now_ms: a new wanted entry at
@@ -108,6 +121,7 @@ struct dp_neigh_table *dp_resolver_snapshot(struct dp_resolver *r);
 
 /* IPv6: as dp_resolver_want, dp_resolver_learn, dp_resolver_find (ip not all zero). */
 int dp_resolver_want6(struct dp_resolver *r, const uint8_t ip[16]);
+int dp_resolver_miss6(struct dp_resolver *r, const uint8_t ip[16], uint64_t now_ms);
 int dp_resolver_learn6(struct dp_resolver *r, const uint8_t ip[16], const uint8_t mac[6],
                        uint16_t port, uint64_t now_ms);
 const struct dp_resolve6_entry *dp_resolver_find6(const struct dp_resolver *r,

@@ -310,6 +310,7 @@ uint32_t dp_worker_poll(struct dp_worker *w)
 	/* Link states once per turn; worker 0 reads those of ports without change interrupts. */
 	if (w->queue == 0 && unlikely(++w->link_turns >= DP_LINK_POLL_TURNS)) {
 		w->link_turns = 0;
+		w->link_sleep_us = 0;
 		dp_ports_link_poll(w->ctx);
 	}
 	w->ports_down = dp_ports_down(ctx);
@@ -357,6 +358,12 @@ static void idle(struct dp_worker *w)
 	rcu_thread_offline();
 	usleep((useconds_t)w->sleep_us);
 	rcu_thread_online();
+	/* 4096 sleeping turns can last 0.4 s: link states are read after 10 ms of sleep too. */
+	if (w->queue == 0) {
+		w->link_sleep_us += (uint32_t)w->sleep_us;
+		if (w->link_sleep_us >= DP_LINK_POLL_SLEEP_US)
+			w->link_turns = DP_LINK_POLL_TURNS; /* read at the next turn */
+	}
 }
 
 int dp_worker_main(void *arg)

@@ -589,6 +589,26 @@ static void test_resolver(void **state)
 	}
 	assert_null(dp_resolver_snapshot(&r)); /* nothing known yet */
 
+	/* A link comes up: asked at the next tick, and the back-off starts over. */
+	dp_resolver_relink(&r);
+	dp_resolver_tick(&r, 3502);
+	assert_int_equal(asked.n, 8);
+	dp_resolver_tick(&r, 3502 + DP_RESOLVE_FIRST_RETRY_MS - 1);
+	assert_int_equal(asked.n, 8);
+	dp_resolver_tick(&r, 3502 + DP_RESOLVE_FIRST_RETRY_MS);
+	assert_int_equal(asked.n, 9);
+	/* Traffic for it (a worker's miss) hurries a backed-off request, not one just sent. */
+	dp_resolver_tick(&r, 3602 + 150); /* not due yet: the next retry is 200 ms after 3602 */
+	assert_int_equal(asked.n, 9);
+	assert_int_equal(dp_resolver_miss(&r, be, 3602 + 150), 0);
+	dp_resolver_tick(&r, 3602 + 150);
+	assert_int_equal(asked.n, 10);
+	assert_int_equal(dp_resolver_miss(&r, be, 3602 + 160), 0); /* asked 10 ms ago */
+	dp_resolver_tick(&r, 3602 + 160);
+	assert_int_equal(asked.n, 10);
+	assert_int_equal(dp_resolver_miss(&r, 0, 3602 + 160), -ENOSPC);
+	asked.n = 7; /* as before the link came up: the counts below are from there */
+
 	/* Answered: published, then only refreshed, on its own port, once a second. */
 	assert_int_equal(dp_resolver_learn(&r, be, mac1, 0, 4000), 0);
 	struct dp_neigh_table *t = dp_resolver_snapshot(&r);
