@@ -19,7 +19,7 @@ bool dp_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail)
 	if (hdr_len < sizeof(*ip) || total < hdr_len || total > avail)
 		return false;
 	/* A correct header sums to 0xffff, its own checksum included (RFC 791, RFC 1071). */
-	return rte_raw_cksum(ip, hdr_len) == 0xffff;
+	return dp_sum16_small(ip, hdr_len) == 0xffff;
 }
 
 bool dp_ipv4_frag_check(const struct rte_ipv4_hdr *ip)
@@ -88,8 +88,8 @@ static uint32_t udp4_pseudo_sum(const struct rte_ipv4_hdr *ip, uint16_t udp_len)
 {
 	uint32_t sum = 0;
 
-	sum += rte_raw_cksum(&ip->src_addr, sizeof(ip->src_addr));
-	sum += rte_raw_cksum(&ip->dst_addr, sizeof(ip->dst_addr));
+	sum += dp_sum16_small(&ip->src_addr, sizeof(ip->src_addr));
+	sum += dp_sum16_small(&ip->dst_addr, sizeof(ip->dst_addr));
 	sum += rte_cpu_to_be_16((uint16_t)IPPROTO_UDP);
 	sum += rte_cpu_to_be_16(udp_len);
 	return sum;
@@ -133,7 +133,7 @@ bool dp_udp4_check_rx(uint64_t ol_flags, const struct rte_ipv4_hdr *ip,
 		return false;
 	if (udp->dgram_cksum == 0)
 		return true; /* no checksum (RFC 768): nothing to check, no sum known */
-	uint32_t head = udp4_pseudo_sum(ip, len) + rte_raw_cksum(udp, sizeof(*udp));
+	uint32_t head = udp4_pseudo_sum(ip, len) + dp_sum16_small(udp, sizeof(*udp));
 	/* The port summed it already (and a bad sum is flagged BAD, checked again below). A
 	 * sound datagram sums to 0xffff, so its payload sums to the complement of the rest. */
 	if ((ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
@@ -193,7 +193,7 @@ void dp_udp4_write_sum(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 	h.ip.src_addr = src_ip;
 	h.ip.dst_addr = dst_ip;
 	h.ip.hdr_checksum = 0;
-	h.ip.hdr_checksum = (uint16_t)~rte_raw_cksum(&h.ip, sizeof(h.ip));
+	h.ip.hdr_checksum = (uint16_t)~dp_sum16_small(&h.ip, sizeof(h.ip));
 
 	uint16_t udp_len = (uint16_t)(sizeof(h.udp) + payload_len);
 	h.udp.src_port = rte_cpu_to_be_16(src_port);
@@ -201,7 +201,7 @@ void dp_udp4_write_sum(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 	h.udp.dgram_len = rte_cpu_to_be_16(udp_len);
 	h.udp.dgram_cksum = 0;
 	/* dp_raw_cksum reads the payload with unaligned loads: any start address is fine. */
-	uint32_t sum = udp4_pseudo_sum(&h.ip, udp_len) + rte_raw_cksum(&h.udp, sizeof(h.udp)) +
+	uint32_t sum = udp4_pseudo_sum(&h.ip, udp_len) + dp_sum16_small(&h.udp, sizeof(h.udp)) +
 	               (payload_sum >= 0 ? (uint32_t)payload_sum
 	                                 : dp_raw_cksum(frame + DP_UDP4_HDR_LEN, payload_len));
 	uint16_t cksum = (uint16_t)~fold(sum);

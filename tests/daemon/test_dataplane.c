@@ -26,6 +26,7 @@
 #include "eal_args.h"
 #include "ip6.h"
 #include "neigh.h"
+#include "cksum.h"
 #include "net.h"
 #include "probe.h"
 #include "probe_io.h"
@@ -1280,6 +1281,11 @@ static void test_raw_cksum_matches_dpdk(void **state)
 			assert_int_equal(dp_raw_cksum(buf + off, len), want);
 			assert_int_equal(dp_raw_cksum_scalar(buf + off, len), want);
 		}
+	/* The inline sum for headers and addresses, on the lengths it gets and more. */
+	for (size_t off = 0; off < 8; off++)
+		for (size_t len = 0; len <= 80; len++)
+			assert_int_equal(dp_sum16_small(buf + off, len),
+			                 rte_raw_cksum(buf + off, len));
 	/* All ones: the end-around carry must fold back. */
 	memset(buf, 0xff, sizeof(buf));
 	for (size_t len = 0; len <= 2048; len++) {
