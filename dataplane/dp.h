@@ -28,7 +28,7 @@
 #define DP_MAX_BURST    256
 #define DP_TX_BUF       64   /* packets buffered per port before a tx burst */
 #define DP_NOTICE_RING  1024 /* notices per worker ring */
-#define DP_IDLE_POLLS   256  /* empty polls before an idle worker starts sleeping */
+#define DP_IDLE_POLLS   32   /* empty polls before an idle worker starts sleeping */
 #define DP_CTL_TX_RING  256  /* packets the control thread may queue for worker 0 */
 #define DP_CTL_TXQ_NONE UINT16_MAX
 

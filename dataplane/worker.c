@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <rte_prefetch.h>
+/* The loop announces a quiescent state every turn: liburcu's inline versions, no library call. */
+#define _LGPL_SOURCE
 #include <urcu-qsbr.h>
 
 #include "frag.h"
