@@ -939,10 +939,44 @@ SIP_FN size_t host_parse(const char *buf, size_t p, size_t end, struct sip_via *
 }
 
 /*
+ * One via-param read (name, its length, whether "=" followed, the value's bounds): records
+ * branch, received and rport (the first of each wins). Returns false for an empty received or
+ * a bad rport value, which make the Via malformed.
+ */
+static inline SIP_TARGET bool via_param(const char *buf, struct sip_via *via, size_t name,
+                                        size_t name_len, bool has_value, size_t val, size_t val_end)
+{
+	if (name_len == 6 && SIP_IEQ(buf + name, "branch")) {
+		if (!via->has_branch) {
+			via->has_branch = true;
+			via->branch = view(val, val_end);
+		}
+	} else if (name_len == 8 && SIP_IEQ(buf + name, "received")) {
+		if (val == val_end)
+			return false;
+		if (!via->has_received) {
+			via->has_received = true;
+			via->received = view(val, val_end);
+		}
+	} else if (name_len == 5 && SIP_IEQ(buf + name, "rport")) {
+		/* RFC 3581: "rport" alone asks for the value, "rport=N" carries it. */
+		uint16_t rport = 0;
+		if (has_value && val != val_end && !port_parse(buf + val, val_end - val, &rport))
+			return false;
+		if (!via->has_rport) {
+			via->has_rport = true;
+			via->rport = rport;
+		}
+	}
+	return true;
+}
+
+/*
  * via-parm = sent-protocol LWS sent-by *( SEMI via-params ), where SLASH, COLON, SEMI and EQUAL
  * allow LWS around them (RFC 3261 25.1), folds included: the value may span several lines.
+ * The general parser: via_parse_fast() (sip_parse_fast.h) is tried before it.
  */
-SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, struct sip_via *via)
+SIP_FN int via_parse_general(const char *buf, struct sip_str value, struct sip_via *via)
 {
 	size_t p = value.off, end = (size_t)value.off + value.len;
 	size_t start;
@@ -1057,31 +1091,21 @@ SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, s
 			p = sip_skip_lws(buf, p, end);
 		}
 	param:
-		if (name_len == 6 && SIP_IEQ(buf + name, "branch")) {
-			if (!via->has_branch) {
-				via->has_branch = true;
-				via->branch = view(val, val_end);
-			}
-		} else if (name_len == 8 && SIP_IEQ(buf + name, "received")) {
-			if (val == val_end)
-				return -SIP_ERR_BAD_VIA;
-			if (!via->has_received) {
-				via->has_received = true;
-				via->received = view(val, val_end);
-			}
-		} else if (name_len == 5 && SIP_IEQ(buf + name, "rport")) {
-			/* RFC 3581: "rport" alone asks for the value, "rport=N" carries it. */
-			uint16_t rport = 0;
-			if (has_value && val != val_end &&
-			    !port_parse(buf + val, val_end - val, &rport))
-				return -SIP_ERR_BAD_VIA;
-			if (!via->has_rport) {
-				via->has_rport = true;
-				via->rport = rport;
-			}
-		}
+		if (!via_param(buf, via, name, name_len, has_value, val, val_end))
+			return -SIP_ERR_BAD_VIA;
 	}
 	return 0;
+}
+
+#define SIP_PARSE_CORE_BODY 1
+#include "sip_parse_fast.h"
+#undef SIP_PARSE_CORE_BODY
+
+SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, struct sip_via *via)
+{
+	if (via_parse_fast(buf, value, (size_t)value.off + value.len, via))
+		return 0;
+	return via_parse_general(buf, value, via);
 }
 
 /* ---- The line loop ---- */
@@ -1092,14 +1116,11 @@ SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, s
  * HTAB continue the previous header (RFC 3261 7.3.1); an empty line ends the header block, and
  * so does the end of the datagram right after a CRLF. Reads only buf[0..len).
  */
-SIP_TARGET int SIP_ENTRY(sip_parse)(const char *buf, size_t len, struct sip_msg *msg)
+SIP_FN int parse_general(struct parse_state *st)
 {
-	struct parse_state st;
-	size_t p = 0, eol;
+	const char *buf = st->buf;
+	size_t len = st->len, p = 0, eol;
 
-	parse_init(&st, buf, len, msg);
-	if (len > INT_MAX)
-		return -SIP_ERR_TOO_LONG;
 	/* RFC 3261 7.5: CRLFs before the start line are ignored (keep-alives are only that). */
 	while (p + 1 < len && buf[p] == '\r' && buf[p + 1] == '\n')
 		p += 2;
@@ -1111,18 +1132,18 @@ SIP_TARGET int SIP_ENTRY(sip_parse)(const char *buf, size_t len, struct sip_msg 
 		return -SIP_ERR_INCOMPLETE;
 	if (buf[eol] != '\r' || buf[eol + 1] != '\n')
 		return -SIP_ERR_START_LINE;
-	start_line(&st, p, eol);
+	start_line(st, p, eol);
 	p = eol + 2;
 
 	for (;;) {
 		if (p == len)
-			return finish(&st, len, len);
+			return finish(st, len, len);
 		if (buf[p] == '\r') {
 			if (p + 1 == len)
 				return -SIP_ERR_INCOMPLETE;
 			if (buf[p + 1] != '\n')
-				return stop(&st, SIP_ERR_HEADER_LINE);
-			return finish(&st, p, p + 2);
+				return stop(st, SIP_ERR_HEADER_LINE);
+			return finish(st, p, p + 2);
 		}
 		size_t line = p;
 		for (;;) {
@@ -1130,7 +1151,7 @@ SIP_TARGET int SIP_ENTRY(sip_parse)(const char *buf, size_t len, struct sip_msg 
 			if (eol + 2 > len || buf[eol] != '\r' || buf[eol + 1] != '\n') {
 				if (eol == len || (buf[eol] == '\r' && eol + 1 == len))
 					return -SIP_ERR_INCOMPLETE;
-				return stop(&st, SIP_ERR_HEADER_LINE);
+				return stop(st, SIP_ERR_HEADER_LINE);
 			}
 			p = eol + 2;
 			/* a line that starts with a byte above SP is never a fold */
@@ -1138,6 +1159,20 @@ SIP_TARGET int SIP_ENTRY(sip_parse)(const char *buf, size_t len, struct sip_msg 
 			    (buf[p] != ' ' && buf[p] != '\t'))
 				break;
 		}
-		header(&st, line, eol);
+		header(st, line, eol);
 	}
+}
+
+SIP_TARGET int SIP_ENTRY(sip_parse)(const char *buf, size_t len, struct sip_msg *msg)
+{
+	struct parse_state st;
+
+	parse_init(&st, buf, len, msg);
+	if (len > INT_MAX)
+		return -SIP_ERR_TOO_LONG;
+	int rc = parse_fast(&st);
+	if (rc != SIP_FAST_BAIL)
+		return rc;
+	parse_init(&st, buf, len, msg);
+	return parse_general(&st);
 }

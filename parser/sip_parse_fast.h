@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The fast path of the parser, included by sip_parse_core.h (once per scanner build) after the
+ * general parser's pieces it reuses.
+ *
+ * Bail-out rule. The general parser (the line loop of sip_parse_core.h and via_parse_general())
+ * is the reference. The fast path reads the shapes almost every message has and gives up the
+ * moment it meets anything else: it then returns SIP_FAST_BAIL (via_parse_fast(): false) and
+ * the caller runs the general parser from a freshly zeroed struct. So for every input the result
+ * is either the general parser's, byte for byte (the fast path starts from the same zeroing and
+ * writes the same fields with the same values), or the fast path was not used. Things that make
+ * it give up: keep-alive CRLFs before the start line, a start line other than
+ * "METHOD sip:uri SIP/2.0" or "SIP/2.0 NNN reason", a '?' or a byte outside 0x21-0x7e in the
+ * Request-URI, a line not ending in CRLF, a folded line, a header block not closed by an empty
+ * line, and any error the message has (the general parser then reports it in its own order).
+ *
+ * Header lines whose full name is followed by ": " and a value without leading or trailing LWS
+ * go to the general parser's handler of that header with the value's bounds found here (no
+ * skip, no trim); the top Via is read by via_parse_fast(), From and To by name_addr_fast().
+ * Any other header line goes through the general header() unchanged, the same call the general
+ * line loop makes, so it is read exactly as there.
+ */
+#ifndef SIP_PARSE_CORE_BODY
+#error "sip_parse_fast.h is part of sip_parse_core.h"
+#endif
+
+/* parse_fast(): the message is not of the common shape, run the general parser. */
+#define SIP_FAST_BAIL INT_MIN
+
+/*
+ * First byte of buf[p..end) outside cls, or end, for the short runs inside one header line:
+ * with AVX2, 32-byte loads from p while they stay inside buf[0..limit) (limit >= end), and no
+ * tail handling; otherwise sip_skip_cls().
+ */
+static inline __attribute__((always_inline)) SIP_TARGET size_t
+fast_skip_cls(const char *buf, size_t p, size_t end, size_t limit, const struct sip_class *cls)
+{
+#if defined(SIP_VARIANT_AVX2)
+	for (; p + 32 <= limit && p < end; p += 32) {
+		uint32_t stop = ~sip_class_mask32(buf + p, cls->lo);
+		if (stop) {
+			size_t r = p + (size_t)__builtin_ctz(stop);
+			return r < end ? r : end;
+		}
+	}
+	if (p >= end)
+		return end;
+#else
+	(void)limit;
+#endif
+	return sip_skip_cls(buf, p, end, cls);
+}
+
+/* First byte of buf[p..end) inside cls, or end; as fast_skip_cls(). */
+static inline __attribute__((always_inline)) SIP_TARGET size_t
+fast_find_cls(const char *buf, size_t p, size_t end, size_t limit, const struct sip_class *cls)
+{
+#if defined(SIP_VARIANT_AVX2)
+	for (; p + 32 <= limit && p < end; p += 32) {
+		uint32_t hit = sip_class_mask32(buf + p, cls->lo);
+		if (hit) {
+			size_t r = p + (size_t)__builtin_ctz(hit);
+			return r < end ? r : end;
+		}
+	}
+	if (p >= end)
+		return end;
+#else
+	(void)limit;
+#endif
+	return sip_find_cls(buf, p, end, cls);
+}
+
+/* First c in buf[p..end), or end; as fast_skip_cls(). */
+static inline __attribute__((always_inline)) SIP_TARGET size_t fast_find_byte(const char *buf,
+                                                                              size_t p, size_t end,
+                                                                              size_t limit, char c)
+{
+#if defined(SIP_VARIANT_AVX2)
+	for (; p + 32 <= limit && p < end; p += 32) {
+		uint32_t hit = sip_byte_mask32(buf + p, c);
+		if (hit) {
+			size_t r = p + (size_t)__builtin_ctz(hit);
+			return r < end ? r : end;
+		}
+	}
+	if (p >= end)
+		return end;
+#else
+	(void)limit;
+#endif
+	return sip_find_byte(buf, p, end, c);
+}
+
+/* buf[s..e) is 1 to 9 decimal digits (so the value fits in 32 bits): *value, true. */
+static inline SIP_TARGET bool digits_fast(const char *buf, size_t s, size_t e, uint32_t *value)
+{
+	uint32_t v = 0;
+	if (e - s - 1 > 8)
+		return false;
+	for (size_t i = s; i < e; i++) {
+		unsigned d = (unsigned char)buf[i] - (unsigned)'0';
+		if (d > 9)
+			return false;
+		v = v * 10 + d;
+	}
+	*value = v;
+	return true;
+}
+
+/*
+ * The common Via value: "SIP/2.0/UDP" SP host [ ":" port ] *( ";" name [ "=" value ] ), host
+ * an IPv4 literal or a name that starts with a letter, no LWS anywhere but the one SP, no quoted
+ * value. Fills *via as via_parse_general() does and returns true, or returns false (*via then
+ * holds anything: the general parser zeroes it again). Reads buf[value.off..limit) only, limit
+ * at or after the value's end.
+ */
+SIP_FN bool via_parse_fast(const char *buf, struct sip_str value, size_t limit, struct sip_via *via)
+{
+	size_t s = value.off, end = (size_t)value.off + value.len, p;
+
+	if (end - s <= 12 || !SIP_IEQ(buf + s, "sip/2.0/udp "))
+		return false;
+	memset(via, 0, sizeof(*via));
+	via->value = value;
+	via->protocol = view(s, s + 11);
+	via->transport_name = view(s + 8, s + 11);
+	via->transport = SIP_TRANSPORT_UDP;
+
+	/* sent-by host: what host_parse() returns first for these shapes */
+	p = s + 12;
+	size_t host_end = ipv4_run(buf, p, end);
+	if (host_end != 0) {
+		via->host_kind = SIP_HOST_IPV4;
+	} else {
+		unsigned char c = (unsigned char)(buf[p] | 0x20);
+		if (c < 'a' || c > 'z')
+			return false;
+		host_end = fast_skip_cls(buf, p, end, limit, &sip_class_host);
+		via->host_kind = SIP_HOST_NAME;
+	}
+	via->host = view(p, host_end);
+	p = host_end;
+	if (p < end && buf[p] == ':') {
+		uint32_t port = 0;
+		unsigned d;
+		size_t start = ++p;
+		while (p < end && (d = (unsigned char)buf[p] - (unsigned)'0') <= 9) {
+			port = port * 10 + d;
+			if (port > 65535)
+				return false;
+			p++;
+		}
+		if (p == start || port == 0)
+			return false;
+		via->port = (uint16_t)port;
+	}
+
+	/* *( SEMI via-params ), each name a token run, each value a pvalue run */
+	if (p < end)
+		via->params = view(p, end);
+	while (p < end) {
+		if (buf[p] != ';')
+			return false;
+		size_t name = p + 1,
+		       name_end = fast_skip_cls(buf, name, end, limit, &sip_class_token);
+		size_t val = name_end, val_end = name_end;
+		bool has_value = false;
+		if (name_end == name)
+			return false;
+		p = name_end;
+		if (p < end && buf[p] == '=') {
+			has_value = true;
+			val = p + 1;
+			if (val < end && (buf[val] == '"' || sip_cc_is(buf[val], SIP_CC_LWS)))
+				return false;
+			p = val_end = fast_skip_cls(buf, val, end, limit, &sip_class_pvalue);
+		}
+		if (p < end && buf[p] != ';')
+			return false;
+		if (!via_param(buf, via, name, name_end - name, has_value, val, val_end))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Start line of the usual shapes: "METHOD SP sip:uri SP SIP/2.0" with a Request-URI of visible
+ * bytes and no '?', or "SIP/2.0 SP 3DIGIT [SP reason]" with a code of 100-699. buf[e] is the
+ * line's CR. Fills what start_line() fills and returns true, or returns false.
+ */
+SIP_FN bool start_line_fast(struct parse_state *st, size_t e)
+{
+	const char *buf = st->buf;
+	struct sip_msg *msg = st->msg;
+
+	if (e < 11)
+		return false;
+	if (SIP_IEQ(buf, "sip/2.0 ")) {
+		unsigned d0 = (unsigned char)buf[8] - (unsigned)'0';
+		unsigned d1 = (unsigned char)buf[9] - (unsigned)'0';
+		unsigned d2 = (unsigned char)buf[10] - (unsigned)'0';
+		if (d0 - 1 > 5 || d1 > 9 || d2 > 9 || (e > 11 && buf[11] != ' '))
+			return false;
+		msg->status_code = (uint16_t)(d0 * 100 + d1 * 10 + d2);
+		msg->reason = e > 11 ? view(12, e) : view(e, e);
+		msg->start_line = view(0, e);
+		return true;
+	}
+	if (e < 14 || !SIP_IEQ(buf + e - 8, " sip/2.0"))
+		return false;
+	size_t sp = fast_skip_cls(buf, 0, e, st->len, &sip_class_token);
+	size_t us = sp + 1, ue = e - 8;
+	if (sp == 0 || buf[sp] != ' ' || us + 4 > ue || !SIP_IEQ(buf + us, "sip:") ||
+	    fast_skip_cls(buf, us, ue, st->len, &sip_class_visible) != ue ||
+	    fast_find_byte(buf, us, ue, st->len, '?') != ue)
+		return false;
+	msg->is_request = true;
+	msg->method_name = view(0, sp);
+	msg->method = sip_method_lookup(buf, sp);
+	msg->request_uri = view(us, ue);
+	msg->start_line = view(0, e);
+	return true;
+}
+
+/*
+ * The value handlers of the fast path. Each gets a value buf[vs..ve) with no LWS at either end
+ * (ve is the line's CR) and either does what the general handler of that header does, with the
+ * same result, and returns true, or returns false with st as it was, for header() to do. A
+ * repeated header always goes to header(), as does any value it would find fault with.
+ */
+
+/* Via: the top one through via_parse_fast(), the others need only hold no list separator. */
+SIP_FN bool via_fast(struct parse_state *st, size_t line, size_t vs, size_t ve)
+{
+	struct sip_msg *msg = st->msg;
+	uint16_t i = msg->via_count;
+
+	if (i >= SIP_MAX_VIAS)
+		return false;
+	if (i == 0) {
+		/* via_parse_fast() took every byte as protocol, host, port or param: no separator
+		 */
+		if (!via_parse_fast(st->buf, view(vs, ve), st->len, &msg->top_via)) {
+			memset(&msg->top_via, 0, sizeof(msg->top_via));
+			return false;
+		}
+		msg->top_via_line = view(line, ve + 2);
+	} else if (fast_find_cls(st->buf, vs, ve, st->len, &sip_class_via_sep) != ve) {
+		return false;
+	}
+	msg->vias[i] = view(vs, ve);
+	msg->via_count = (uint16_t)(i + 1);
+	return true;
+}
+
+/*
+ * name_addr() for "[display-name] <uri>[;params]" without quotes and "uri[;params]", no LWS
+ * next to '<', '>' or the first ';'; returns false for name_addr() to do.
+ */
+SIP_FN bool name_addr_fast(const char *buf, size_t vs, size_t ve, size_t limit, struct sip_str *uri,
+                           struct sip_str *tag)
+{
+	size_t p = fast_find_cls(buf, vs, ve, limit, &sip_class_name_sep), params;
+
+	if (p == ve) {
+		*uri = view(vs, ve);
+		*tag = view(ve, ve);
+		return true;
+	}
+	if (buf[p] == '<') {
+		size_t gt = fast_find_byte(buf, p + 1, ve, limit, '>');
+		if (gt == ve || sip_cc_is(buf[p + 1], SIP_CC_LWS) ||
+		    sip_cc_is(buf[gt - 1], SIP_CC_LWS))
+			return false;
+		*uri = view(p + 1, gt);
+		params = gt + 1;
+	} else if (buf[p] == ';' && !sip_cc_is(buf[p - 1], SIP_CC_LWS)) {
+		*uri = view(vs, p);
+		params = p;
+	} else {
+		return false;
+	}
+	/* find_tag(), its first step for the usual ";tag=value" done here */
+	if (params == ve)
+		*tag = view(ve, ve);
+	else if (ve - params > 5 && SIP_IEQ(buf + params, ";tag=") &&
+	         !sip_cc_is(buf[params + 5], SIP_CC_LWS) && buf[params + 5] != '"')
+		*tag =
+		    view(params + 5, fast_skip_cls(buf, params + 5, ve, limit, &sip_class_pvalue));
+	else
+		*tag = find_tag(buf, params, ve);
+	return true;
+}
+
+SIP_FN bool from_fast(struct parse_state *st, size_t vs, size_t ve)
+{
+	struct sip_str uri, tag;
+
+	if (st->has_from || !name_addr_fast(st->buf, vs, ve, st->len, &uri, &tag))
+		return false;
+	st->has_from = true;
+	st->msg->from = view(vs, ve);
+	st->msg->from_tag = tag;
+	return true;
+}
+
+SIP_FN bool to_fast(struct parse_state *st, size_t vs, size_t ve)
+{
+	struct sip_str uri, tag;
+
+	if (st->has_to || !name_addr_fast(st->buf, vs, ve, st->len, &uri, &tag))
+		return false;
+	st->has_to = true;
+	st->msg->to = view(vs, ve);
+	st->msg->to_uri = uri;
+	st->msg->to_tag = tag;
+	return true;
+}
+
+SIP_FN bool call_id_fast(struct parse_state *st, size_t vs, size_t ve)
+{
+	if (st->has_call_id || fast_skip_cls(st->buf, vs, ve, st->len, &sip_class_word) != ve)
+		return false;
+	st->has_call_id = true;
+	st->msg->call_id = view(vs, ve);
+	return true;
+}
+
+/*
+ * CSeq "N METHOD", one SP: in a request the method must be the request's own (the same bytes),
+ * in a response one sip_method_lookup() knows (so a token).
+ */
+SIP_FN bool cseq_fast(struct parse_state *st, size_t vs, size_t ve)
+{
+	const char *buf = st->buf;
+	struct sip_msg *msg = st->msg;
+	size_t de = vs, ms;
+	uint32_t number;
+	enum sip_method method;
+
+	while (de < ve && (unsigned char)buf[de] - (unsigned)'0' <= 9)
+		de++;
+	ms = de + 1;
+	if (st->has_cseq || de == ve || buf[de] != ' ' || ms == ve ||
+	    !digits_fast(buf, vs, de, &number))
+		return false;
+	if (msg->is_request) {
+		struct sip_str m = msg->method_name;
+		if (ve - ms != m.len || memcmp(buf + ms, buf + m.off, m.len) != 0)
+			return false;
+		method = msg->method;
+	} else {
+		method = sip_method_lookup(buf + ms, ve - ms);
+		if (method == SIP_METHOD_OTHER)
+			return false;
+	}
+	st->has_cseq = true;
+	msg->cseq_value = view(vs, ve);
+	msg->cseq_method_name = view(ms, ve);
+	msg->cseq_method = method;
+	msg->cseq = number;
+	return true;
+}
+
+SIP_FN bool max_forwards_fast(struct parse_state *st, size_t vs, size_t ve)
+{
+	struct sip_msg *msg = st->msg;
+	uint32_t v;
+
+	if (msg->has_max_forwards || !digits_fast(st->buf, vs, ve, &v))
+		return false;
+	msg->has_max_forwards = true;
+	msg->max_forwards_value = view(vs, ve);
+	msg->max_forwards = v;
+	return true;
+}
+
+SIP_FN bool content_length_fast(struct parse_state *st, size_t vs, size_t ve)
+{
+	struct sip_msg *msg = st->msg;
+	uint32_t v;
+
+	if (msg->has_content_length || !digits_fast(st->buf, vs, ve, &v))
+		return false;
+	msg->has_content_length = true;
+	msg->content_length = v;
+	return true;
+}
+
+/*
+ * A header the balancer does not read, "token:" at the start of the line: nothing to do but
+ * make sure of that, as header() would (the name and the ':' right after it).
+ */
+SIP_FN bool other_fast(struct parse_state *st, size_t line, size_t eol)
+{
+	const char *buf = st->buf;
+	size_t n = fast_skip_cls(buf, line, eol, st->len, &sip_class_token) - line;
+
+	return n > 0 && buf[line + n] == ':' && header_kind(buf + line, n) == HDR_OTHER;
+}
+
+/*
+ * One header line, buf[line..eol) with its CRLF at eol: a full name the balancer reads
+ * followed by ": " and a value without LWS at either end goes to its fast handler, any other
+ * "token:" line is checked by other_fast(). Returns false, with st as it was, for header() to
+ * do.
+ */
+SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const char *buf = st->buf;
+	enum hdr kind = HDR_OTHER;
+	size_t vs = 0;
+	uint64_t w0, w1;
+
+	if (st->len - line < 16)
+		return false;
+	memcpy(&w0, buf + line, 8);
+	memcpy(&w1, buf + line + 8, 8);
+	switch ((w0 | 0x20) & 0xff) {
+	case 'v':
+		if (SIP_WEQ(w0, "via: ")) {
+			kind = HDR_VIA;
+			vs = line + 5;
+		}
+		break;
+	case 'f':
+		if (SIP_WEQ(w0, "from: ")) {
+			kind = HDR_FROM;
+			vs = line + 6;
+		}
+		break;
+	case 't':
+		if (SIP_WEQ(w0, "to: ")) {
+			kind = HDR_TO;
+			vs = line + 4;
+		}
+		break;
+	case 'c':
+		if (SIP_WEQ(w0, "call-id:") && (w1 & 0xff) == ' ') {
+			kind = HDR_CALL_ID;
+			vs = line + 9;
+		} else if (SIP_WEQ(w0, "cseq: ")) {
+			kind = HDR_CSEQ;
+			vs = line + 6;
+		} else if (SIP_WEQ(w0, "content-") && SIP_WEQ(w1, "length: ")) {
+			kind = HDR_CONTENT_LENGTH;
+			vs = line + 16;
+		}
+		break;
+	case 'm':
+		if (SIP_WEQ(w0, "max-forw") && SIP_WEQ(w1, "ards: ")) {
+			kind = HDR_MAX_FORWARDS;
+			vs = line + 14;
+		}
+		break;
+	}
+	if (kind == HDR_OTHER)
+		return other_fast(st, line, eol);
+	/* buf[eol] is CR: an empty value fails the first test */
+	if (sip_cc_is(buf[vs], SIP_CC_LWS) || sip_cc_is(buf[eol - 1], SIP_CC_LWS))
+		return false;
+	switch (kind) {
+	case HDR_VIA:
+		return via_fast(st, line, vs, eol);
+	case HDR_FROM:
+		return from_fast(st, vs, eol);
+	case HDR_TO:
+		return to_fast(st, vs, eol);
+	case HDR_CALL_ID:
+		return call_id_fast(st, vs, eol);
+	case HDR_CSEQ:
+		return cseq_fast(st, vs, eol);
+	case HDR_CONTENT_LENGTH:
+		return content_length_fast(st, vs, eol);
+	case HDR_MAX_FORWARDS:
+		return max_forwards_fast(st, vs, eol);
+	default:
+		return false;
+	}
+#else
+	(void)st;
+	(void)line;
+	(void)eol;
+	return false; /* the names are matched as little-endian words */
+#endif
+}
+
+/*
+ * The whole message on the fast path (see the bail-out rule above): st as parse_init() left
+ * it. Returns what the general parser would, or SIP_FAST_BAIL.
+ */
+SIP_FN int parse_fast(struct parse_state *st)
+{
+	const char *buf = st->buf;
+	size_t len = st->len, p, eol;
+
+	if (len < 2 || buf[0] == '\r' || buf[0] == '\n')
+		return SIP_FAST_BAIL;
+	eol = sip_scan_eol(buf, 0, len);
+	if (eol + 2 > len || buf[eol] != '\r' || buf[eol + 1] != '\n' || !start_line_fast(st, eol))
+		return SIP_FAST_BAIL;
+	for (p = eol + 2;;) {
+		eol = sip_scan_eol(buf, p, len);
+		if (eol + 2 > len || buf[eol] != '\r' || buf[eol + 1] != '\n')
+			return SIP_FAST_BAIL;
+		if (eol == p) {
+			int rc = finish(st, p, p + 2);
+			return rc < 0 ? SIP_FAST_BAIL : rc;
+		}
+		/* a header block cut off by the end of the datagram, or a fold */
+		if (eol + 2 == len || buf[eol + 2] == ' ' || buf[eol + 2] == '\t')
+			return SIP_FAST_BAIL;
+		if (!header_fast(st, p, eol))
+			header(st, p, eol);
+		p = eol + 2;
+	}
+}
