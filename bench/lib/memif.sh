@@ -37,6 +37,10 @@ MEMIF_PREFIX=24
 MEMIF_CLIENT_IP=198.18.0.1
 MEMIF_BACKEND_IPS=(198.18.0.21 198.18.0.22 198.18.0.23)
 MEMIF_SURVIVED=""
+# log2 of the memif rings' size: 4096 slots each way (DPDK's default is 1024), so that a
+# scheduling stall of the load tool on its shared core does not overflow sipsteer's TX ring
+# (counted tx_full) at once; Kamailio's socket buffers are raised likewise (maxbuffer).
+MEMIF_RSIZE=12
 
 memif_socket() {
 	printf '%s/memif.sock\n' "$TOPO_DIR"
@@ -53,7 +57,7 @@ memif_config() {
 	cat <<-YAML
 		ports:
 		  - name: lan0
-		    device: "net_memif0,role=server,socket=$(memif_socket)"
+		    device: "net_memif0,role=server,rsize=$MEMIF_RSIZE,socket=$(memif_socket)"
 		workers: 1
 		idle_sleep_us: $idle_us
 		listen:
@@ -101,7 +105,7 @@ memif_steps() {
 	for ip in "${MEMIF_BACKEND_IPS[@]}"; do
 		uas+=(--uas "$ip:5060")
 	done
-	taskset -c "$cpu" "$bench" load --dpdk "net_memif0,role=client,socket=$(memif_socket)" \
+	taskset -c "$cpu" "$bench" load --dpdk "net_memif0,role=client,rsize=$MEMIF_RSIZE,socket=$(memif_socket)" \
 		--uac "$MEMIF_VIP:5060" --local "$MEMIF_CLIENT_IP:5070" "${uas[@]}" --rate "$rate" \
 		--duration "$step_s" --steps "$steps" --factor "$factor" --stop-loss "$loss" \
 		--cpu-of "$TOPO_SIPSTEER_PID" --drain-ms 500 --json >"$out" 2>>"$TOPO_DIR/load.log"
@@ -117,7 +121,7 @@ memif_warmup() {
 	for ip in "${MEMIF_BACKEND_IPS[@]}"; do
 		uas+=(--uas "$ip:5060")
 	done
-	taskset -c "$cpu" "$bench" load --dpdk "net_memif0,role=client,socket=$(memif_socket)" \
+	taskset -c "$cpu" "$bench" load --dpdk "net_memif0,role=client,rsize=$MEMIF_RSIZE,socket=$(memif_socket)" \
 		--uac "$MEMIF_VIP:5060" --local "$MEMIF_CLIENT_IP:5070" "${uas[@]}" --rate 500 \
 		--duration 2 --drain-ms 500 --json >"$TOPO_DIR/warmup.json" 2>>"$TOPO_DIR/load.log"
 }
