@@ -10,7 +10,9 @@
  * lines and hands each header to header(), which looks at the name and parses only the headers
  * a stateless balancer reads. Character runs (tokens, hosts, Call-ID words, the Request-URI,
  * list separators) are found with the class scanners of sip_scan.h, 16 or 32 bytes at a time.
- * Unknown headers cost one line scan and one look at their name.
+ * Unknown headers cost one line scan and one look at their name. sip_parse_fast.h holds a fast
+ * path for the common message shapes that runs first and hands anything else to this general
+ * parser.
  */
 #include <limits.h>
 #include <string.h>
@@ -748,10 +750,15 @@ static inline SIP_TARGET void zero(void *p, size_t n)
 		memset(p, 0, n);
 		return;
 	}
-	for (; i + 32 <= n; i += 32) {
+	for (; i + 64 <= n; i += 64) {
 		_mm256_storeu_si256((__m256i *)(void *)(c + i), _mm256_setzero_si256());
+		_mm256_storeu_si256((__m256i *)(void *)(c + i + 32), _mm256_setzero_si256());
 		/* keeps the compiler from turning the loop back into memset (rep stos) */
 		__asm__("" : "+r"(i));
+	}
+	if (i + 32 <= n) {
+		_mm256_storeu_si256((__m256i *)(void *)(c + i), _mm256_setzero_si256());
+		i += 32;
 	}
 	/* the last partial vector: one store that ends at n, over bytes already zero */
 	if (i < n)
@@ -1101,6 +1108,7 @@ SIP_FN int via_parse_general(const char *buf, struct sip_str value, struct sip_v
 #include "sip_parse_fast.h"
 #undef SIP_PARSE_CORE_BODY
 
+/* The Via fast path first, reading only the value's bytes; else the general parser. */
 SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, struct sip_via *via)
 {
 	if (via_parse_fast(buf, value, (size_t)value.off + value.len, via))
@@ -1114,7 +1122,8 @@ SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, s
  * Contract (see sip.h): lines end in CRLF; a line whose CRLF is cut off by the end of the
  * datagram is SIP_ERR_INCOMPLETE; a bare CR or LF stops the scan; lines that start with SP or
  * HTAB continue the previous header (RFC 3261 7.3.1); an empty line ends the header block, and
- * so does the end of the datagram right after a CRLF. Reads only buf[0..len).
+ * so does the end of the datagram right after a CRLF. Reads only buf[0..len). st as
+ * parse_init() left it.
  */
 SIP_FN int parse_general(struct parse_state *st)
 {
@@ -1163,6 +1172,7 @@ SIP_FN int parse_general(struct parse_state *st)
 	}
 }
 
+/* The fast path first; anything it does not take, the general parser from scratch. */
 SIP_TARGET int SIP_ENTRY(sip_parse)(const char *buf, size_t len, struct sip_msg *msg)
 {
 	struct parse_state st;

@@ -1,24 +1,30 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The fast path of the parser, included by sip_parse_core.h (once per scanner build) after the
- * general parser's pieces it reuses.
+ * general parser's pieces it reuses. sip_parse() runs parse_fast() first, sip_via_parse() runs
+ * via_parse_fast() first.
  *
- * Bail-out rule. The general parser (the line loop of sip_parse_core.h and via_parse_general())
- * is the reference. The fast path reads the shapes almost every message has and gives up the
- * moment it meets anything else: it then returns SIP_FAST_BAIL (via_parse_fast(): false) and
- * the caller runs the general parser from a freshly zeroed struct. So for every input the result
- * is either the general parser's, byte for byte (the fast path starts from the same zeroing and
- * writes the same fields with the same values), or the fast path was not used. Things that make
- * it give up: keep-alive CRLFs before the start line, a start line other than
- * "METHOD sip:uri SIP/2.0" or "SIP/2.0 NNN reason", a '?' or a byte outside 0x21-0x7e in the
- * Request-URI, a line not ending in CRLF, a folded line, a header block not closed by an empty
- * line, and any error the message has (the general parser then reports it in its own order).
+ * Bail-out rule. The general parser (parse_general() and via_parse_general()) is the reference.
+ * The fast path reads the shapes almost every message has, in one forward pass, and gives up
+ * the moment it meets anything else: it returns SIP_FAST_BAIL (via_parse_fast(): false) and the
+ * caller runs the general parser from a freshly zeroed struct. So for every input the result is
+ * either the general parser's, byte for byte (the fast path starts from the same zeroing and
+ * writes the same fields with the same values, padding untouched), or the fast path was not
+ * used. It gives up on: keep-alive CRLFs before the start line; a start line other than
+ * "METHOD SP sip:uri SP SIP/2.0" (Request-URI of bytes 0x21-0x7e without '?') or
+ * "SIP/2.0 SP NNN [SP reason]"; a line not ending in CRLF; a folded line; a header block not
+ * closed by an empty line; and any error at all (the general parser then finds it and reports
+ * it in its own order).
  *
- * Header lines whose full name is followed by ": " and a value without leading or trailing LWS
- * go to the general parser's handler of that header with the value's bounds found here (no
- * skip, no trim); the top Via is read by via_parse_fast(), From and To by name_addr_fast().
- * Any other header line goes through the general header() unchanged, the same call the general
- * line loop makes, so it is read exactly as there.
+ * Lines are walked with one 32-byte load at each line start (AVX2) that gives both the line end
+ * and the first ':', so the name is matched by its length and one or two word compares. A header
+ * the balancer reads, spelt in full, followed by ": " and a value without LWS at either end goes
+ * to its fast handler (Via, From, To, Call-ID, CSeq, Max-Forwards, Content-Length), which either
+ * does what the general handler does or leaves everything as it was and answers false; any
+ * other "token:" line is a header the balancer skips. Whatever a fast handler or the name
+ * matching does not take (compact forms, Route, Record-Route, "Name :", a repeated header,
+ * quoted display names, LWS inside values, ...) goes through the general header() for that line,
+ * the very call the general line loop makes, so it is read exactly as there.
  */
 #ifndef SIP_PARSE_CORE_BODY
 #error "sip_parse_fast.h is part of sip_parse_core.h"
@@ -109,6 +115,39 @@ static inline SIP_TARGET bool digits_fast(const char *buf, size_t s, size_t e, u
 }
 
 /*
+ * ipv4_run() for a host at buf[p..] with 16 bytes readable (a dotted quad and the byte after
+ * it), without the bounds checks: the same answer where that is at or before end (the caller
+ * checks), except that it looks at the byte after the quad even at end, where ipv4_run() does
+ * not (so it may give up where ipv4_run() would not: the general path then decides).
+ */
+static inline __attribute__((always_inline)) SIP_TARGET size_t ipv4_run16(const char *buf, size_t p)
+{
+	const unsigned char *u = (const unsigned char *)buf;
+	for (int part = 0; part < 4; part++) {
+		if (part > 0) {
+			if (u[p] != '.')
+				return 0;
+			p++;
+		}
+		unsigned v = u[p] - (unsigned)'0', d;
+		if (v > 9)
+			return 0;
+		p++;
+		if ((d = u[p] - (unsigned)'0') <= 9) {
+			v = v * 10 + d;
+			p++;
+			if ((d = u[p] - (unsigned)'0') <= 9) {
+				v = v * 10 + d;
+				p++;
+			}
+		}
+		if (v > 255)
+			return 0;
+	}
+	return sip_cc_is(buf[p], SIP_CC_HOST) ? 0 : p;
+}
+
+/*
  * The common Via value: "SIP/2.0/UDP" SP host [ ":" port ] *( ";" name [ "=" value ] ), host
  * an IPv4 literal or a name that starts with a letter, no LWS anywhere but the one SP, no quoted
  * value. Fills *via as via_parse_general() does and returns true, or returns false (*via then
@@ -129,7 +168,9 @@ SIP_FN bool via_parse_fast(const char *buf, struct sip_str value, size_t limit, 
 
 	/* sent-by host: what host_parse() returns first for these shapes */
 	p = s + 12;
-	size_t host_end = ipv4_run(buf, p, end);
+	size_t host_end = p + 16 <= limit ? ipv4_run16(buf, p) : ipv4_run(buf, p, end);
+	if (host_end > end)
+		return false;
 	if (host_end != 0) {
 		via->host_kind = SIP_HOST_IPV4;
 	} else {
@@ -162,6 +203,19 @@ SIP_FN bool via_parse_fast(const char *buf, struct sip_str value, size_t limit, 
 	while (p < end) {
 		if (buf[p] != ';')
 			return false;
+		if (end - p > 8 && SIP_IEQ(buf + p, ";branch=") && buf[p + 8] != '"' &&
+		    !sip_cc_is(buf[p + 8], SIP_CC_LWS)) {
+			/* the usual ";branch=value": via_param() for it, without the name scan */
+			size_t val = p + 8;
+			p = fast_skip_cls(buf, val, end, limit, &sip_class_pvalue);
+			if (p < end && buf[p] != ';')
+				return false;
+			if (!via->has_branch) {
+				via->has_branch = true;
+				via->branch = view(val, p);
+			}
+			continue;
+		}
 		size_t name = p + 1,
 		       name_end = fast_skip_cls(buf, name, end, limit, &sip_class_token);
 		size_t val = name_end, val_end = name_end;
@@ -182,6 +236,28 @@ SIP_FN bool via_parse_fast(const char *buf, struct sip_str value, size_t limit, 
 			return false;
 	}
 	return true;
+}
+
+/* buf[s..e) holds only visible bytes (0x21-0x7e) and no '?'. */
+static inline __attribute__((always_inline)) SIP_TARGET bool uri_plain(const char *buf, size_t s,
+                                                                       size_t e, size_t limit)
+{
+#if defined(SIP_VARIANT_AVX2)
+	if (e - s <= 32 && s + 32 <= limit) {
+		/* signed compares: bytes from 0x80 up are below SP */
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(buf + s));
+		__m256i visible = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(' ')),
+		                                   _mm256_cmpgt_epi8(_mm256_set1_epi8(0x7f), v));
+		uint32_t ok = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_andnot_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('?')), visible));
+		uint32_t want = e - s == 32 ? ~0u : (1u << (e - s)) - 1;
+		return (ok & want) == want;
+	}
+#else
+	(void)limit;
+#endif
+	return sip_skip_cls(buf, s, e, &sip_class_visible) == e &&
+	       sip_find_byte(buf, s, e, '?') == e;
 }
 
 /*
@@ -212,8 +288,7 @@ SIP_FN bool start_line_fast(struct parse_state *st, size_t e)
 	size_t sp = fast_skip_cls(buf, 0, e, st->len, &sip_class_token);
 	size_t us = sp + 1, ue = e - 8;
 	if (sp == 0 || buf[sp] != ' ' || us + 4 > ue || !SIP_IEQ(buf + us, "sip:") ||
-	    fast_skip_cls(buf, us, ue, st->len, &sip_class_visible) != ue ||
-	    fast_find_byte(buf, us, ue, st->len, '?') != ue)
+	    !uri_plain(buf, us, ue, st->len))
 		return false;
 	msg->is_request = true;
 	msg->method_name = view(0, sp);
@@ -258,8 +333,9 @@ SIP_FN bool via_fast(struct parse_state *st, size_t line, size_t vs, size_t ve)
  * name_addr() for "[display-name] <uri>[;params]" without quotes and "uri[;params]", no LWS
  * next to '<', '>' or the first ';'; returns false for name_addr() to do.
  */
-SIP_FN bool name_addr_fast(const char *buf, size_t vs, size_t ve, size_t limit, struct sip_str *uri,
-                           struct sip_str *tag)
+static inline __attribute__((always_inline)) SIP_TARGET bool
+name_addr_fast(const char *buf, size_t vs, size_t ve, size_t limit, struct sip_str *uri,
+               struct sip_str *tag)
 {
 	size_t p = fast_find_cls(buf, vs, ve, limit, &sip_class_name_sep), params;
 
@@ -327,6 +403,24 @@ SIP_FN bool call_id_fast(struct parse_state *st, size_t vs, size_t ve)
 	return true;
 }
 
+/* buf[a..a+n) equals buf[b..b+n): one masked word compare for up to 8 bytes when 8 are readable
+ * at both. */
+static inline SIP_TARGET bool same_bytes(const char *buf, size_t a, size_t b, size_t n,
+                                         size_t limit)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n <= 8 && a + 8 <= limit && b + 8 <= limit) {
+		uint64_t x, y, mask = n == 8 ? ~0ull : (1ull << (8 * n)) - 1;
+		memcpy(&x, buf + a, 8);
+		memcpy(&y, buf + b, 8);
+		return ((x ^ y) & mask) == 0;
+	}
+#else
+	(void)limit;
+#endif
+	return memcmp(buf + a, buf + b, n) == 0;
+}
+
 /*
  * CSeq "N METHOD", one SP: in a request the method must be the request's own (the same bytes),
  * in a response one sip_method_lookup() knows (so a token).
@@ -336,18 +430,21 @@ SIP_FN bool cseq_fast(struct parse_state *st, size_t vs, size_t ve)
 	const char *buf = st->buf;
 	struct sip_msg *msg = st->msg;
 	size_t de = vs, ms;
-	uint32_t number;
+	uint32_t number = 0;
+	unsigned d;
 	enum sip_method method;
 
-	while (de < ve && (unsigned char)buf[de] - (unsigned)'0' <= 9)
+	/* 1 to 9 digits: the number fits in 32 bits */
+	while (de < ve && (d = (unsigned char)buf[de] - (unsigned)'0') <= 9 && de - vs < 9) {
+		number = number * 10 + d;
 		de++;
+	}
 	ms = de + 1;
-	if (st->has_cseq || de == ve || buf[de] != ' ' || ms == ve ||
-	    !digits_fast(buf, vs, de, &number))
+	if (st->has_cseq || de == vs || de == ve || buf[de] != ' ' || ms == ve)
 		return false;
 	if (msg->is_request) {
 		struct sip_str m = msg->method_name;
-		if (ve - ms != m.len || memcmp(buf + ms, buf + m.off, m.len) != 0)
+		if (ve - ms != m.len || !same_bytes(buf, ms, m.off, m.len, st->len))
 			return false;
 		method = msg->method;
 	} else {
@@ -388,103 +485,164 @@ SIP_FN bool content_length_fast(struct parse_state *st, size_t vs, size_t ve)
 	return true;
 }
 
-/*
- * A header the balancer does not read, "token:" at the start of the line: nothing to do but
- * make sure of that, as header() would (the name and the ':' right after it).
- */
-SIP_FN bool other_fast(struct parse_state *st, size_t line, size_t eol)
+/* buf[s..s+n) are all token bytes; 0 < n < 32 and 32 bytes readable at s. */
+static inline __attribute__((always_inline)) SIP_TARGET bool token_run(const char *buf, size_t s,
+                                                                       size_t n)
 {
-	const char *buf = st->buf;
-	size_t n = fast_skip_cls(buf, line, eol, st->len, &sip_class_token) - line;
-
-	return n > 0 && buf[line + n] == ':' && header_kind(buf + line, n) == HDR_OTHER;
+#if defined(SIP_VARIANT_AVX2)
+	uint32_t want = (1u << n) - 1;
+	return (sip_class_mask32(buf + s, sip_class_token.lo) & want) == want;
+#else
+	return sip_skip_cls(buf, s, s + n, &sip_class_token) == s + n;
+#endif
 }
 
 /*
- * One header line, buf[line..eol) with its CRLF at eol: a full name the balancer reads
- * followed by ": " and a value without LWS at either end goes to its fast handler, any other
- * "token:" line is checked by other_fast(). Returns false, with st as it was, for header() to
- * do.
+ * The value of a header line starts at vs, right after ": ", and neither it nor the line's last
+ * byte (before the CR at eol) is LWS or another byte up to SP: header() would take the same
+ * value without skipping or trimming anything. buf[eol] is CR, so an empty value fails.
  */
-SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol)
+static inline SIP_TARGET bool value_plain(const char *buf, size_t vs, size_t eol)
+{
+	return buf[vs - 1] == ' ' && (unsigned char)buf[vs] > ' ' &&
+	       (unsigned char)buf[eol - 1] > ' ';
+}
+
+/*
+ * One header line, buf[line..eol) with its CRLF at eol; colon is where line_scan() found the
+ * line's first ':' (32 or more: not in the first 32 bytes), or SIZE_MAX when it did not look. A
+ * full name the balancer reads followed by ": " and a value without LWS at either end goes to
+ * its fast handler; any other token followed by ':' is a header the balancer does not read, done
+ * once header_kind() agrees. Returns false, with st as it was, for header() to do.
+ */
+SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t colon)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	const char *buf = st->buf;
-	enum hdr kind = HDR_OTHER;
-	size_t vs = 0;
+	size_t n = colon, vs;
 	uint64_t w0, w1;
 
-	if (st->len - line < 16)
+	if (n == SIZE_MAX) {
+		n = fast_skip_cls(buf, line, eol, st->len, &sip_class_token) - line;
+		if (buf[line + n] != ':' || st->len - line < 16)
+			return false;
+	}
+	/* line_scan() found the ':' in the 32 bytes it read (so 16 are readable) */
+	if (n - 1 >= 31)
 		return false;
 	memcpy(&w0, buf + line, 8);
 	memcpy(&w1, buf + line + 8, 8);
-	switch ((w0 | 0x20) & 0xff) {
-	case 'v':
-		if (SIP_WEQ(w0, "via: ")) {
-			kind = HDR_VIA;
-			vs = line + 5;
-		}
+	vs = line + n + 2;
+	/* each compare takes the name's bytes and its ':', so vs - 1 is on the line */
+	switch (n) {
+	case 2:
+		if (SIP_WEQ(w0, "to:"))
+			return value_plain(buf, vs, eol) && to_fast(st, vs, eol);
 		break;
-	case 'f':
-		if (SIP_WEQ(w0, "from: ")) {
-			kind = HDR_FROM;
-			vs = line + 6;
-		}
+	case 3:
+		if (SIP_WEQ(w0, "via:"))
+			return value_plain(buf, vs, eol) && via_fast(st, line, vs, eol);
 		break;
-	case 't':
-		if (SIP_WEQ(w0, "to: ")) {
-			kind = HDR_TO;
-			vs = line + 4;
-		}
+	case 4:
+		if (SIP_WEQ(w0, "from:"))
+			return value_plain(buf, vs, eol) && from_fast(st, vs, eol);
+		if (SIP_WEQ(w0, "cseq:"))
+			return value_plain(buf, vs, eol) && cseq_fast(st, vs, eol);
 		break;
-	case 'c':
-		if (SIP_WEQ(w0, "call-id:") && (w1 & 0xff) == ' ') {
-			kind = HDR_CALL_ID;
-			vs = line + 9;
-		} else if (SIP_WEQ(w0, "cseq: ")) {
-			kind = HDR_CSEQ;
-			vs = line + 6;
-		} else if (SIP_WEQ(w0, "content-") && SIP_WEQ(w1, "length: ")) {
-			kind = HDR_CONTENT_LENGTH;
-			vs = line + 16;
-		}
+	case 7:
+		if (SIP_WEQ(w0, "call-id:"))
+			return value_plain(buf, vs, eol) && call_id_fast(st, vs, eol);
 		break;
-	case 'm':
-		if (SIP_WEQ(w0, "max-forw") && SIP_WEQ(w1, "ards: ")) {
-			kind = HDR_MAX_FORWARDS;
-			vs = line + 14;
-		}
+	case 12:
+		if (SIP_WEQ(w0, "max-forw") && SIP_WEQ(w1, "ards:"))
+			return value_plain(buf, vs, eol) && max_forwards_fast(st, vs, eol);
+		break;
+	case 14:
+		if (SIP_WEQ(w0, "content-") && SIP_WEQ(w1, "length:"))
+			return value_plain(buf, vs, eol) && content_length_fast(st, vs, eol);
 		break;
 	}
-	if (kind == HDR_OTHER)
-		return other_fast(st, line, eol);
-	/* buf[eol] is CR: an empty value fails the first test */
-	if (sip_cc_is(buf[vs], SIP_CC_LWS) || sip_cc_is(buf[eol - 1], SIP_CC_LWS))
+	/* here the name is only known to end at the first ':'; of the names header_kind() knows,
+	 * the compact forms, Route and Record-Route are left (header() reads them) */
+	if (colon != SIZE_MAX && !token_run(buf, line, n))
 		return false;
-	switch (kind) {
-	case HDR_VIA:
-		return via_fast(st, line, vs, eol);
-	case HDR_FROM:
-		return from_fast(st, vs, eol);
-	case HDR_TO:
-		return to_fast(st, vs, eol);
-	case HDR_CALL_ID:
-		return call_id_fast(st, vs, eol);
-	case HDR_CSEQ:
-		return cseq_fast(st, vs, eol);
-	case HDR_CONTENT_LENGTH:
-		return content_length_fast(st, vs, eol);
-	case HDR_MAX_FORWARDS:
-		return max_forwards_fast(st, vs, eol);
+	switch (n) {
+	case 1:
+		return false;
+	case 5:
+		return !SIP_WEQ(w0, "route:");
+	case 12:
+		return !(SIP_WEQ(w0, "record-r") && SIP_WEQ(w1, "oute:"));
 	default:
-		return false;
+		return true;
 	}
 #else
 	(void)st;
 	(void)line;
 	(void)eol;
+	(void)colon;
 	return false; /* the names are matched as little-endian words */
 #endif
+}
+
+#if defined(SIP_VARIANT_AVX2)
+/* What line_scan() compares with, made once per message and kept in registers. */
+struct line_marks {
+	__m256i cr, lf, colon;
+};
+
+static inline __attribute__((always_inline)) SIP_TARGET void line_marks_init(struct line_marks *k)
+{
+	k->cr = _mm256_set1_epi8('\r');
+	k->lf = _mm256_set1_epi8('\n');
+	k->colon = _mm256_set1_epi8(':');
+	/* opaque to the compiler, which would otherwise make them again for every line */
+	__asm__("" : "+x"(k->cr), "+x"(k->lf), "+x"(k->colon));
+}
+#else
+struct line_marks {
+	char none;
+};
+
+static inline SIP_TARGET void line_marks_init(struct line_marks *k)
+{
+	k->none = 0;
+}
+#endif
+
+/*
+ * The end of the line at p (first CR or LF, or len) and, with AVX2 and 32 bytes readable, where
+ * its first ':' is from the same 32 bytes (*colon: 32 when none is there; SIZE_MAX when not
+ * looked at).
+ */
+static inline __attribute__((always_inline)) SIP_TARGET size_t line_scan(const char *buf, size_t p,
+                                                                         size_t len,
+                                                                         const struct line_marks *k,
+                                                                         size_t *colon)
+{
+#if defined(SIP_VARIANT_AVX2)
+	if (p + 32 <= len) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(buf + p));
+		uint32_t ends = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_or_si256(_mm256_cmpeq_epi8(v, k->cr), _mm256_cmpeq_epi8(v, k->lf)));
+		uint64_t colons = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, k->colon));
+		*colon = (size_t)__builtin_ctzll(colons | 1ull << 32);
+		for (;;) {
+			if (ends)
+				return p + (size_t)__builtin_ctz(ends);
+			p += 32;
+			if (p + 32 > len)
+				return sip_scan_eol(buf, p, len);
+			v = _mm256_loadu_si256((const __m256i *)(const void *)(buf + p));
+			ends = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
+			    _mm256_cmpeq_epi8(v, k->cr), _mm256_cmpeq_epi8(v, k->lf)));
+		}
+	}
+#else
+	(void)k;
+#endif
+	*colon = SIZE_MAX;
+	return sip_scan_eol(buf, p, len);
 }
 
 /*
@@ -495,15 +653,22 @@ SIP_FN int parse_fast(struct parse_state *st)
 {
 	const char *buf = st->buf;
 	size_t len = st->len, p, eol;
+	struct line_marks marks;
+	uint16_t crlf;
 
 	if (len < 2 || buf[0] == '\r' || buf[0] == '\n')
 		return SIP_FAST_BAIL;
 	eol = sip_scan_eol(buf, 0, len);
 	if (eol + 2 > len || buf[eol] != '\r' || buf[eol + 1] != '\n' || !start_line_fast(st, eol))
 		return SIP_FAST_BAIL;
+	line_marks_init(&marks);
 	for (p = eol + 2;;) {
-		eol = sip_scan_eol(buf, p, len);
-		if (eol + 2 > len || buf[eol] != '\r' || buf[eol + 1] != '\n')
+		size_t colon;
+		eol = line_scan(buf, p, len, &marks, &colon);
+		if (eol + 2 > len)
+			return SIP_FAST_BAIL;
+		memcpy(&crlf, buf + eol, 2);
+		if (crlf != ('\r' | '\n' << 8))
 			return SIP_FAST_BAIL;
 		if (eol == p) {
 			int rc = finish(st, p, p + 2);
@@ -512,7 +677,7 @@ SIP_FN int parse_fast(struct parse_state *st)
 		/* a header block cut off by the end of the datagram, or a fold */
 		if (eol + 2 == len || buf[eol + 2] == ' ' || buf[eol + 2] == '\t')
 			return SIP_FAST_BAIL;
-		if (!header_fast(st, p, eol))
+		if (!header_fast(st, p, eol, colon))
 			header(st, p, eol);
 		p = eol + 2;
 	}
