@@ -129,6 +129,17 @@ int sip_via_parse_scalar(const char *buf, struct sip_str value, struct sip_via *
 int sip_via_parse_sse42(const char *buf, struct sip_str value, struct sip_via *via);
 int sip_via_parse_avx2(const char *buf, struct sip_str value, struct sip_via *via);
 
+/*
+ * The same builds without the fast path (sip_parse_fast.h): the general parser alone, which the
+ * fast path must match byte for byte whenever it does not give up. For tests.
+ */
+int sip_parse_general_scalar(const char *buf, size_t len, struct sip_msg *msg);
+int sip_parse_general_sse42(const char *buf, size_t len, struct sip_msg *msg);
+int sip_parse_general_avx2(const char *buf, size_t len, struct sip_msg *msg);
+int sip_via_parse_general_scalar(const char *buf, struct sip_str value, struct sip_via *via);
+int sip_via_parse_general_sse42(const char *buf, struct sip_str value, struct sip_via *via);
+int sip_via_parse_general_avx2(const char *buf, struct sip_str value, struct sip_via *via);
+
 /* Whether this CPU (and this build) can run scanner s. */
 bool sip_cpu_has(enum sip_scanner s);
 

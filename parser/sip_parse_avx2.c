@@ -18,4 +18,14 @@ int sip_via_parse_avx2(const char *buf, struct sip_str value, struct sip_via *vi
 {
 	return sip_via_parse_scalar(buf, value, via);
 }
+
+int sip_parse_general_avx2(const char *buf, size_t len, struct sip_msg *msg)
+{
+	return sip_parse_general_scalar(buf, len, msg);
+}
+
+int sip_via_parse_general_avx2(const char *buf, struct sip_str value, struct sip_via *via)
+{
+	return sip_via_parse_general_scalar(buf, value, via);
+}
 #endif

@@ -1186,3 +1186,20 @@ SIP_TARGET int SIP_ENTRY(sip_parse)(const char *buf, size_t len, struct sip_msg 
 	parse_init(&st, buf, len, msg);
 	return parse_general(&st);
 }
+
+/* The general parser alone: the reference the tests hold the fast path to (sip_internal.h). */
+SIP_TARGET int SIP_ENTRY(sip_parse_general)(const char *buf, size_t len, struct sip_msg *msg)
+{
+	struct parse_state st;
+
+	parse_init(&st, buf, len, msg);
+	if (len > INT_MAX)
+		return -SIP_ERR_TOO_LONG;
+	return parse_general(&st);
+}
+
+SIP_TARGET int SIP_ENTRY(sip_via_parse_general)(const char *buf, struct sip_str value,
+                                                struct sip_via *via)
+{
+	return via_parse_general(buf, value, via);
+}

@@ -18,4 +18,14 @@ int sip_via_parse_sse42(const char *buf, struct sip_str value, struct sip_via *v
 {
 	return sip_via_parse_scalar(buf, value, via);
 }
+
+int sip_parse_general_sse42(const char *buf, size_t len, struct sip_msg *msg)
+{
+	return sip_parse_general_scalar(buf, len, msg);
+}
+
+int sip_via_parse_general_sse42(const char *buf, struct sip_str value, struct sip_via *via)
+{
+	return sip_via_parse_general_scalar(buf, value, via);
+}
 #endif

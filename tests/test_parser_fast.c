@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The parser's fast path (parser/sip_parse_fast.h) against the general parser it stands in
+ * front of: for every input, sip_parse() must give exactly what the general parser alone gives
+ * (return value and the whole struct sip_msg, byte for byte), and sip_via_parse() what the
+ * general Via parser gives, in every build the CPU runs. Inputs: common message shapes (what
+ * the fast path is for), each of their prefixes, thousands of mutations of them (bytes
+ * changed, inserted, deleted, case flipped: what makes it give up half way), and the RFC 4475
+ * corpus.
+ */
+#include <setjmp.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sip.h"
+#include "sip_internal.h"
+
+typedef int (*parse_fn)(const char *, size_t, struct sip_msg *);
+typedef int (*via_fn)(const char *, struct sip_str, struct sip_via *);
+
+static const parse_fn fast[SIP_SCANNER_COUNT] = {sip_parse_scalar, sip_parse_sse42, sip_parse_avx2};
+static const parse_fn general[SIP_SCANNER_COUNT] = {
+    sip_parse_general_scalar, sip_parse_general_sse42, sip_parse_general_avx2};
+static const via_fn via_fast[SIP_SCANNER_COUNT] = {sip_via_parse_scalar, sip_via_parse_sse42,
+                                                   sip_via_parse_avx2};
+static const via_fn via_general[SIP_SCANNER_COUNT] = {
+    sip_via_parse_general_scalar, sip_via_parse_general_sse42, sip_via_parse_general_avx2};
+
+#define SDP                                                                                        \
+	"v=0\r\no=alice 2890844526 2890844526 IN IP4 198.18.0.1\r\ns=-\r\n"                        \
+	"c=IN IP4 198.18.0.1\r\nt=0 0\r\nm=audio 49170 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\n"
+
+/* The shapes proxies and phones send every second. */
+static const char *const shapes[] = {
+    "INVITE sip:bob@198.18.0.10:5060 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bK776asdhds;rport\r\n"
+    "Max-Forwards: 70\r\n"
+    "To: Bob <sip:bob@example.com>\r\n"
+    "From: Alice <sip:alice@example.com>;tag=1928301774\r\n"
+    "Call-ID: a84b4c76e66710@pc33.example.com\r\n"
+    "CSeq: 314159 INVITE\r\n"
+    "Contact: <sip:alice@198.18.0.1:5061>\r\n"
+    "User-Agent: softphone/1.0\r\n"
+    "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n"
+    "Content-Type: application/sdp\r\n"
+    "Content-Length: 136\r\n\r\n" SDP,
+    "SIP/2.0 200 OK\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=z9hG4bK-sst-0123456789abcdef\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bK776asdhds;rport=5061;received=198.18.0.1\r\n"
+    "To: Bob <sip:bob@example.com>;tag=a6c85cf\r\n"
+    "From: Alice <sip:alice@example.com>;tag=1928301774\r\n"
+    "Call-ID: a84b4c76e66710@pc33.example.com\r\n"
+    "CSeq: 314159 INVITE\r\n"
+    "Contact: <sip:bob@198.18.0.21>\r\n"
+    "Content-Length: 0\r\n\r\n",
+    "ACK sip:bob@198.18.0.21 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKnashds9\r\n"
+    "Route: <sip:198.18.0.10;lr;sst=1.0123456789abcdef>\r\n"
+    "Max-Forwards: 70\r\n"
+    "To: <sip:bob@example.com>;tag=a6c85cf\r\n"
+    "From: <sip:alice@example.com>;tag=1928301774\r\n"
+    "Call-ID: a84b4c76e66710@pc33.example.com\r\n"
+    "CSeq: 314159 ACK\r\n"
+    "Content-Length: 0\r\n\r\n",
+    "BYE sip:bob@198.18.0.21 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP [2001:db8::1]:5061;branch=z9hG4bKbye1\r\n"
+    "Max-Forwards: 9\r\n"
+    "From: \"Alice A.\" <sip:alice@example.com>;tag=1928301774\r\n"
+    "To: sip:bob@example.com;tag=a6c85cf\r\n"
+    "Call-ID: 2@[2001:db8::1]\r\n"
+    "CSeq: 314160 BYE\r\n\r\n",
+    "REGISTER sip:example.com SIP/2.0\r\n"
+    "v: SIP/2.0/UDP host.example.com:5060;branch=z9hG4bKreg1\r\n"
+    "f: <sip:carol@example.com>;tag=77\r\n"
+    "t: <sip:carol@example.com>\r\n"
+    "i: reg-1@host.example.com\r\n"
+    "CSeq: 1 REGISTER\r\n"
+    "m: <sip:carol@198.18.0.5>;expires=3600\r\n"
+    "l: 0\r\n\r\n",
+    "OPTIONS sip:198.18.0.21:5060 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=z9hG4bK-ssp-00070000000000000001\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.2, SIP/2.0/UDP 198.18.0.3;received=198.18.0.4\r\n"
+    "From: <sip:probe@198.18.0.10>;tag=p1\r\n"
+    "To: <sip:198.18.0.21:5060>\r\n"
+    "Call-ID: probe-1@198.18.0.10\r\n"
+    "CSeq: 1 OPTIONS\r\n"
+    "Max-Forwards: 1\r\n"
+    "Content-Length: 0\r\n\r\n",
+    "SIP/2.0 180 Ringing\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.10;branch=z9hG4bK-sst-fedcba9876543210\r\n"
+    "Via: SIP/2.0/TCP client.example.com:5070;branch=z9hG4bK74bf9;received=192.0.2.101\r\n"
+    "Record-Route: <sip:198.18.0.10;lr>\r\n"
+    "From: Alice <sip:alice@example.com>;tag=9fxced76sl\r\n"
+    "To: Bob <sip:bob@example.com>;tag=8321234356\r\n"
+    "Call-ID: 3848276298220188511@client.example.com\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Content-Length: 0\r\n\r\n",
+    "MESSAGE sip:bob@example.com SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1;branch=z9hG4bKmsg\r\n"
+    "Max-Forwards: 070\r\n"
+    "From: <sip:alice@example.com>;tag=m1\r\n"
+    "To: <sip:bob@example.com>\r\n"
+    "Call-ID: msg-1\r\n"
+    "CSeq: 0000012 MESSAGE\r\n"
+    "Content-Type: text/plain\r\n"
+    "Content-Length: 5\r\n\r\nhello",
+};
+
+/* Bytes a mutation puts in: the ones the parsers decide on. */
+static const char noise[] = " \t\r\n:;,<>\"=@[]/.0123456789aZ\x80\xff";
+
+static uint32_t rng(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+static unsigned long compared, vias_compared;
+
+/* Both parsers of variant s on buf[0..len): same return, same struct, same Vias. */
+static void same(int s, const char *buf, size_t len)
+{
+	static struct sip_msg a, b;
+
+	memset(&a, 0xa5, sizeof(a));
+	memset(&b, 0xa5, sizeof(b));
+	int ra = fast[s](buf, len, &a);
+	int rb = general[s](buf, len, &b);
+	if (ra != rb || memcmp(&a, &b, sizeof(a)) != 0)
+		fail_msg("scanner %d: fast path %d, general %d, structs %s, on:\n%.*s", s, ra, rb,
+		         memcmp(&a, &b, sizeof(a)) ? "differ" : "equal", (int)len, buf);
+	compared++;
+	if (rb <= 0)
+		return;
+	for (unsigned i = 0; i < b.via_count && i < SIP_MAX_VIAS; i++) {
+		struct sip_via va, vb;
+		memset(&va, 0x5a, sizeof(va));
+		memset(&vb, 0x5a, sizeof(vb));
+		int xa = via_fast[s](buf, b.vias[i], &va);
+		int xb = via_general[s](buf, b.vias[i], &vb);
+		if (xa != xb || memcmp(&va, &vb, sizeof(va)) != 0)
+			fail_msg("scanner %d: Via %u: fast %d, general %d on \"%.*s\"", s, i, xa,
+			         xb, (int)b.vias[i].len, buf + b.vias[i].off);
+		vias_compared++;
+	}
+}
+
+/* Every variant this CPU runs, on buf[0..len) copied to the end of a heap block (so a read
+ * past the end is caught by the sanitizer builds). */
+static void same_everywhere(const char *buf, size_t len)
+{
+	char *copy = malloc(len ? len : 1);
+
+	assert_non_null(copy);
+	memcpy(copy, buf, len);
+	for (int s = 0; s < SIP_SCANNER_COUNT; s++)
+		if (sip_cpu_has((enum sip_scanner)s))
+			same(s, copy, len);
+	free(copy);
+}
+
+static void test_shapes_and_prefixes(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		size_t len = strlen(shapes[i]);
+		struct sip_msg m;
+		/* the shapes are sound messages: they parse */
+		int rc = sip_parse(shapes[i], len, &m);
+		if (rc <= 0)
+			fail_msg("shape %zu does not parse: %s", i, sip_err_name(-rc));
+		for (size_t n = 0; n <= len; n++)
+			same_everywhere(shapes[i], n);
+	}
+}
+
+static void test_mutations(void **state)
+{
+	static char buf[4096];
+	uint32_t x = 2463534242u;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		size_t base = strlen(shapes[i]);
+		for (int round = 0; round < 5000; round++) {
+			size_t len = base;
+			memcpy(buf, shapes[i], len);
+			int edits = 1 + (int)(rng(&x) % 3);
+			for (int e = 0; e < edits; e++) {
+				size_t at = rng(&x) % (len + 1);
+				switch (rng(&x) % 4) {
+				case 0: /* change a byte */
+					if (at < len)
+						buf[at] = noise[rng(&x) % (sizeof(noise) - 1)];
+					break;
+				case 1: /* insert a byte */
+					if (len + 1 < sizeof(buf)) {
+						memmove(buf + at + 1, buf + at, len - at);
+						buf[at] = noise[rng(&x) % (sizeof(noise) - 1)];
+						len++;
+					}
+					break;
+				case 2: /* delete a byte */
+					if (at < len) {
+						memmove(buf + at, buf + at + 1, len - at - 1);
+						len--;
+					}
+					break;
+				default: /* flip the case of a letter */
+					if (at < len &&
+					    ((buf[at] | 0x20) >= 'a' && (buf[at] | 0x20) <= 'z'))
+						buf[at] ^= 0x20;
+					break;
+				}
+			}
+			same_everywhere(buf, len);
+		}
+	}
+}
+
+static void test_corpus(void **state)
+{
+	const char *dir = getenv("SIPSTEER_CORPUS");
+	char path[4096];
+	static char buf[65536];
+	int files = 0;
+
+	(void)state;
+	if (dir == NULL)
+		skip();
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		size_t n = strlen(e->d_name);
+		if (n < 4 || strcmp(e->d_name + n - 4, ".dat") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		FILE *f = fopen(path, "rb");
+		assert_non_null(f);
+		size_t len = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		same_everywhere(buf, len);
+		files++;
+	}
+	closedir(d);
+	assert_true(files >= 49);
+}
+
+static void test_counts(void **state)
+{
+	(void)state;
+	/* every comparison above ran (at least the scalar build's), Vias included */
+	assert_true(compared >= 40000);
+	assert_true(vias_compared > 10000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_shapes_and_prefixes),
+	    cmocka_unit_test(test_mutations),
+	    cmocka_unit_test(test_corpus),
+	    cmocka_unit_test(test_counts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
