@@ -60,6 +60,26 @@ static int (*const parsers[SIP_SCANNER_COUNT])(const char *, size_t, struct sip_
     [SIP_SCANNER_AVX2] = sip_parse_avx2,
 };
 
+/* The general parser alone: what the fast path in front of it must give whenever it does not
+ * give up. */
+static int (*const general[SIP_SCANNER_COUNT])(const char *, size_t, struct sip_msg *) = {
+    [SIP_SCANNER_SCALAR] = sip_parse_general_scalar,
+    [SIP_SCANNER_SSE42] = sip_parse_general_sse42,
+    [SIP_SCANNER_AVX2] = sip_parse_general_avx2,
+};
+static int (*const via_parsers[SIP_SCANNER_COUNT])(const char *, struct sip_str,
+                                                   struct sip_via *) = {
+    [SIP_SCANNER_SCALAR] = sip_via_parse_scalar,
+    [SIP_SCANNER_SSE42] = sip_via_parse_sse42,
+    [SIP_SCANNER_AVX2] = sip_via_parse_avx2,
+};
+static int (*const via_general[SIP_SCANNER_COUNT])(const char *, struct sip_str,
+                                                   struct sip_via *) = {
+    [SIP_SCANNER_SCALAR] = sip_via_parse_general_scalar,
+    [SIP_SCANNER_SSE42] = sip_via_parse_general_sse42,
+    [SIP_SCANNER_AVX2] = sip_via_parse_general_avx2,
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
@@ -87,6 +107,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(m.via_count == other.via_count);
 		for (size_t i = 0; i < m.via_count && i < SIP_MAX_VIAS; i++)
 			CHECK(memcmp(&m.vias[i], &other.vias[i], sizeof(m.vias[i])) == 0);
+		/* fast path or not, byte for byte the general parser's result */
+		struct sip_msg a, b;
+		memset(&a, 0xa5, sizeof(a));
+		memset(&b, 0xa5, sizeof(b));
+		CHECK(parsers[s](buf, size, &a) == general[s](buf, size, &b));
+		CHECK(memcmp(&a, &b, sizeof(a)) == 0);
+		for (size_t i = 0; rc > 0 && i < m.via_count && i < SIP_MAX_VIAS; i++) {
+			struct sip_via va, vb;
+			memset(&va, 0x5a, sizeof(va));
+			memset(&vb, 0x5a, sizeof(vb));
+			CHECK(via_parsers[s](buf, m.vias[i], &va) ==
+			      via_general[s](buf, m.vias[i], &vb));
+			CHECK(memcmp(&va, &vb, sizeof(va)) == 0);
+		}
 	}
 
 	for (size_t i = 0; i < m.via_count && i < SIP_MAX_VIAS; i++) {
