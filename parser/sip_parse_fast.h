@@ -118,10 +118,51 @@ static inline SIP_TARGET bool digits_fast(const char *buf, size_t s, size_t e, u
  * ipv4_run() for a host at buf[p..] with 16 bytes readable (a dotted quad and the byte after
  * it), without the bounds checks: the same answer where that is at or before end (the caller
  * checks), except that it looks at the byte after the quad even at end, where ipv4_run() does
- * not (so it may give up where ipv4_run() would not: the general path then decides).
+ * not, and at every byte of the 16 (so it may give up where ipv4_run() would not: the general
+ * path then decides).
  */
 static inline __attribute__((always_inline)) SIP_TARGET size_t ipv4_run16(const char *buf, size_t p)
 {
+#if defined(SIP_VARIANT_AVX2) || defined(SIP_VARIANT_SSE42)
+	/*
+	 * One 16-byte load: bit masks of the digits and the dots. The quad is the run of digits
+	 * and dots at p (length n, ended by some other byte within the 16), and it is one exactly
+	 * when: it starts and ends with a digit, holds three dots, no two of them side by side,
+	 * and no four digits in a row (so each part has 1 to 3 digits). A part of three digits
+	 * (starts3: a digit followed by two more) is at most 255 when its three bytes, read as a
+	 * big-endian number, are at most those of "255" (digits compare as their values).
+	 */
+	static const uint8_t marks[3][16] __attribute__((aligned(16))) = {
+	    {'0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'},
+	    {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9},
+	    {'.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.'}};
+	const uint8_t(*k)[16] = marks;
+	/* opaque to the compiler, which would otherwise build each constant in three
+	 * instructions rather than read it as an operand */
+	__asm__("" : "+r"(k));
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + p));
+	/* a digit is a byte whose distance from '0' is at most 9 */
+	__m128i off = _mm_sub_epi8(v, _mm_load_si128((const __m128i *)(const void *)k[0]));
+	uint32_t digit = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(
+	    _mm_min_epu8(off, _mm_load_si128((const __m128i *)(const void *)k[1])), off));
+	uint32_t dot = (uint32_t)_mm_movemask_epi8(
+	    _mm_cmpeq_epi8(v, _mm_load_si128((const __m128i *)(const void *)k[2])));
+	uint32_t n = (uint32_t)__builtin_ctz(~(digit | dot));
+	if (n >= 16 || !(digit & 1))
+		return 0;
+	uint32_t in = (1u << n) - 1, d = digit & in, t = dot & in, t2 = t & (t - 1);
+	t2 &= t2 - 1;
+	if (!(d >> (n - 1) & 1) || t2 == 0 || (t2 & (t2 - 1)) != 0 || (t & t >> 1) != 0 ||
+	    (d & d >> 1 & d >> 2 & d >> 3) != 0)
+		return 0;
+	for (uint32_t starts3 = d & d >> 1 & d >> 2; starts3; starts3 &= starts3 - 1) {
+		const unsigned char *u = (const unsigned char *)buf + p + __builtin_ctz(starts3);
+		if (((uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2]) >
+		    ('2' << 16 | '5' << 8 | '5'))
+			return 0;
+	}
+	p += n;
+#else
 	const unsigned char *u = (const unsigned char *)buf;
 	for (int part = 0; part < 4; part++) {
 		if (part > 0) {
@@ -144,6 +185,7 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t ipv4_run16(const 
 		if (v > 255)
 			return 0;
 	}
+#endif
 	return sip_cc_is(buf[p], SIP_CC_HOST) ? 0 : p;
 }
 
@@ -662,23 +704,34 @@ SIP_FN int parse_fast(struct parse_state *st)
 	if (eol + 2 > len || buf[eol] != '\r' || buf[eol + 1] != '\n' || !start_line_fast(st, eol))
 		return SIP_FAST_BAIL;
 	line_marks_init(&marks);
-	for (p = eol + 2;;) {
+	p = eol + 2;
+	/* the first header line: the checks below run for the line before each one */
+	if (p + 2 > len || (unsigned char)buf[p] <= ' ')
+		return SIP_FAST_BAIL;
+	for (;;) {
 		size_t colon;
+		unsigned char next;
 		eol = line_scan(buf, p, len, &marks, &colon);
-		if (eol + 2 > len)
+		/* CRLF and one byte after it (a header block cut off by the end of the datagram
+		 * gives up here, as does a line without its CRLF) */
+		if (eol + 3 > len)
 			return SIP_FAST_BAIL;
 		memcpy(&crlf, buf + eol, 2);
 		if (crlf != ('\r' | '\n' << 8))
 			return SIP_FAST_BAIL;
-		if (eol == p) {
-			int rc = finish(st, p, p + 2);
-			return rc < 0 ? SIP_FAST_BAIL : rc;
-		}
-		/* a header block cut off by the end of the datagram, or a fold */
-		if (eol + 2 == len || buf[eol + 2] == ' ' || buf[eol + 2] == '\t')
+		/* the next line starts with a byte above SP (a header name) in the common case; a
+		 * CR starts the empty line, SP or HTAB a fold and anything else an error */
+		next = (unsigned char)buf[eol + 2];
+		if (next <= ' ' && next != '\r')
 			return SIP_FAST_BAIL;
 		if (!header_fast(st, p, eol, colon))
 			header(st, p, eol);
 		p = eol + 2;
+		if (next == '\r') {
+			if (p + 2 > len || buf[p + 1] != '\n')
+				return SIP_FAST_BAIL;
+			int rc = finish(st, p, p + 2);
+			return rc < 0 ? SIP_FAST_BAIL : rc;
+		}
 	}
 }

@@ -95,14 +95,25 @@ SIP_INLINE uint32_t sip_eol_mask32(const char *at)
 /* Bit i set where at[i] is in the class of the nibble table lo, 32 bytes. */
 SIP_INLINE uint32_t sip_class_mask32(const char *at, const uint8_t lo_table[16])
 {
+	/* hi: bit (c >> 4) for each high nibble up to 7; nib: the nibble mask */
+	static const int8_t consts[2][32] __attribute__((aligned(32))) = {
+	    {1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0,
+	     1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0},
+	    {0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f,
+	     0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f,
+	     0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f}};
+	const int8_t(*k)[32] = consts;
+	/* opaque to the compiler, which would otherwise build the constants in registers (three
+	 * instructions for the nibble mask) at every use rather than read them as operands */
+	__asm__("" : "+r"(k));
 	const __m256i lo =
 	    _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)lo_table));
-	const __m256i hi = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-	                                    2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
-	const __m256i nib = _mm256_set1_epi8(0x0f);
+	const __m256i hi = _mm256_load_si256((const __m256i *)(const void *)k[0]);
+	const __m256i nib = _mm256_load_si256((const __m256i *)(const void *)k[1]);
 	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)at);
+	/* the low nibble needs no mask: a byte from 0x80 up gives 0 (it is in no class) */
 	__m256i m = _mm256_and_si256(
-	    _mm256_shuffle_epi8(lo, _mm256_and_si256(v, nib)),
+	    _mm256_shuffle_epi8(lo, v),
 	    _mm256_shuffle_epi8(hi, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib)));
 	return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, _mm256_setzero_si256()));
 }
