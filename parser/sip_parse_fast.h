@@ -286,12 +286,29 @@ static inline __attribute__((always_inline)) SIP_TARGET bool uri_plain(const cha
 {
 #if defined(SIP_VARIANT_AVX2)
 	if (e - s <= 32 && s + 32 <= limit) {
+		/* SP, DEL and '?', each in 32 bytes */
+		static const char marks[3][32] __attribute__((aligned(32))) = {
+		    {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
+		     ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
+		     ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '},
+		    {0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f,
+		     0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f,
+		     0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f},
+		    {'?', '?', '?', '?', '?', '?', '?', '?', '?', '?', '?',
+		     '?', '?', '?', '?', '?', '?', '?', '?', '?', '?', '?',
+		     '?', '?', '?', '?', '?', '?', '?', '?', '?', '?'}};
+		const char(*k)[32] = marks;
+		/* opaque to the compiler, which would otherwise build each constant in three
+		 * instructions rather than read it as an operand */
+		__asm__("" : "+r"(k));
 		/* signed compares: bytes from 0x80 up are below SP */
 		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(buf + s));
-		__m256i visible = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(' ')),
-		                                   _mm256_cmpgt_epi8(_mm256_set1_epi8(0x7f), v));
-		uint32_t ok = (uint32_t)_mm256_movemask_epi8(
-		    _mm256_andnot_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('?')), visible));
+		__m256i visible = _mm256_and_si256(
+		    _mm256_cmpgt_epi8(v, _mm256_load_si256((const __m256i *)(const void *)k[0])),
+		    _mm256_cmpgt_epi8(_mm256_load_si256((const __m256i *)(const void *)k[1]), v));
+		uint32_t ok = (uint32_t)_mm256_movemask_epi8(_mm256_andnot_si256(
+		    _mm256_cmpeq_epi8(v, _mm256_load_si256((const __m256i *)(const void *)k[2])),
+		    visible));
 		uint32_t want = e - s == 32 ? ~0u : (1u << (e - s)) - 1;
 		return (ok & want) == want;
 	}
@@ -564,14 +581,14 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 	size_t n = colon, vs;
 	uint64_t w0, w1;
 
-	if (n == SIZE_MAX) {
+	/* line_scan() found the ':' in the 32 bytes it read (16 readable), or did not look */
+	if (n - 1 >= 31) {
+		if (n != SIZE_MAX)
+			return false;
 		n = fast_skip_cls(buf, line, eol, st->len, &sip_class_token) - line;
-		if (buf[line + n] != ':' || st->len - line < 16)
+		if (buf[line + n] != ':' || st->len - line < 16 || n - 1 >= 31)
 			return false;
 	}
-	/* line_scan() found the ':' in the 32 bytes it read (so 16 are readable) */
-	if (n - 1 >= 31)
-		return false;
 	memcpy(&w0, buf + line, 8);
 	memcpy(&w1, buf + line + 8, 8);
 	vs = line + n + 2;
@@ -700,10 +717,11 @@ SIP_FN int parse_fast(struct parse_state *st)
 
 	if (len < 2 || buf[0] == '\r' || buf[0] == '\n')
 		return SIP_FAST_BAIL;
-	eol = sip_scan_eol(buf, 0, len);
+	/* the start line's end as every header line's (its ':' is not looked at) */
+	line_marks_init(&marks);
+	eol = line_scan(buf, 0, len, &marks, &p);
 	if (eol + 2 > len || buf[eol] != '\r' || buf[eol + 1] != '\n' || !start_line_fast(st, eol))
 		return SIP_FAST_BAIL;
-	line_marks_init(&marks);
 	p = eol + 2;
 	/* the first header line: the checks below run for the line before each one */
 	if (p + 2 > len || (unsigned char)buf[p] <= ' ')
