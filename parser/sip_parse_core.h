@@ -750,6 +750,18 @@ static inline SIP_TARGET void zero(void *p, size_t n)
 		memset(p, 0, n);
 		return;
 	}
+	if (n <= 256) {
+		/* parse_init()'s sizes are constants: this folds to straight-line stores, the
+		 * full vectors then one that ends at n over bytes already zero */
+		__m256i z = _mm256_setzero_si256();
+		_mm256_storeu_si256((__m256i *)(void *)c, z);
+		for (i = 1; i < 8; i++)
+			if (n >= 32 * (i + 1))
+				_mm256_storeu_si256((__m256i *)(void *)(c + 32 * i), z);
+		if (n % 32)
+			_mm256_storeu_si256((__m256i *)(void *)(c + n - 32), z);
+		return;
+	}
 	for (; i + 64 <= n; i += 64) {
 		_mm256_storeu_si256((__m256i *)(void *)(c + i), _mm256_setzero_si256());
 		_mm256_storeu_si256((__m256i *)(void *)(c + i + 32), _mm256_setzero_si256());

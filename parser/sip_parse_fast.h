@@ -129,14 +129,16 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t ipv4_run16(const 
 	 * and dots at p (length n, ended by some other byte within the 16), and it is one exactly
 	 * when: it starts and ends with a digit, holds three dots, no two of them side by side,
 	 * and no four digits in a row (so each part has 1 to 3 digits). A part of three digits
-	 * (starts3: a digit followed by two more) is at most 255 when its three bytes, read as a
-	 * big-endian number, are at most those of "255" (digits compare as their values).
+	 * (starts3: a digit followed by two more) is above 255 when its first digit is above 2,
+	 * or is 2 and the second is above 5, or is 25 and the third is above 5.
 	 */
-	static const uint8_t marks[3][16] __attribute__((aligned(16))) = {
+	static const char marks[5][16] __attribute__((aligned(16))) = {
 	    {'0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'},
 	    {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9},
-	    {'.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.'}};
-	const uint8_t(*k)[16] = marks;
+	    {'.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.'},
+	    {'2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2'},
+	    {'5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5'}};
+	const char(*k)[16] = marks;
 	/* opaque to the compiler, which would otherwise build each constant in three
 	 * instructions rather than read it as an operand */
 	__asm__("" : "+r"(k));
@@ -155,10 +157,16 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t ipv4_run16(const 
 	if (!(d >> (n - 1) & 1) || t2 == 0 || (t2 & (t2 - 1)) != 0 || (t & t >> 1) != 0 ||
 	    (d & d >> 1 & d >> 2 & d >> 3) != 0)
 		return 0;
-	for (uint32_t starts3 = d & d >> 1 & d >> 2; starts3; starts3 &= starts3 - 1) {
-		const unsigned char *u = (const unsigned char *)buf + p + __builtin_ctz(starts3);
-		if (((uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2]) >
-		    ('2' << 16 | '5' << 8 | '5'))
+	uint32_t starts3 = d & d >> 1 & d >> 2;
+	if (starts3) {
+		/* signed compares: only digits are looked at */
+		__m128i two = _mm_load_si128((const __m128i *)(const void *)k[3]);
+		__m128i five = _mm_load_si128((const __m128i *)(const void *)k[4]);
+		uint32_t above2 = (uint32_t)_mm_movemask_epi8(_mm_cmpgt_epi8(v, two));
+		uint32_t is2 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, two));
+		uint32_t above5 = (uint32_t)_mm_movemask_epi8(_mm_cmpgt_epi8(v, five));
+		uint32_t is5 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, five));
+		if (starts3 & (above2 | (is2 & (above5 >> 1 | (is5 >> 1 & above5 >> 2)))))
 			return 0;
 	}
 	p += n;
