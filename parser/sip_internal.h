@@ -110,6 +110,51 @@ static inline __attribute__((always_inline)) bool sip_ieq_words(const char *s, s
 /* Method enum of a token (case-sensitive, RFC 3261 7.1), SIP_METHOD_OTHER if unknown. */
 enum sip_method sip_method_lookup(const char *s, size_t n);
 
+/* sip_method_lookup() inline, for the parser's fast path (a call there would make the compiler
+ * save and restore the vector registers it keeps across the header lines). */
+static inline enum sip_method sip_method_match(const char *s, size_t n)
+{
+	/* The length and the first byte pick the one candidate; memcmp of a constant size is
+	 * compiled to a few word compares. */
+#define SIP_METHOD_IS(name)                                                                        \
+	(memcmp(s, #name, sizeof(#name) - 1) == 0 ? SIP_METHOD_##name : SIP_METHOD_OTHER)
+	switch (n) {
+	case 3:
+		return s[0] == 'A' ? SIP_METHOD_IS(ACK) : SIP_METHOD_IS(BYE);
+	case 4:
+		return SIP_METHOD_IS(INFO);
+	case 5:
+		return s[0] == 'P' ? SIP_METHOD_IS(PRACK) : SIP_METHOD_IS(REFER);
+	case 6:
+		switch (s[0]) {
+		case 'I':
+			return SIP_METHOD_IS(INVITE);
+		case 'C':
+			return SIP_METHOD_IS(CANCEL);
+		case 'N':
+			return SIP_METHOD_IS(NOTIFY);
+		default:
+			return SIP_METHOD_IS(UPDATE);
+		}
+	case 7:
+		switch (s[0]) {
+		case 'O':
+			return SIP_METHOD_IS(OPTIONS);
+		case 'P':
+			return SIP_METHOD_IS(PUBLISH);
+		default:
+			return SIP_METHOD_IS(MESSAGE);
+		}
+	case 8:
+		return SIP_METHOD_IS(REGISTER);
+	case 9:
+		return SIP_METHOD_IS(SUBSCRIBE);
+	default:
+		return SIP_METHOD_OTHER;
+	}
+#undef SIP_METHOD_IS
+}
+
 /* Parse an IPv4 dotted quad filling the whole of s[0..n). */
 bool sip_ipv4_parse(const char *s, size_t n, uint32_t *addr);
 /* Parse an IPv6 address (RFC 4291 2.2 text forms, no brackets) filling the whole of s[0..n). */

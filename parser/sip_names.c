@@ -68,44 +68,7 @@ const char *sip_method_name(enum sip_method m)
 
 enum sip_method sip_method_lookup(const char *s, size_t n)
 {
-	/* The length and the first byte pick the one candidate; memcmp of a constant size is
-	 * compiled to a few word compares. */
-#define IS(name) (memcmp(s, #name, sizeof(#name) - 1) == 0 ? SIP_METHOD_##name : SIP_METHOD_OTHER)
-	switch (n) {
-	case 3:
-		return s[0] == 'A' ? IS(ACK) : IS(BYE);
-	case 4:
-		return IS(INFO);
-	case 5:
-		return s[0] == 'P' ? IS(PRACK) : IS(REFER);
-	case 6:
-		switch (s[0]) {
-		case 'I':
-			return IS(INVITE);
-		case 'C':
-			return IS(CANCEL);
-		case 'N':
-			return IS(NOTIFY);
-		default:
-			return IS(UPDATE);
-		}
-	case 7:
-		switch (s[0]) {
-		case 'O':
-			return IS(OPTIONS);
-		case 'P':
-			return IS(PUBLISH);
-		default:
-			return IS(MESSAGE);
-		}
-	case 8:
-		return IS(REGISTER);
-	case 9:
-		return IS(SUBSCRIBE);
-	default:
-		return SIP_METHOD_OTHER;
-	}
-#undef IS
+	return sip_method_match(s, n);
 }
 
 static const char *const err_names[SIP_ERR_COUNT] = {
