@@ -145,6 +145,16 @@ static void write_udp(const struct dp_ctx *ctx, struct rte_mbuf *m, uint16_t out
 	                  payload_sum);
 }
 
+/* Frame the edited message b in m and write its headers, the UDP checksum from the sum the
+ * edits kept when there is one. */
+static void write_edited(const struct dp_ctx *ctx, struct rte_mbuf *m, const struct dp_sip_buf *b,
+                         uint16_t out_port, const struct rte_ether_addr *mac, uint32_t k,
+                         const struct lb_addr *dst)
+{
+	frame_around(m, b, hdr_len_of(dst));
+	write_udp(ctx, m, out_port, mac, k, dst, b->len, b->sum_valid ? b->sum : -1);
+}
+
 /* The source of a request is on-link and unknown (or moved): let the control thread learn it,
  * so that the responses to it can be sent. Only a miss costs a notice. */
 static void learn_source(struct dp_worker *w, uint16_t port, const struct dp_udp_pkt *p)
@@ -299,8 +309,7 @@ static void forward_outbound(struct dp_worker *w, struct rte_mbuf *m, const stru
 	if (drop != 0)
 		return dp_drop(w, m, (enum dp_drop)drop);
 
-	frame_around(m, &b, hdr_len_of(&next.addr));
-	write_udp(ctx, m, out_port, &mac, p->sip_port, &next.addr, b.len, b.sum_valid ? b.sum : -1);
+	write_edited(ctx, m, &b, out_port, &mac, p->sip_port, &next.addr);
 	DP_COUNT(w->counters.forwarded);
 	dp_tx(w, out_port, m);
 }
@@ -351,9 +360,7 @@ static void forward_request(struct dp_worker *w, uint16_t port, struct rte_mbuf 
 	if (rc < 0)
 		return dp_drop(w, m, dp_drop_proxy((enum dp_sip_err) - rc));
 
-	frame_around(m, &b, hdr_len_of(&be->cfg.addr));
-	write_udp(ctx, m, out_port, &mac, p->sip_port, &be->cfg.addr, b.len,
-	          b.sum_valid ? b.sum : -1);
+	write_edited(ctx, m, &b, out_port, &mac, p->sip_port, &be->cfg.addr);
 	DP_COUNT(w->counters.forwarded);
 	DP_COUNT(w->counters.requests[be->cfg.id]);
 	dp_tx(w, out_port, m);
@@ -387,8 +394,7 @@ static void relay_response(struct dp_worker *w, struct rte_mbuf *m, const struct
 	if (drop != 0)
 		return dp_drop(w, m, (enum dp_drop)drop);
 
-	frame_around(m, &b, hdr_len_of(&next.addr));
-	write_udp(ctx, m, out_port, &mac, p->sip_port, &next.addr, b.len, b.sum_valid ? b.sum : -1);
+	write_edited(ctx, m, &b, out_port, &mac, p->sip_port, &next.addr);
 	DP_COUNT(w->counters.relayed);
 	dp_tx(w, out_port, m);
 }

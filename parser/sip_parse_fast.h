@@ -443,28 +443,23 @@ name_addr_fast(const char *buf, size_t vs, size_t ve, size_t limit, struct sip_s
 	return true;
 }
 
-SIP_FN bool from_fast(struct parse_state *st, size_t vs, size_t ve)
+/*
+ * From or To, once per message: the value in *value, its tag in *tag, its URI in *uri when
+ * wanted (To only). Inlined: as a call it cost about 150 instructions per message in spills.
+ */
+static inline __attribute__((always_inline)) SIP_TARGET bool
+from_to_fast(struct parse_state *st, size_t vs, size_t ve, bool *seen, struct sip_str *value,
+             struct sip_str *uri, struct sip_str *tag)
 {
-	struct sip_str uri, tag;
+	struct sip_str u, t;
 
-	if (st->has_from || !name_addr_fast(st->buf, vs, ve, st->len, &uri, &tag))
+	if (*seen || !name_addr_fast(st->buf, vs, ve, st->len, &u, &t))
 		return false;
-	st->has_from = true;
-	st->msg->from = view(vs, ve);
-	st->msg->from_tag = tag;
-	return true;
-}
-
-SIP_FN bool to_fast(struct parse_state *st, size_t vs, size_t ve)
-{
-	struct sip_str uri, tag;
-
-	if (st->has_to || !name_addr_fast(st->buf, vs, ve, st->len, &uri, &tag))
-		return false;
-	st->has_to = true;
-	st->msg->to = view(vs, ve);
-	st->msg->to_uri = uri;
-	st->msg->to_tag = tag;
+	*seen = true;
+	*value = view(vs, ve);
+	if (uri != NULL)
+		*uri = u;
+	*tag = t;
 	return true;
 }
 
@@ -611,7 +606,9 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 	switch (n) {
 	case 2:
 		if (SIP_WEQ(w0, "to:"))
-			return value_plain(buf, vs, eol) && to_fast(st, vs, eol);
+			return value_plain(buf, vs, eol) &&
+			       from_to_fast(st, vs, eol, &st->has_to, &st->msg->to,
+			                    &st->msg->to_uri, &st->msg->to_tag);
 		break;
 	case 3:
 		if (SIP_WEQ(w0, "via:"))
@@ -619,7 +616,9 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 		break;
 	case 4:
 		if (SIP_WEQ(w0, "from:"))
-			return value_plain(buf, vs, eol) && from_fast(st, vs, eol);
+			return value_plain(buf, vs, eol) &&
+			       from_to_fast(st, vs, eol, &st->has_from, &st->msg->from, NULL,
+			                    &st->msg->from_tag);
 		if (SIP_WEQ(w0, "cseq:"))
 			return value_plain(buf, vs, eol) && cseq_fast(st, vs, eol);
 		break;
