@@ -91,6 +91,9 @@ def test_json(exe, corpus):
         check(isinstance(r.get("ns_per_msg"), (int, float)) and r["ns_per_msg"] > 0
               and isinstance(r.get("gb_per_s"), (int, float)) and r["gb_per_s"] > 0,
               "%r: ns_per_msg/gb_per_s %r/%r" % (key, r.get("ns_per_msg"), r.get("gb_per_s")))
+        best = r.get("ns_per_msg_best")
+        check(isinstance(best, (int, float)) and 0 < best <= r.get("ns_per_msg", 0),
+              "%r: ns_per_msg_best %r above the median %r" % (key, best, r.get("ns_per_msg")))
         check(r.get("iterations") == 2, "%r: iterations %r" % (key, r.get("iterations")))
         check(isinstance(r.get("rejected"), int) and 0 <= r["rejected"] <= r.get("messages", 0),
               "%r: rejected %r" % (key, r.get("rejected")))
@@ -108,10 +111,11 @@ def test_json(exe, corpus):
         for p in PARSERS:
             if (p, m) in seen:
                 check(seen[(p, m)]["rejected"] == 0, "%s rejects the %s" % (p, m))
-    speedup = doc.get("speedup_vs", {})
-    check(set(speedup) == set(PARSERS[1:]), "speedup_vs keys %r" % sorted(speedup))
-    check(all(isinstance(v, (int, float)) and v > 0 for v in speedup.values()),
-          "speedup_vs values %r" % speedup)
+    for field in ("speedup_vs", "speedup_vs_best"):
+        speedup = doc.get(field, {})
+        check(set(speedup) == set(PARSERS[1:]), "%s keys %r" % (field, sorted(speedup)))
+        check(all(isinstance(v, (int, float)) and v > 0 for v in speedup.values()),
+              "%s values %r" % (field, speedup))
 
 
 def test_table(exe, corpus):
