@@ -129,15 +129,12 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t dec_run8(const ch
 	return n;
 }
 
-/* buf[s..e) is 1 to 9 decimal digits (so the value fits in 32 bits): *value, true. limit: the
- * buffer's end (at least e). */
-static inline SIP_TARGET bool digits_fast(const char *buf, size_t s, size_t e, size_t limit,
-                                          uint32_t *value)
+/* buf[s..e) is 1 to 9 decimal digits (so the value fits in 32 bits): *value, true. */
+static inline SIP_TARGET bool digits_fast(const char *buf, size_t s, size_t e, uint32_t *value)
 {
 	uint32_t v = 0;
 	if (e - s - 1 > 8)
 		return false;
-	(void)limit;
 	for (size_t i = s; i < e; i++) {
 		unsigned d = (unsigned char)buf[i] - (unsigned)'0';
 		if (d > 9)
@@ -578,7 +575,7 @@ SIP_FN bool max_forwards_fast(struct parse_state *st, size_t vs, size_t ve)
 	struct sip_msg *msg = st->msg;
 	uint32_t v;
 
-	if (msg->has_max_forwards || !digits_fast(st->buf, vs, ve, st->len, &v))
+	if (msg->has_max_forwards || !digits_fast(st->buf, vs, ve, &v))
 		return false;
 	msg->has_max_forwards = true;
 	msg->max_forwards_value = view(vs, ve);
@@ -591,7 +588,7 @@ SIP_FN bool content_length_fast(struct parse_state *st, size_t vs, size_t ve)
 	struct sip_msg *msg = st->msg;
 	uint32_t v;
 
-	if (msg->has_content_length || !digits_fast(st->buf, vs, ve, st->len, &v))
+	if (msg->has_content_length || !digits_fast(st->buf, vs, ve, &v))
 		return false;
 	msg->has_content_length = true;
 	msg->content_length = v;
@@ -703,19 +700,32 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 }
 
 #if defined(SIP_VARIANT_AVX2)
-/* What line_scan() compares with, made once per message and kept in registers. */
+/*
+ * What line_scan() compares with: CR, LF and ':' in 32 bytes each, read as memory operands of
+ * the compares (kept in registers they would be saved and restored around every call the line
+ * loop makes, and copied between registers for every line).
+ */
 struct line_marks {
-	__m256i cr, lf, colon;
+	const char (*k)[32];
 };
 
-static inline __attribute__((always_inline)) SIP_TARGET void line_marks_init(struct line_marks *k)
+static inline __attribute__((always_inline)) SIP_TARGET void line_marks_init(struct line_marks *m)
 {
-	k->cr = _mm256_set1_epi8('\r');
-	k->lf = _mm256_set1_epi8('\n');
-	k->colon = _mm256_set1_epi8(':');
-	/* opaque to the compiler, which would otherwise make them again for every line */
-	__asm__("" : "+x"(k->cr), "+x"(k->lf), "+x"(k->colon));
+	static const char marks[3][32] __attribute__((aligned(32))) = {
+	    {'\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r',
+	     '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r',
+	     '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r'},
+	    {'\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',
+	     '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',
+	     '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n'},
+	    {':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':',
+	     ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':'}};
+	m->k = marks;
+	/* opaque to the compiler, which would otherwise build the constants in registers */
+	__asm__("" : "+r"(m->k));
 }
+
+#define LINE_MARK(m, i) _mm256_load_si256((const __m256i *)(const void *)(m)->k[i])
 #else
 struct line_marks {
 	char none;
@@ -740,9 +750,10 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t line_scan(const c
 #if defined(SIP_VARIANT_AVX2)
 	if (p + 32 <= len) {
 		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(buf + p));
-		uint32_t ends = (uint32_t)_mm256_movemask_epi8(
-		    _mm256_or_si256(_mm256_cmpeq_epi8(v, k->cr), _mm256_cmpeq_epi8(v, k->lf)));
-		uint64_t colons = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, k->colon));
+		uint32_t ends = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
+		    _mm256_cmpeq_epi8(v, LINE_MARK(k, 0)), _mm256_cmpeq_epi8(v, LINE_MARK(k, 1))));
+		uint64_t colons =
+		    (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, LINE_MARK(k, 2)));
 		*colon = (size_t)__builtin_ctzll(colons | 1ull << 32);
 		for (;;) {
 			if (ends)
@@ -751,8 +762,9 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t line_scan(const c
 			if (p + 32 > len)
 				return sip_scan_eol(buf, p, len);
 			v = _mm256_loadu_si256((const __m256i *)(const void *)(buf + p));
-			ends = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
-			    _mm256_cmpeq_epi8(v, k->cr), _mm256_cmpeq_epi8(v, k->lf)));
+			ends = (uint32_t)_mm256_movemask_epi8(
+			    _mm256_or_si256(_mm256_cmpeq_epi8(v, LINE_MARK(k, 0)),
+			                    _mm256_cmpeq_epi8(v, LINE_MARK(k, 1))));
 		}
 	}
 #else
