@@ -70,50 +70,31 @@ help() {
 	sed -n '4,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'
 }
 
-die2() {
-	echo "compare-kamailio: $*" >&2
-	exit 2
-}
-
-# need OPTION ARGC: an option's value must follow it
-need() {
-	[ "$2" -ge 2 ] || die2 "$1 needs a value"
-}
+# shellcheck source=bench/lib/steps.sh
+. "$ROOT/bench/lib/steps.sh"
+STEPS_NAME=compare-kamailio
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--build) need "$1" $# && BUILD=$2 && shift ;;
-	--sipsteer-port) need "$1" $# && PORT=$2 && shift ;;
-	--idle-sleep-us) need "$1" $# && IDLE_US=$2 && shift ;;
-	--step-s) need "$1" $# && STEP_S=$2 && shift ;;
-	--start-rate) need "$1" $# && START_RATE=$2 && shift ;;
-	--factor) need "$1" $# && FACTOR=$2 && shift ;;
-	--max-steps) need "$1" $# && MAX_STEPS=$2 && shift ;;
-	--systems) need "$1" $# && SYSTEMS=$2 && shift ;;
-	--data) need "$1" $# && DATA_DIR=$2 && shift ;;
-	--plot) need "$1" $# && PLOT_DIR=$2 && shift ;;
-	--load-cpu) need "$1" $# && LOAD_CPU=$2 && shift ;;
-	--balancer-cpu) need "$1" $# && BAL_CPU=$2 && shift ;;
+	--sipsteer-port) [ $# -ge 2 ] || steps_die "$1 needs a value"
+		PORT=$2 && shift ;;
+	--systems) [ $# -ge 2 ] || steps_die "$1 needs a value"
+		SYSTEMS=$2 && shift ;;
+	--plot) [ $# -ge 2 ] || steps_die "$1 needs a value"
+		PLOT_DIR=$2 && shift ;;
 	-h | --help) help && exit 0 ;;
-	*) usage >&2 && die2 "unknown argument '$1'" ;;
+	*)
+		steps_option $# "$@" || { usage >&2 && steps_die "unknown argument '$1'"; }
+		shift ;;
 	esac
 	shift
 done
-[ "$PORT" = memif ] || [ "$PORT" = tap ] || die2 "--sipsteer-port '$PORT': want memif or tap"
-if ! [[ $IDLE_US =~ ^[0-9]{1,6}$ ]] || [ "$IDLE_US" -gt 100000 ]; then
-	die2 "--idle-sleep-us '$IDLE_US': want microseconds from 0 to 100000"
-fi
-[[ $STEP_S =~ ^[1-9][0-9]*$ ]] || die2 "--step-s '$STEP_S': want whole seconds >= 1"
-[[ $START_RATE =~ ^[1-9][0-9]*$ ]] || die2 "--start-rate '$START_RATE': want calls/s >= 1"
-[[ $MAX_STEPS =~ ^[1-9][0-9]*$ ]] || die2 "--max-steps '$MAX_STEPS': want a number >= 1"
-if ! [[ $FACTOR =~ ^[0-9]+(\.[0-9]+)?$ ]] || ! python3 -c "import sys; sys.exit(not $FACTOR > 1)"
-then
-	die2 "--factor '$FACTOR': want a number above 1"
-fi
+[ "$PORT" = memif ] || [ "$PORT" = tap ] ||
+	steps_die "--sipsteer-port '$PORT': want memif or tap"
+steps_check
 for s in $SYSTEMS; do
-	[ "$s" = sipsteer ] || [ "$s" = kamailio ] || die2 "--systems: unknown system '$s'"
+	[ "$s" = sipsteer ] || [ "$s" = kamailio ] || steps_die "--systems: unknown system '$s'"
 done
-[[ $LOAD_CPU =~ ^[0-9]+$ && $BAL_CPU =~ ^[0-9]+$ ]] || die2 "CPU numbers must be integers"
 
 SIPSTEER=$BUILD/dataplane/sipsteer
 BENCH=$BUILD/bench/sipsteer-bench

@@ -54,42 +54,22 @@ usage() {
 	sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//'
 }
 
-die2() {
-	echo "memif-sipsteer: $*" >&2
-	exit 2
-}
-
-# need OPTION ARGC: an option's value must follow it
-need() {
-	[ "$2" -ge 2 ] || die2 "$1 needs a value"
-}
+# shellcheck source=bench/lib/steps.sh
+. "$ROOT/bench/lib/steps.sh"
+STEPS_NAME=memif-sipsteer
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--build) need "$1" $# && BUILD=$2 && shift ;;
-	--step-s) need "$1" $# && STEP_S=$2 && shift ;;
-	--start-rate) need "$1" $# && START_RATE=$2 && shift ;;
-	--factor) need "$1" $# && FACTOR=$2 && shift ;;
-	--max-steps) need "$1" $# && MAX_STEPS=$2 && shift ;;
-	--idle-sleep-us) need "$1" $# && IDLE_US=$2 && shift ;;
-	--kamailio) need "$1" $# && KAM_JSON=$2 && shift ;;
-	--data) need "$1" $# && DATA_DIR=$2 && shift ;;
-	--load-cpu) need "$1" $# && LOAD_CPU=$2 && shift ;;
-	--balancer-cpu) need "$1" $# && BAL_CPU=$2 && shift ;;
+	--kamailio) [ $# -ge 2 ] || steps_die "$1 needs a value"
+		KAM_JSON=$2 && shift ;;
 	-h | --help) usage && exit 0 ;;
-	*) usage >&2 && die2 "unknown argument '$1'" ;;
+	*)
+		steps_option $# "$@" || { usage >&2 && steps_die "unknown argument '$1'"; }
+		shift ;;
 	esac
 	shift
 done
-[[ $STEP_S =~ ^[1-9][0-9]*$ ]] || die2 "--step-s '$STEP_S': want whole seconds >= 1"
-[[ $START_RATE =~ ^[1-9][0-9]*$ ]] || die2 "--start-rate '$START_RATE': want calls/s >= 1"
-[[ $MAX_STEPS =~ ^[1-9][0-9]*$ ]] || die2 "--max-steps '$MAX_STEPS': want a number >= 1"
-[[ $IDLE_US =~ ^[0-9]+$ ]] || die2 "--idle-sleep-us '$IDLE_US': want microseconds >= 0"
-if ! [[ $FACTOR =~ ^[0-9]+(\.[0-9]+)?$ ]] || ! python3 -c "import sys; sys.exit(not $FACTOR > 1)"
-then
-	die2 "--factor '$FACTOR': want a number above 1"
-fi
-[[ $LOAD_CPU =~ ^[0-9]+$ && $BAL_CPU =~ ^[0-9]+$ ]] || die2 "CPU numbers must be integers"
+steps_check
 
 SIPSTEER=$BUILD/dataplane/sipsteer
 BENCH=$BUILD/bench/sipsteer-bench

@@ -63,6 +63,10 @@ for s in "$COMPARE" "$MEMIF"; do
 done
 expect 2 "--systems: unknown system 'opensips'" "$COMPARE" --systems "sipsteer opensips"
 expect 2 '--max-steps needs a value' "$MEMIF" --max-steps
+expect 2 "--idle-sleep-us '100001': want microseconds" "$MEMIF" --idle-sleep-us 100001
+expect 2 '--kamailio needs a value' "$MEMIF" --kamailio
+expect 2 '--plot needs a value' "$COMPARE" --plot
+expect 2 "unknown argument '--kamailio'" "$COMPARE" --kamailio x
 expect 2 '--data needs a value' "$COMPARE" --data
 
 # good arguments get past the parser: without a build the scripts skip (77) or, not being
