@@ -172,11 +172,19 @@ static const char two_digits[] = "0001020304050607080910111213141516171819202122
 /* Decimal of v into out (at least 10 bytes), returns the digit count. */
 static size_t dec32(uint32_t v, char *out)
 {
-	size_t n = 1;
-
-	for (uint32_t t = v; t >= 10; t /= 10)
-		n++;
+	/* The digit count by comparisons: no division for it. */
+	size_t n = v < 10           ? 1
+	           : v < 100        ? 2
+	           : v < 1000       ? 3
+	           : v < 10000      ? 4
+	           : v < 100000     ? 5
+	           : v < 1000000    ? 6
+	           : v < 10000000   ? 7
+	           : v < 100000000  ? 8
+	           : v < 1000000000 ? 9
+	                            : 10;
 	char *p = out + n;
+
 	while (v >= 100) {
 		uint32_t r = v % 100;
 		v /= 100;
@@ -605,10 +613,44 @@ static void mac_str(struct dp_siphash *h, const char *buf, struct sip_str s)
  * Call-ID alone may be long) are streamed instead. Both give the same MAC. */
 #define BRANCH_MAC_INLINE 512
 
+/*
+ * Copy len bytes from src to dst, inline: 8 bytes a step, the last step overlapping the one
+ * before, so only src[0..len) is read and dst[0..len) written. A header value is a few dozen
+ * bytes: cheaper than a call to memcpy.
+ */
+static inline void copy_short(uint8_t *dst, const char *src, size_t len)
+{
+	if (len >= 8) {
+		uint64_t w;
+		for (size_t i = 0; i + 8 < len; i += 8) {
+			memcpy(&w, src + i, 8);
+			memcpy(dst + i, &w, 8);
+			/* an opaque step: the compiler must not turn the loop back into memcpy */
+			__asm__("" : "+r"(i));
+		}
+		memcpy(&w, src + len - 8, 8);
+		memcpy(dst + len - 8, &w, 8);
+	} else if (len >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, src, 4);
+		memcpy(&hi, src + len - 4, 4);
+		memcpy(dst, &lo, 4);
+		memcpy(dst + len - 4, &hi, 4);
+	} else if (len >= 2) {
+		uint16_t lo, hi;
+		memcpy(&lo, src, 2);
+		memcpy(&hi, src + len - 2, 2);
+		memcpy(dst, &lo, 2);
+		memcpy(dst + len - 2, &hi, 2);
+	} else if (len != 0) {
+		dst[0] = (uint8_t)src[0];
+	}
+}
+
 /* Append s's bytes and a 0x00 separator at in[n]; the caller checked the room. */
 static size_t put_str(uint8_t *in, size_t n, const char *buf, struct sip_str s)
 {
-	memcpy(in + n, buf + s.off, s.len);
+	copy_short(in + n, buf + s.off, s.len);
 	n += s.len;
 	in[n++] = '\0';
 	return n;
@@ -634,13 +676,13 @@ size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct
 		in[n++] = '\0';
 		/* The client's sent-by: a backend that rewrites the Via below ours (to have the
 		 * response sent to a third party) no longer matches the MAC. */
-		memcpy(in + n, buf + client_via->host.off, client_via->host.len);
+		copy_short(in + n, buf + client_via->host.off, client_via->host.len);
 		n += client_via->host.len;
 		in[n++] = ':';
 		n += dec32(client_via->port ? client_via->port : SIP_DEFAULT_PORT, (char *)in + n);
 		in[n++] = '\0';
 		n = put_str(in, n, buf, x); /* an empty X: its separator alone */
-		memcpy(in + n, buf + req->from_tag.off, req->from_tag.len);
+		copy_short(in + n, buf + req->from_tag.off, req->from_tag.len);
 		n += req->from_tag.len;
 		mac = dp_siphash24(cfg->key, in, n);
 	} else {
