@@ -198,6 +198,62 @@ static size_t dec32(uint32_t v, char *out)
 	return n;
 }
 
+/* Decimal of an octet (0..255) into out (3 bytes), returns the digit count. */
+static size_t dec8(unsigned v, char *out)
+{
+	if (v < 10) {
+		out[0] = (char)('0' + v);
+		return 1;
+	}
+	if (v < 100) {
+		memcpy(out, two_digits + 2 * v, 2);
+		return 2;
+	}
+	unsigned h = v >= 200 ? 2 : 1;
+	out[0] = (char)('0' + h);
+	memcpy(out + 1, two_digits + 2 * (v - 100 * h), 2);
+	return 3;
+}
+
+/*
+ * a[0..len) == b[0..len) for len <= 16, inline: two overlapping loads from each side (only
+ * the len bytes are read), no call to memcmp for an address or a host name.
+ */
+static inline bool short_equal(const char *a, const char *b, size_t len)
+{
+	if (len >= 8) {
+		uint64_t a0, a1, b0, b1;
+		memcpy(&a0, a, 8);
+		memcpy(&a1, a + len - 8, 8);
+		memcpy(&b0, b, 8);
+		memcpy(&b1, b + len - 8, 8);
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	}
+	if (len >= 4) {
+		uint32_t a0, a1, b0, b1;
+		memcpy(&a0, a, 4);
+		memcpy(&a1, a + len - 4, 4);
+		memcpy(&b0, b, 4);
+		memcpy(&b1, b + len - 4, 4);
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	}
+	if (len >= 2) {
+		uint16_t a0, a1, b0, b1;
+		memcpy(&a0, a, 2);
+		memcpy(&a1, a + len - 2, 2);
+		memcpy(&b0, b, 2);
+		memcpy(&b1, b + len - 2, 2);
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	}
+	return len == 0 || a[0] == b[0];
+}
+
+/* a[0..len) == b[0..len): inline up to 16 bytes, memcmp beyond. */
+static inline bool text_equal(const char *a, const char *b, size_t len)
+{
+	return len <= 16 ? short_equal(a, b, len) : memcmp(a, b, len) == 0;
+}
+
 static inline char lower(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
@@ -284,18 +340,11 @@ static bool ipv4_parse(const char *s, size_t len, uint8_t v4[4])
 	}
 }
 
-/*
- * Parse an IP literal (IPv4, IPv6, or [IPv6]) of len bytes into addr (port untouched).
- * Returns false when it is not one.
- */
-static bool ip_parse(const char *s, size_t len, struct lb_addr *addr)
+/* The IPv6 part of ip_parse(), apart: inet_pton needs a NUL-terminated copy. */
+static __attribute__((noinline)) bool ip6_parse(const char *s, size_t len, struct lb_addr *addr)
 {
 	char text[IP_TEXT_MAX];
 
-	if (ipv4_parse(s, len, addr->v4)) {
-		addr->family = AF_INET;
-		return true;
-	}
 	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
 		s++;
 		len -= 2;
@@ -306,6 +355,19 @@ static bool ip_parse(const char *s, size_t len, struct lb_addr *addr)
 	text[len] = '\0';
 	addr->family = AF_INET6;
 	return inet_pton(AF_INET6, text, addr->v6) == 1;
+}
+
+/*
+ * Parse an IP literal (IPv4, IPv6, or [IPv6]) of len bytes into addr (port untouched).
+ * Returns false when it is not one.
+ */
+static bool ip_parse(const char *s, size_t len, struct lb_addr *addr)
+{
+	if (ipv4_parse(s, len, addr->v4)) {
+		addr->family = AF_INET;
+		return true;
+	}
+	return ip6_parse(s, len, addr);
 }
 
 static bool ip_equal(const struct lb_addr *a, const struct lb_addr *b)
@@ -331,10 +393,25 @@ static size_t ip_format(const struct lb_addr *a, char out[IP_TEXT_MAX])
 	for (int i = 0; i < 4; i++) {
 		if (i > 0)
 			out[n++] = '.';
-		n += dec32(a->v4[i], out + n);
+		n += dec8(a->v4[i], out + n);
 	}
 	out[n] = '\0';
 	return n;
+}
+
+/*
+ * Does the IP literal s[0..len) name addr (ip_parse() and ip_equal())? text[0..text_len) is
+ * ip_format(addr). An IPv4 literal has one spelling (no leading zeros, which ipv4_parse()
+ * refuses), so for IPv4 the texts are compared instead: no parse.
+ */
+static bool ip_text_is(const char *s, size_t len, const struct lb_addr *addr, const char *text,
+                       size_t text_len)
+{
+	struct lb_addr parsed;
+
+	if (addr->family == AF_INET)
+		return len == text_len && short_equal(s, text, len);
+	return ip_parse(s, len, &parsed) && ip_equal(&parsed, addr);
 }
 
 static bool ipv4_unusable(const uint8_t v4[4])
@@ -801,12 +878,13 @@ struct via_fix {
 static void via_fix_plan(const char *buf, const struct sip_via *via, const struct dp_sip_peer *src,
                          struct via_fix *fx)
 {
-	struct lb_addr sent_by;
 	struct via_param rport;
 	char ip[IP_TEXT_MAX];
 	size_t n;
 
-	memset(fx, 0, sizeof(*fx));
+	/* The other fields are read only when their flag is set. */
+	fx->fill_rport = false;
+	fx->set_received = false;
 	if (via->has_rport && via_find_param(buf, via, "rport", &rport) && rport.value_len == 0) {
 		fx->fill_rport = true;
 		n = 0;
@@ -820,14 +898,14 @@ static void via_fix_plan(const char *buf, const struct sip_via *via, const struc
 		fx->rport_len = (uint32_t)n;
 	}
 
-	bool same_host = via_host_ip(buf, via, &sent_by) && ip_equal(&sent_by, &src->addr);
+	n = ip_format(&src->addr, ip);
+	bool same_host = via->host_kind != SIP_HOST_NAME &&
+	                 ip_text_is(sip_str_ptr(buf, via->host), via->host.len, &src->addr, ip, n);
 	if (same_host && !via->has_rport)
 		return;
-	n = ip_format(&src->addr, ip);
 	if (via->has_received) {
-		struct lb_addr received;
-		if (ip_parse(sip_str_ptr(buf, via->received), via->received.len, &received) &&
-		    ip_equal(&received, &src->addr))
+		if (ip_text_is(sip_str_ptr(buf, via->received), via->received.len, &src->addr, ip,
+		               n))
 			return;
 		fx->received_off = via->received.off;
 		fx->received_del = via->received.len;
@@ -835,6 +913,7 @@ static void via_fix_plan(const char *buf, const struct sip_via *via, const struc
 		fx->received_len = (uint32_t)n;
 	} else {
 		fx->received_off = via->value.off + via->value.len;
+		fx->received_del = 0;
 		memcpy(fx->received_text, ";received=", sizeof(";received=") - 1);
 		memcpy(fx->received_text + sizeof(";received=") - 1, ip, n);
 		fx->received_len = (uint32_t)(sizeof(";received=") - 1 + n);
@@ -1271,7 +1350,7 @@ static bool via_is_self(const struct dp_sip_cfg *cfg, const char *buf, const str
 	/* Our own Via names the host as cfg->self_host spells it: compare the text, and parse only
 	 * when it differs (a backend may have respelled it, e.g. an IPv6 form). */
 	if (via->host.len != cfg->self_host_len ||
-	    memcmp(buf + via->host.off, cfg->self_host, cfg->self_host_len) != 0) {
+	    !text_equal(buf + via->host.off, cfg->self_host, cfg->self_host_len)) {
 		if (!via_host_ip(buf, via, &host) || !ip_equal(&host, &cfg->self))
 			return false;
 	}
