@@ -18,7 +18,10 @@ bool dp_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail)
 
 	if (hdr_len < sizeof(*ip) || total < hdr_len || total > avail)
 		return false;
-	/* A correct header sums to 0xffff, its own checksum included (RFC 791, RFC 1071). */
+	/* A correct header sums to 0xffff, its own checksum included (RFC 791, RFC 1071). The
+	 * usual header without options is summed at a length known here: no loop. */
+	if (hdr_len == sizeof(*ip))
+		return dp_sum16_small(ip, sizeof(*ip)) == 0xffff;
 	return dp_sum16_small(ip, hdr_len) == 0xffff;
 }
 
@@ -84,7 +87,7 @@ uint16_t dp_raw_cksum(const void *buf, size_t len)
 	return dp_sum16(buf, len);
 }
 
-static uint32_t udp4_pseudo_sum(const struct rte_ipv4_hdr *ip, uint16_t udp_len)
+static inline uint32_t udp4_pseudo_sum(const struct rte_ipv4_hdr *ip, uint16_t udp_len)
 {
 	uint32_t sum = 0;
 
