@@ -549,66 +549,55 @@ static inline int64_t abs64(int64_t v)
 }
 
 /*
- * b->sum after the edits, from b->sum before them (the bytes still in place): minus the deleted
- * bytes and the noise after msg_len, plus the inserted ones at their new offsets, and for each
- * segment shifted by an odd number of bytes, its sum swapped for the byte-swapped one (every
- * byte of it changes word half). Segment k ends up at seg_off[k] + delta[k] from the new start,
- * wherever the start moves, so only the edits' own growth decides.
- */
-static uint16_t edits_sum(const struct dp_sip_buf *b, uint32_t msg_len, const struct dp_edits *l,
-                          const uint32_t *seg_off, const uint32_t *seg_len, const int64_t *delta)
-{
-	uint16_t s = b->sum;
-
-	for (unsigned k = 0; k < l->n; k++) {
-		uint32_t at = seg_off[k] + seg_len[k]; /* the edit's offset, old coordinates */
-		if (l->e[k].del != 0)
-			s = dp_sum16_sub(s, dp_sum16_at(b->data + at, l->e[k].del, at & 1));
-		if (l->e[k].ins_len != 0)
-			s = dp_sum16_add(s, dp_sum16_at(l->e[k].ins, l->e[k].ins_len,
-			                                (uint32_t)(at + delta[k]) & 1));
-	}
-	for (unsigned k = 0; k <= l->n; k++) {
-		if ((delta[k] & 1) == 0 || seg_len[k] == 0)
-			continue;
-		uint16_t seg = dp_sum16_at(b->data + seg_off[k], seg_len[k], seg_off[k] & 1);
-		s = dp_sum16_add(dp_sum16_sub(s, seg), dp_sum16_swap(seg));
-	}
-	if (b->len > msg_len)
-		s = dp_sum16_sub(s, dp_sum16_at(b->data + msg_len, b->len - msg_len, msg_len & 1));
-	return s;
-}
-
-/*
  * Apply the edits to b, keeping only the first msg_len bytes of the message (the rest is
  * datagram noise and becomes tailroom). The message splits into n + 1 segments around the n
  * edits; segment k must end up shifted by delta[k] - back, where delta[k] is the net growth of
  * the edits before it and `back` how far the message start moves into the headroom. `back` is
  * chosen to move the fewest bytes (a weighted median of the deltas) within what the headroom and
- * tailroom allow. Returns DP_SIP_OK, or -DP_SIP_ERR_NO_ROOM with b untouched.
+ * tailroom allow: of the candidates delta[c] (clamped to that range), the first with the least
+ * cost. Returns DP_SIP_OK, or -DP_SIP_ERR_NO_ROOM with b untouched.
+ *
+ * b->sum follows (RFC 1624 style): minus the deleted bytes and the noise after msg_len, plus the
+ * inserted ones at their new offsets, and for each segment shifted by an odd number of bytes,
+ * its sum swapped for the byte-swapped one (every byte of it changes word half). Segment k ends
+ * up at seg_off[k] + delta[k] from the new start, wherever the start moves, so only the edits'
+ * own growth decides. It is worked out in the same pass that lays out the segments.
  */
 static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_edits *l)
 {
 	uint32_t seg_off[DP_MAX_EDITS + 1], seg_len[DP_MAX_EDITS + 1];
 	int64_t delta[DP_MAX_EDITS + 1];
-	unsigned nseg = l->n + 1;
+	const unsigned n = l->n, nseg = n + 1;
+	const bool keep_sum = b->sum_valid;
+	uint16_t sum = b->sum;
 	uint32_t pos = 0;
 	int64_t d = 0;
 
 	if (l->overflow || msg_len > b->len)
 		return -DP_SIP_ERR_NO_ROOM;
 	for (unsigned k = 0; k < nseg; k++) {
-		uint32_t end = k < l->n ? l->e[k].off : msg_len;
+		uint32_t end = k < n ? l->e[k].off : msg_len;
 		/* Overlapping edits or one past the end cannot come from sip_parse views. */
 		if (end < pos || end > msg_len)
 			return -DP_SIP_ERR_NO_ROOM;
+		uint32_t len = end - pos;
 		seg_off[k] = pos;
-		seg_len[k] = end - pos;
+		seg_len[k] = len;
 		delta[k] = d;
-		if (k < l->n) {
-			pos = end + l->e[k].del;
-			d += (int64_t)l->e[k].ins_len - l->e[k].del;
+		if (keep_sum && (d & 1) != 0 && len != 0) {
+			uint16_t seg = dp_sum16_at(b->data + pos, len, pos & 1);
+			sum = dp_sum16_add(dp_sum16_sub(sum, seg), dp_sum16_swap(seg));
 		}
+		if (k == n)
+			break;
+		const struct dp_edit *e = &l->e[k];
+		if (keep_sum && e->del != 0)
+			sum = dp_sum16_sub(sum, dp_sum16_at(b->data + end, e->del, end & 1));
+		if (keep_sum && e->ins_len != 0)
+			sum = dp_sum16_add(
+			    sum, dp_sum16_at(e->ins, e->ins_len, (uint32_t)(end + d) & 1));
+		pos = end + e->del;
+		d += (int64_t)e->ins_len - e->del;
 	}
 	int64_t growth = d;
 	int64_t tailroom = (int64_t)b->tailroom + (b->len - msg_len);
@@ -619,6 +608,9 @@ static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_e
 
 	int64_t back = 0, best_cost = INT64_MAX;
 	for (unsigned c = 0; c < nseg; c++) {
+		/* The same delta as the candidate before: the same cost, never strictly less. */
+		if (c > 0 && delta[c] == delta[c - 1])
+			continue;
 		int64_t cand = delta[c] < lo ? lo : delta[c] > hi ? hi : delta[c];
 		int64_t cost = 0;
 		for (unsigned k = 0; k < nseg; k++)
@@ -629,30 +621,33 @@ static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_e
 		}
 	}
 
-	if (b->sum_valid)
-		b->sum = edits_sum(b, msg_len, l, seg_off, seg_len, delta);
+	if (keep_sum) {
+		if (b->len > msg_len)
+			sum = dp_sum16_sub(
+			    sum, dp_sum16_at(b->data + msg_len, b->len - msg_len, msg_len & 1));
+		b->sum = sum;
+	}
 
 	/*
 	 * Segments moving towards the start go first, front to back; then those moving towards the
 	 * end, back to front. Final places keep the segments' order, so neither pass overwrites a
 	 * segment that has not moved yet.
 	 */
+	char *data = b->data;
 	for (unsigned k = 0; k < nseg; k++) {
 		int64_t shift = delta[k] - back;
 		if (shift < 0 && seg_len[k] != 0)
-			memmove(b->data + seg_off[k] + shift, b->data + seg_off[k], seg_len[k]);
+			memmove(data + seg_off[k] + shift, data + seg_off[k], seg_len[k]);
 	}
 	for (unsigned k = nseg; k-- > 0;) {
 		int64_t shift = delta[k] - back;
 		if (shift > 0 && seg_len[k] != 0)
-			memmove(b->data + seg_off[k] + shift, b->data + seg_off[k], seg_len[k]);
+			memmove(data + seg_off[k] + shift, data + seg_off[k], seg_len[k]);
 	}
-	for (unsigned k = 0; k < l->n; k++) {
-		int64_t at = (int64_t)seg_off[k] + seg_len[k] + delta[k] - back;
+	for (unsigned k = 0; k < n; k++)
 		if (l->e[k].ins_len != 0)
-			memcpy(b->data + at, l->e[k].ins, l->e[k].ins_len);
-	}
-	b->data -= back;
+			memcpy(data + l->e[k].off + delta[k] - back, l->e[k].ins, l->e[k].ins_len);
+	b->data = data - back;
 	b->headroom = (uint32_t)(b->headroom - back);
 	b->len = (uint32_t)(msg_len + growth);
 	b->tailroom = (uint32_t)(tailroom + back - growth);
