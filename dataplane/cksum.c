@@ -21,13 +21,22 @@ static inline uint16_t fold64(uint64_t sum)
 	return (uint16_t)sum;
 }
 
-/* The bytes after the whole 16-byte steps: 32-bit words, then 0..3 bytes. */
+/* The 0..15 bytes after the whole 16-byte steps, without a loop: 8, 4, 2 and 1 bytes. */
 static inline uint64_t sum_tail(const uint8_t *p, size_t len, uint64_t sum)
 {
-	for (; len >= 4; p += 4, len -= 4) {
+	if (len >= 8) {
+		uint64_t w;
+		memcpy(&w, p, sizeof(w));
+		sum += (w & 0xffffffff) + (w >> 32);
+		p += 8;
+		len -= 8;
+	}
+	if (len >= 4) {
 		uint32_t w;
 		memcpy(&w, p, sizeof(w));
 		sum += w;
+		p += 4;
+		len -= 4;
 	}
 	/* 0..3 bytes left: 16-bit words in memory order, a last odd byte as its low-address half
 	 * (as rte_raw_cksum reads it). */
@@ -38,11 +47,8 @@ static inline uint64_t sum_tail(const uint8_t *p, size_t len, uint64_t sum)
 		p += 2;
 		len -= 2;
 	}
-	if (len != 0) {
-		uint16_t h = 0;
-		memcpy(&h, p, 1);
-		sum += h;
-	}
+	if (len != 0)
+		sum += *p;
 	return sum;
 }
 
@@ -65,41 +71,52 @@ uint16_t dp_sum16_scalar(const void *buf, size_t len)
 
 #if defined(__x86_64__)
 /*
- * The same sum 64 bytes a step: each 32-bit word widened into a 64-bit lane (unpack with zero)
- * and added there, so no lane can overflow; the lanes are added up at the end. About four
- * times fewer instructions than the scalar loop on a 500-byte message.
+ * The same sum 128 bytes a step. Each 16-bit word is biased by -0x8000 (its top bit flipped)
+ * so that vpmaddwd, which reads words as signed, adds neighbours exactly into 32-bit lanes:
+ * a lane gains at most 2 * 0x8000 in size a step, so it cannot overflow for any datagram (it
+ * would take 32,768 steps of 32 bytes). The bias is added back once at the end: 0x8000 for
+ * every word summed. Three instructions per 32 bytes besides the load.
  */
 __attribute__((target("avx2"))) static uint16_t raw_cksum_avx2(const uint8_t *p, size_t len)
 {
-	const __m256i zero = _mm256_setzero_si256();
-	__m256i a0 = zero, a1 = zero, a2 = zero, a3 = zero;
 	uint64_t sum = 0;
 
-	for (; len >= 64; p += 64, len -= 64) {
-		__m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
-		__m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
-		a0 = _mm256_add_epi64(a0, _mm256_unpacklo_epi32(v0, zero));
-		a1 = _mm256_add_epi64(a1, _mm256_unpackhi_epi32(v0, zero));
-		a2 = _mm256_add_epi64(a2, _mm256_unpacklo_epi32(v1, zero));
-		a3 = _mm256_add_epi64(a3, _mm256_unpackhi_epi32(v1, zero));
-	}
 	if (len >= 32) {
-		__m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
-		a0 = _mm256_add_epi64(a0, _mm256_unpacklo_epi32(v0, zero));
-		a1 = _mm256_add_epi64(a1, _mm256_unpackhi_epi32(v0, zero));
-		p += 32;
-		len -= 32;
+		const __m256i flip = _mm256_set1_epi16((short)0x8000);
+		const __m256i one = _mm256_set1_epi16(1);
+		__m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+		size_t words = (len / 32) * 16;
+
+#define SUM32(acc, at)                                                                             \
+	acc = _mm256_add_epi32(                                                                    \
+	    acc,                                                                                   \
+	    _mm256_madd_epi16(                                                                     \
+	        _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)(at)), flip),   \
+	        one))
+		for (; len >= 128; p += 128, len -= 128) {
+			SUM32(a0, p);
+			SUM32(a1, p + 32);
+			SUM32(a2, p + 64);
+			SUM32(a3, p + 96);
+		}
+		for (; len >= 32; p += 32, len -= 32)
+			SUM32(a0, p);
+#undef SUM32
+		__m256i a = _mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3));
+		__m128i h =
+		    _mm_add_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
+		__m128i q =
+		    _mm_add_epi64(_mm_cvtepi32_epi64(h), _mm_cvtepi32_epi64(_mm_srli_si128(h, 8)));
+		int64_t lanes = _mm_cvtsi128_si64(q) + _mm_extract_epi64(q, 1);
+		sum = (uint64_t)(lanes + (int64_t)words * 0x8000);
 	}
 	if (len >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m256i w = _mm256_cvtepu32_epi64(v);
-		a2 = _mm256_add_epi64(a2, w);
+		uint64_t w[2];
+		memcpy(w, p, sizeof(w));
+		sum += (w[0] & 0xffffffff) + (w[0] >> 32) + (w[1] & 0xffffffff) + (w[1] >> 32);
 		p += 16;
 		len -= 16;
 	}
-	__m256i a = _mm256_add_epi64(_mm256_add_epi64(a0, a1), _mm256_add_epi64(a2, a3));
-	__m128i h = _mm_add_epi64(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
-	sum = (uint64_t)_mm_cvtsi128_si64(h) + (uint64_t)_mm_extract_epi64(h, 1);
 	return fold64(sum_tail(p, len, sum));
 }
 

@@ -18,7 +18,10 @@ bool dp_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail)
 
 	if (hdr_len < sizeof(*ip) || total < hdr_len || total > avail)
 		return false;
-	/* A correct header sums to 0xffff, its own checksum included (RFC 791, RFC 1071). */
+	/* A correct header sums to 0xffff, its own checksum included (RFC 791, RFC 1071). The
+	 * usual header without options is summed at a length known here: no loop. */
+	if (hdr_len == sizeof(*ip))
+		return dp_sum16_small(ip, sizeof(*ip)) == 0xffff;
 	return dp_sum16_small(ip, hdr_len) == 0xffff;
 }
 
@@ -84,7 +87,7 @@ uint16_t dp_raw_cksum(const void *buf, size_t len)
 	return dp_sum16(buf, len);
 }
 
-static uint32_t udp4_pseudo_sum(const struct rte_ipv4_hdr *ip, uint16_t udp_len)
+static inline uint32_t udp4_pseudo_sum(const struct rte_ipv4_hdr *ip, uint16_t udp_len)
 {
 	uint32_t sum = 0;
 
@@ -182,26 +185,39 @@ void dp_udp4_write_sum(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 	rte_ether_addr_copy(src_mac, &h.eth.src_addr);
 	h.eth.ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 
+	uint16_t ip_len = rte_cpu_to_be_16((uint16_t)(sizeof(h.ip) + sizeof(h.udp) + payload_len));
+	uint16_t udp_len = rte_cpu_to_be_16((uint16_t)(sizeof(h.udp) + payload_len));
+	uint16_t sport = rte_cpu_to_be_16(src_port), dport = rte_cpu_to_be_16(dst_port);
+
 	h.ip.version_ihl = RTE_IPV4_VHL_DEF;
 	h.ip.type_of_service = 0;
-	h.ip.total_length =
-	    rte_cpu_to_be_16((uint16_t)(sizeof(h.ip) + sizeof(h.udp) + payload_len));
+	h.ip.total_length = ip_len;
 	h.ip.packet_id = 0;
 	h.ip.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 	h.ip.time_to_live = DP_IPV4_TTL;
 	h.ip.next_proto_id = IPPROTO_UDP;
 	h.ip.src_addr = src_ip;
 	h.ip.dst_addr = dst_ip;
-	h.ip.hdr_checksum = 0;
-	h.ip.hdr_checksum = (uint16_t)~dp_sum16_small(&h.ip, sizeof(h.ip));
+	h.udp.src_port = sport;
+	h.udp.dst_port = dport;
+	h.udp.dgram_len = udp_len;
 
-	uint16_t udp_len = (uint16_t)(sizeof(h.udp) + payload_len);
-	h.udp.src_port = rte_cpu_to_be_16(src_port);
-	h.udp.dst_port = rte_cpu_to_be_16(dst_port);
-	h.udp.dgram_len = rte_cpu_to_be_16(udp_len);
-	h.udp.dgram_cksum = 0;
+	/*
+	 * Both sums from the values rather than from the bytes just written: the 16-bit words of
+	 * the header in memory order (what dp_sum16_small would read back), the addresses summed
+	 * once for the IPv4 header and the UDP pseudo-header.
+	 */
+	uint32_t addrs = (src_ip & 0xffff) + (src_ip >> 16) + (dst_ip & 0xffff) + (dst_ip >> 16);
+	uint16_t w0, w3, w4;
+	memcpy(&w0, &h.ip.version_ihl, sizeof(w0));      /* version_ihl, type_of_service */
+	memcpy(&w3, &h.ip.fragment_offset, sizeof(w3));  /* fragment_offset */
+	memcpy(&w4, &h.ip.time_to_live, sizeof(w4));     /* time_to_live, next_proto_id */
+	uint32_t ip_sum = addrs + w0 + ip_len + w3 + w4; /* packet_id and checksum are 0 */
+	h.ip.hdr_checksum = (uint16_t)~fold(ip_sum);
+
 	/* dp_raw_cksum reads the payload with unaligned loads: any start address is fine. */
-	uint32_t sum = udp4_pseudo_sum(&h.ip, udp_len) + dp_sum16_small(&h.udp, sizeof(h.udp)) +
+	uint32_t sum = addrs + rte_cpu_to_be_16((uint16_t)IPPROTO_UDP) + udp_len + /* pseudo */
+	               sport + dport + udp_len +                                   /* UDP header */
 	               (payload_sum >= 0 ? (uint32_t)payload_sum
 	                                 : dp_raw_cksum(frame + DP_UDP4_HDR_LEN, payload_len));
 	uint16_t cksum = (uint16_t)~fold(sum);

@@ -314,11 +314,12 @@ static void forward_outbound(struct dp_worker *w, struct rte_mbuf *m, const stru
 	dp_tx(w, out_port, m);
 }
 
+/* sc: the proxy configuration of the leg the request came in on (leg_cfg, not NULL). */
 static void forward_request(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
-                            const struct dp_udp_pkt *p, const struct sip_msg *msg)
+                            const struct dp_udp_pkt *p, const struct sip_msg *msg,
+                            const struct dp_sip_cfg *sc)
 {
 	struct dp_ctx *ctx = w->ctx;
-	const struct dp_sip_cfg *sc = leg_cfg(w, p->src.family, p->sip_port);
 	const struct lb_set *set = lb_current(&ctx->lb);
 	uint16_t idx = LB_NONE;
 
@@ -366,8 +367,9 @@ static void forward_request(struct dp_worker *w, uint16_t port, struct rte_mbuf 
 	dp_tx(w, out_port, m);
 }
 
+/* sc: as for forward_request(), the leg the response came in on. */
 static void relay_response(struct dp_worker *w, struct rte_mbuf *m, const struct dp_udp_pkt *p,
-                           const struct sip_msg *msg)
+                           const struct sip_msg *msg, const struct dp_sip_cfg *sc)
 {
 	struct dp_ctx *ctx = w->ctx;
 	const char *payload = p->payload;
@@ -382,7 +384,7 @@ static void relay_response(struct dp_worker *w, struct rte_mbuf *m, const struct
 	/* Our Via on the request named the VIP of the family the response comes back in. */
 	struct dp_sip_buf b = payload_buf(ctx, m, p);
 	struct dp_sip_peer next;
-	int rc = dp_sip_relay_response(leg_cfg(w, p->src.family, p->sip_port), &b, msg, &next);
+	int rc = dp_sip_relay_response(sc, &b, msg, &next);
 	if (rc < 0)
 		return dp_drop(w, m, dp_drop_proxy((enum dp_sip_err) - rc));
 	if (leg_cfg(w, next.addr.family, p->sip_port) == NULL)
@@ -404,7 +406,8 @@ void dp_sip_packet(struct dp_worker *w, uint16_t port, struct rte_mbuf *m, struc
 	struct sip_msg msg;
 
 	/* To an address of a family the daemon has no VIP in (0.0.0.0 on an IPv6-only config). */
-	if (leg_cfg(w, p->src.family, p->sip_port) == NULL)
+	const struct dp_sip_cfg *sc = leg_cfg(w, p->src.family, p->sip_port);
+	if (sc == NULL)
 		return dp_drop(
 		    w, m, p->src.family == AF_INET6 ? DP_DROP_NOT_FOR_US6 : DP_DROP_NOT_FOR_US);
 	int r = sip_parse(p->payload, p->payload_len, &msg);
@@ -421,7 +424,7 @@ void dp_sip_packet(struct dp_worker *w, uint16_t port, struct rte_mbuf *m, struc
 	}
 	if (msg.is_request) {
 		learn_source(w, port, p);
-		return forward_request(w, port, m, p, &msg);
+		return forward_request(w, port, m, p, &msg, sc);
 	}
-	relay_response(w, m, p, &msg);
+	relay_response(w, m, p, &msg, sc);
 }

@@ -172,11 +172,19 @@ static const char two_digits[] = "0001020304050607080910111213141516171819202122
 /* Decimal of v into out (at least 10 bytes), returns the digit count. */
 static size_t dec32(uint32_t v, char *out)
 {
-	size_t n = 1;
-
-	for (uint32_t t = v; t >= 10; t /= 10)
-		n++;
+	/* The digit count by comparisons: no division for it. */
+	size_t n = v < 10           ? 1
+	           : v < 100        ? 2
+	           : v < 1000       ? 3
+	           : v < 10000      ? 4
+	           : v < 100000     ? 5
+	           : v < 1000000    ? 6
+	           : v < 10000000   ? 7
+	           : v < 100000000  ? 8
+	           : v < 1000000000 ? 9
+	                            : 10;
 	char *p = out + n;
+
 	while (v >= 100) {
 		uint32_t r = v % 100;
 		v /= 100;
@@ -188,6 +196,62 @@ static size_t dec32(uint32_t v, char *out)
 	else
 		p[-1] = (char)('0' + v);
 	return n;
+}
+
+/* Decimal of an octet (0..255) into out (3 bytes), returns the digit count. */
+static size_t dec8(unsigned v, char *out)
+{
+	if (v < 10) {
+		out[0] = (char)('0' + v);
+		return 1;
+	}
+	if (v < 100) {
+		memcpy(out, two_digits + 2 * v, 2);
+		return 2;
+	}
+	unsigned h = v >= 200 ? 2 : 1;
+	out[0] = (char)('0' + h);
+	memcpy(out + 1, two_digits + 2 * (v - 100 * h), 2);
+	return 3;
+}
+
+/*
+ * a[0..len) == b[0..len) for len <= 16, inline: two overlapping loads from each side (only
+ * the len bytes are read), no call to memcmp for an address or a host name.
+ */
+static inline bool short_equal(const char *a, const char *b, size_t len)
+{
+	if (len >= 8) {
+		uint64_t a0, a1, b0, b1;
+		memcpy(&a0, a, 8);
+		memcpy(&a1, a + len - 8, 8);
+		memcpy(&b0, b, 8);
+		memcpy(&b1, b + len - 8, 8);
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	}
+	if (len >= 4) {
+		uint32_t a0, a1, b0, b1;
+		memcpy(&a0, a, 4);
+		memcpy(&a1, a + len - 4, 4);
+		memcpy(&b0, b, 4);
+		memcpy(&b1, b + len - 4, 4);
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	}
+	if (len >= 2) {
+		uint16_t a0, a1, b0, b1;
+		memcpy(&a0, a, 2);
+		memcpy(&a1, a + len - 2, 2);
+		memcpy(&b0, b, 2);
+		memcpy(&b1, b + len - 2, 2);
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	}
+	return len == 0 || a[0] == b[0];
+}
+
+/* a[0..len) == b[0..len): inline up to 16 bytes, memcmp beyond. */
+static inline bool text_equal(const char *a, const char *b, size_t len)
+{
+	return len <= 16 ? short_equal(a, b, len) : memcmp(a, b, len) == 0;
 }
 
 static inline char lower(char c)
@@ -207,14 +271,27 @@ static bool eq_nocase(const char *a, size_t alen, const char *b)
 	return true;
 }
 
-/* Compare n bytes in constant time (MACs). */
+/*
+ * Compare n bytes in constant time (MACs): 8 bytes a step, the last step overlapping the one
+ * before (n >= 8); no branch depends on the bytes.
+ */
 static bool ct_equal(const char *a, const char *b, size_t n)
 {
-	unsigned char diff = 0;
+	uint64_t diff = 0, x, y;
 
-	for (size_t i = 0; i < n; i++)
-		diff |= (unsigned char)(a[i] ^ b[i]);
-	return diff == 0;
+	if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			diff |= (unsigned char)(a[i] ^ b[i]);
+		return diff == 0;
+	}
+	for (size_t i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		diff |= x ^ y;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return (diff | (x ^ y)) == 0;
 }
 
 static inline bool is_wsp(char c)
@@ -276,18 +353,11 @@ static bool ipv4_parse(const char *s, size_t len, uint8_t v4[4])
 	}
 }
 
-/*
- * Parse an IP literal (IPv4, IPv6, or [IPv6]) of len bytes into addr (port untouched).
- * Returns false when it is not one.
- */
-static bool ip_parse(const char *s, size_t len, struct lb_addr *addr)
+/* The IPv6 part of ip_parse(), apart: inet_pton needs a NUL-terminated copy. */
+static __attribute__((noinline)) bool ip6_parse(const char *s, size_t len, struct lb_addr *addr)
 {
 	char text[IP_TEXT_MAX];
 
-	if (ipv4_parse(s, len, addr->v4)) {
-		addr->family = AF_INET;
-		return true;
-	}
 	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
 		s++;
 		len -= 2;
@@ -298,6 +368,19 @@ static bool ip_parse(const char *s, size_t len, struct lb_addr *addr)
 	text[len] = '\0';
 	addr->family = AF_INET6;
 	return inet_pton(AF_INET6, text, addr->v6) == 1;
+}
+
+/*
+ * Parse an IP literal (IPv4, IPv6, or [IPv6]) of len bytes into addr (port untouched).
+ * Returns false when it is not one.
+ */
+static bool ip_parse(const char *s, size_t len, struct lb_addr *addr)
+{
+	if (ipv4_parse(s, len, addr->v4)) {
+		addr->family = AF_INET;
+		return true;
+	}
+	return ip6_parse(s, len, addr);
 }
 
 static bool ip_equal(const struct lb_addr *a, const struct lb_addr *b)
@@ -320,13 +403,30 @@ static size_t ip_format(const struct lb_addr *a, char out[IP_TEXT_MAX])
 		return strlen(out);
 	}
 	/* IPv4 by hand: inet_ntop costs more than the rest of a forward. */
-	for (int i = 0; i < 4; i++) {
-		if (i > 0)
-			out[n++] = '.';
-		n += dec32(a->v4[i], out + n);
-	}
+	n = dec8(a->v4[0], out);
+	out[n++] = '.';
+	n += dec8(a->v4[1], out + n);
+	out[n++] = '.';
+	n += dec8(a->v4[2], out + n);
+	out[n++] = '.';
+	n += dec8(a->v4[3], out + n);
 	out[n] = '\0';
 	return n;
+}
+
+/*
+ * Does the IP literal s[0..len) name addr (ip_parse() and ip_equal())? text[0..text_len) is
+ * ip_format(addr). An IPv4 literal has one spelling (no leading zeros, which ipv4_parse()
+ * refuses), so for IPv4 the texts are compared instead: no parse.
+ */
+static bool ip_text_is(const char *s, size_t len, const struct lb_addr *addr, const char *text,
+                       size_t text_len)
+{
+	struct lb_addr parsed;
+
+	if (addr->family == AF_INET)
+		return len == text_len && short_equal(s, text, len);
+	return ip_parse(s, len, &parsed) && ip_equal(&parsed, addr);
 }
 
 static bool ipv4_unusable(const uint8_t v4[4])
@@ -449,66 +549,55 @@ static inline int64_t abs64(int64_t v)
 }
 
 /*
- * b->sum after the edits, from b->sum before them (the bytes still in place): minus the deleted
- * bytes and the noise after msg_len, plus the inserted ones at their new offsets, and for each
- * segment shifted by an odd number of bytes, its sum swapped for the byte-swapped one (every
- * byte of it changes word half). Segment k ends up at seg_off[k] + delta[k] from the new start,
- * wherever the start moves, so only the edits' own growth decides.
- */
-static uint16_t edits_sum(const struct dp_sip_buf *b, uint32_t msg_len, const struct dp_edits *l,
-                          const uint32_t *seg_off, const uint32_t *seg_len, const int64_t *delta)
-{
-	uint16_t s = b->sum;
-
-	for (unsigned k = 0; k < l->n; k++) {
-		uint32_t at = seg_off[k] + seg_len[k]; /* the edit's offset, old coordinates */
-		if (l->e[k].del != 0)
-			s = dp_sum16_sub(s, dp_sum16_at(b->data + at, l->e[k].del, at & 1));
-		if (l->e[k].ins_len != 0)
-			s = dp_sum16_add(s, dp_sum16_at(l->e[k].ins, l->e[k].ins_len,
-			                                (uint32_t)(at + delta[k]) & 1));
-	}
-	for (unsigned k = 0; k <= l->n; k++) {
-		if ((delta[k] & 1) == 0 || seg_len[k] == 0)
-			continue;
-		uint16_t seg = dp_sum16_at(b->data + seg_off[k], seg_len[k], seg_off[k] & 1);
-		s = dp_sum16_add(dp_sum16_sub(s, seg), dp_sum16_swap(seg));
-	}
-	if (b->len > msg_len)
-		s = dp_sum16_sub(s, dp_sum16_at(b->data + msg_len, b->len - msg_len, msg_len & 1));
-	return s;
-}
-
-/*
  * Apply the edits to b, keeping only the first msg_len bytes of the message (the rest is
  * datagram noise and becomes tailroom). The message splits into n + 1 segments around the n
  * edits; segment k must end up shifted by delta[k] - back, where delta[k] is the net growth of
  * the edits before it and `back` how far the message start moves into the headroom. `back` is
  * chosen to move the fewest bytes (a weighted median of the deltas) within what the headroom and
- * tailroom allow. Returns DP_SIP_OK, or -DP_SIP_ERR_NO_ROOM with b untouched.
+ * tailroom allow: of the candidates delta[c] (clamped to that range), the first with the least
+ * cost. Returns DP_SIP_OK, or -DP_SIP_ERR_NO_ROOM with b untouched.
+ *
+ * b->sum follows (RFC 1624 style): minus the deleted bytes and the noise after msg_len, plus the
+ * inserted ones at their new offsets, and for each segment shifted by an odd number of bytes,
+ * its sum swapped for the byte-swapped one (every byte of it changes word half). Segment k ends
+ * up at seg_off[k] + delta[k] from the new start, wherever the start moves, so only the edits'
+ * own growth decides. It is worked out in the same pass that lays out the segments.
  */
 static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_edits *l)
 {
 	uint32_t seg_off[DP_MAX_EDITS + 1], seg_len[DP_MAX_EDITS + 1];
 	int64_t delta[DP_MAX_EDITS + 1];
-	unsigned nseg = l->n + 1;
+	const unsigned n = l->n, nseg = n + 1;
+	const bool keep_sum = b->sum_valid;
+	uint16_t sum = b->sum;
 	uint32_t pos = 0;
 	int64_t d = 0;
 
 	if (l->overflow || msg_len > b->len)
 		return -DP_SIP_ERR_NO_ROOM;
 	for (unsigned k = 0; k < nseg; k++) {
-		uint32_t end = k < l->n ? l->e[k].off : msg_len;
+		uint32_t end = k < n ? l->e[k].off : msg_len;
 		/* Overlapping edits or one past the end cannot come from sip_parse views. */
 		if (end < pos || end > msg_len)
 			return -DP_SIP_ERR_NO_ROOM;
+		uint32_t len = end - pos;
 		seg_off[k] = pos;
-		seg_len[k] = end - pos;
+		seg_len[k] = len;
 		delta[k] = d;
-		if (k < l->n) {
-			pos = end + l->e[k].del;
-			d += (int64_t)l->e[k].ins_len - l->e[k].del;
+		if (keep_sum && (d & 1) != 0 && len != 0) {
+			uint16_t seg = dp_sum16_at(b->data + pos, len, pos & 1);
+			sum = dp_sum16_add(dp_sum16_sub(sum, seg), dp_sum16_swap(seg));
 		}
+		if (k == n)
+			break;
+		const struct dp_edit *e = &l->e[k];
+		if (keep_sum && e->del != 0)
+			sum = dp_sum16_sub(sum, dp_sum16_at(b->data + end, e->del, end & 1));
+		if (keep_sum && e->ins_len != 0)
+			sum = dp_sum16_add(
+			    sum, dp_sum16_at(e->ins, e->ins_len, (uint32_t)(end + d) & 1));
+		pos = end + e->del;
+		d += (int64_t)e->ins_len - e->del;
 	}
 	int64_t growth = d;
 	int64_t tailroom = (int64_t)b->tailroom + (b->len - msg_len);
@@ -519,6 +608,9 @@ static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_e
 
 	int64_t back = 0, best_cost = INT64_MAX;
 	for (unsigned c = 0; c < nseg; c++) {
+		/* The same delta as the candidate before: the same cost, never strictly less. */
+		if (c > 0 && delta[c] == delta[c - 1])
+			continue;
 		int64_t cand = delta[c] < lo ? lo : delta[c] > hi ? hi : delta[c];
 		int64_t cost = 0;
 		for (unsigned k = 0; k < nseg; k++)
@@ -529,30 +621,33 @@ static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_e
 		}
 	}
 
-	if (b->sum_valid)
-		b->sum = edits_sum(b, msg_len, l, seg_off, seg_len, delta);
+	if (keep_sum) {
+		if (b->len > msg_len)
+			sum = dp_sum16_sub(
+			    sum, dp_sum16_at(b->data + msg_len, b->len - msg_len, msg_len & 1));
+		b->sum = sum;
+	}
 
 	/*
 	 * Segments moving towards the start go first, front to back; then those moving towards the
 	 * end, back to front. Final places keep the segments' order, so neither pass overwrites a
 	 * segment that has not moved yet.
 	 */
+	char *data = b->data;
 	for (unsigned k = 0; k < nseg; k++) {
 		int64_t shift = delta[k] - back;
 		if (shift < 0 && seg_len[k] != 0)
-			memmove(b->data + seg_off[k] + shift, b->data + seg_off[k], seg_len[k]);
+			memmove(data + seg_off[k] + shift, data + seg_off[k], seg_len[k]);
 	}
 	for (unsigned k = nseg; k-- > 0;) {
 		int64_t shift = delta[k] - back;
 		if (shift > 0 && seg_len[k] != 0)
-			memmove(b->data + seg_off[k] + shift, b->data + seg_off[k], seg_len[k]);
+			memmove(data + seg_off[k] + shift, data + seg_off[k], seg_len[k]);
 	}
-	for (unsigned k = 0; k < l->n; k++) {
-		int64_t at = (int64_t)seg_off[k] + seg_len[k] + delta[k] - back;
+	for (unsigned k = 0; k < n; k++)
 		if (l->e[k].ins_len != 0)
-			memcpy(b->data + at, l->e[k].ins, l->e[k].ins_len);
-	}
-	b->data -= back;
+			memcpy(data + l->e[k].off + delta[k] - back, l->e[k].ins, l->e[k].ins_len);
+	b->data = data - back;
 	b->headroom = (uint32_t)(b->headroom - back);
 	b->len = (uint32_t)(msg_len + growth);
 	b->tailroom = (uint32_t)(tailroom + back - growth);
@@ -605,10 +700,44 @@ static void mac_str(struct dp_siphash *h, const char *buf, struct sip_str s)
  * Call-ID alone may be long) are streamed instead. Both give the same MAC. */
 #define BRANCH_MAC_INLINE 512
 
+/*
+ * Copy len bytes from src to dst, inline: 8 bytes a step, the last step overlapping the one
+ * before, so only src[0..len) is read and dst[0..len) written. A header value is a few dozen
+ * bytes: cheaper than a call to memcpy.
+ */
+static inline void copy_short(uint8_t *dst, const char *src, size_t len)
+{
+	if (len >= 8) {
+		uint64_t w;
+		for (size_t i = 0; i + 8 < len; i += 8) {
+			memcpy(&w, src + i, 8);
+			memcpy(dst + i, &w, 8);
+			/* an opaque step: the compiler must not turn the loop back into memcpy */
+			__asm__("" : "+r"(i));
+		}
+		memcpy(&w, src + len - 8, 8);
+		memcpy(dst + len - 8, &w, 8);
+	} else if (len >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, src, 4);
+		memcpy(&hi, src + len - 4, 4);
+		memcpy(dst, &lo, 4);
+		memcpy(dst + len - 4, &hi, 4);
+	} else if (len >= 2) {
+		uint16_t lo, hi;
+		memcpy(&lo, src, 2);
+		memcpy(&hi, src + len - 2, 2);
+		memcpy(dst, &lo, 2);
+		memcpy(dst + len - 2, &hi, 2);
+	} else if (len != 0) {
+		dst[0] = (uint8_t)src[0];
+	}
+}
+
 /* Append s's bytes and a 0x00 separator at in[n]; the caller checked the room. */
 static size_t put_str(uint8_t *in, size_t n, const char *buf, struct sip_str s)
 {
-	memcpy(in + n, buf + s.off, s.len);
+	copy_short(in + n, buf + s.off, s.len);
 	n += s.len;
 	in[n++] = '\0';
 	return n;
@@ -634,13 +763,13 @@ size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct
 		in[n++] = '\0';
 		/* The client's sent-by: a backend that rewrites the Via below ours (to have the
 		 * response sent to a third party) no longer matches the MAC. */
-		memcpy(in + n, buf + client_via->host.off, client_via->host.len);
+		copy_short(in + n, buf + client_via->host.off, client_via->host.len);
 		n += client_via->host.len;
 		in[n++] = ':';
 		n += dec32(client_via->port ? client_via->port : SIP_DEFAULT_PORT, (char *)in + n);
 		in[n++] = '\0';
 		n = put_str(in, n, buf, x); /* an empty X: its separator alone */
-		memcpy(in + n, buf + req->from_tag.off, req->from_tag.len);
+		copy_short(in + n, buf + req->from_tag.off, req->from_tag.len);
 		n += req->from_tag.len;
 		mac = dp_siphash24(cfg->key, in, n);
 	} else {
@@ -759,12 +888,13 @@ struct via_fix {
 static void via_fix_plan(const char *buf, const struct sip_via *via, const struct dp_sip_peer *src,
                          struct via_fix *fx)
 {
-	struct lb_addr sent_by;
 	struct via_param rport;
 	char ip[IP_TEXT_MAX];
 	size_t n;
 
-	memset(fx, 0, sizeof(*fx));
+	/* The other fields are read only when their flag is set. */
+	fx->fill_rport = false;
+	fx->set_received = false;
 	if (via->has_rport && via_find_param(buf, via, "rport", &rport) && rport.value_len == 0) {
 		fx->fill_rport = true;
 		n = 0;
@@ -778,14 +908,14 @@ static void via_fix_plan(const char *buf, const struct sip_via *via, const struc
 		fx->rport_len = (uint32_t)n;
 	}
 
-	bool same_host = via_host_ip(buf, via, &sent_by) && ip_equal(&sent_by, &src->addr);
+	n = ip_format(&src->addr, ip);
+	bool same_host = via->host_kind != SIP_HOST_NAME &&
+	                 ip_text_is(sip_str_ptr(buf, via->host), via->host.len, &src->addr, ip, n);
 	if (same_host && !via->has_rport)
 		return;
-	n = ip_format(&src->addr, ip);
 	if (via->has_received) {
-		struct lb_addr received;
-		if (ip_parse(sip_str_ptr(buf, via->received), via->received.len, &received) &&
-		    ip_equal(&received, &src->addr))
+		if (ip_text_is(sip_str_ptr(buf, via->received), via->received.len, &src->addr, ip,
+		               n))
 			return;
 		fx->received_off = via->received.off;
 		fx->received_del = via->received.len;
@@ -793,6 +923,7 @@ static void via_fix_plan(const char *buf, const struct sip_via *via, const struc
 		fx->received_len = (uint32_t)n;
 	} else {
 		fx->received_off = via->value.off + via->value.len;
+		fx->received_del = 0;
 		memcpy(fx->received_text, ";received=", sizeof(";received=") - 1);
 		memcpy(fx->received_text + sizeof(";received=") - 1, ip, n);
 		fx->received_len = (uint32_t)(sizeof(";received=") - 1 + n);
@@ -1229,7 +1360,7 @@ static bool via_is_self(const struct dp_sip_cfg *cfg, const char *buf, const str
 	/* Our own Via names the host as cfg->self_host spells it: compare the text, and parse only
 	 * when it differs (a backend may have respelled it, e.g. an IPv6 form). */
 	if (via->host.len != cfg->self_host_len ||
-	    memcmp(buf + via->host.off, cfg->self_host, cfg->self_host_len) != 0) {
+	    !text_equal(buf + via->host.off, cfg->self_host, cfg->self_host_len)) {
 		if (!via_host_ip(buf, via, &host) || !ip_equal(&host, &cfg->self))
 			return false;
 	}

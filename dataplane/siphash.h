@@ -3,8 +3,9 @@
  * SipHash-2-4 (Aumasson and Bernstein, "SipHash: a fast short-input PRF", 2012): a keyed 64-bit
  * MAC over short inputs. Used to sign our Via branch and to derive stateless To tags.
  *
- * Streaming form (init, update any number of times, final) so that a MAC over several header
- * values needs no copy of them into one buffer. Pure C, no allocation, any thread.
+ * One-shot over one buffer, or streaming (init, update any number of times, final) so that a
+ * MAC over several header values needs no copy of them into one buffer. Pure C, no
+ * allocation, any thread.
  */
 #ifndef SIPSTEER_DP_SIPHASH_H
 #define SIPSTEER_DP_SIPHASH_H
