@@ -7,27 +7,33 @@
 
 bool sip_ipv4_parse(const char *s, size_t n, uint32_t *addr)
 {
-	const unsigned char *u = (const unsigned char *)s;
+	/* four parts of 1 to 3 digits, each at most 255, three dots: 7 to 15 bytes */
+	const unsigned char *u = (const unsigned char *)s, *e = u + n;
 	uint32_t a = 0;
-	size_t p = 0;
-	for (int part = 0; part < 4; part++) {
-		if (part > 0) {
-			if (p >= n || u[p] != '.')
-				return false;
-			p++;
+	unsigned v, d;
+
+	if (n - 7 > 8)
+		return false;
+	for (int part = 0;; part++) {
+		/* u < e here: n >= 7 for the first part, the check after each dot for the rest */
+		if ((v = *u++ - (unsigned)'0') > 9)
+			return false;
+		if (u < e && (d = *u - (unsigned)'0') <= 9) {
+			v = v * 10 + d;
+			if (++u < e && (d = *u - (unsigned)'0') <= 9) {
+				v = v * 10 + d;
+				u++;
+				if (v > 255)
+					return false;
+			}
 		}
-		/* 1 to 3 digits, at most 255 */
-		unsigned v;
-		if (p >= n || (v = u[p] - (unsigned)'0') > 9)
-			return false;
-		p++;
-		for (int k = 1; k < 3 && p < n && u[p] - (unsigned)'0' <= 9; k++)
-			v = v * 10 + (u[p++] - (unsigned)'0');
-		if (v > 255)
-			return false;
 		a = a << 8 | v;
+		if (part == 3)
+			break;
+		if (u >= e || *u != '.' || ++u >= e)
+			return false;
 	}
-	if (p != n)
+	if (u != e)
 		return false;
 	*addr = a;
 	return true;

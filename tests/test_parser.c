@@ -724,6 +724,55 @@ static void test_relay_target(void **state)
 			fail_msg("relayed: %s", bad[i]);
 }
 
+/* sip_ipv4_parse(): exactly four parts of 1 to 3 digits, each at most 255, and nothing else. */
+static void test_ipv4_literals(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t n; /* 0: strlen(text) */
+		bool ok;
+		uint32_t addr;
+	} quads[] = {
+	    {"0.0.0.0", 0, true, 0},
+	    {"255.255.255.255", 0, true, 0xffffffffu},
+	    {"192.0.2.101", 0, true, 0xc0000265u},
+	    {"010.001.1.09", 0, true, 0x0a010109u},
+	    {"1.2.3.45", 7, true, 0x01020304u}, /* the bytes after n are not read as part of it */
+	    {"198.18.0.1:5060", 10, true, 0xc6120001u},
+	    {"", 0, false, 0},
+	    {"1.2.3", 0, false, 0},
+	    {"1.2.3.", 0, false, 0},
+	    {"1.2.3.4.", 0, false, 0},
+	    {"1.2.3.4.5", 0, false, 0},
+	    {".1.2.3", 0, false, 0},
+	    {"1..2.3", 0, false, 0},
+	    {"256.1.1.1", 0, false, 0},
+	    {"1.2.3.256", 0, false, 0},
+	    {"1.2.300.4", 0, false, 0},
+	    {"1234.1.1.1", 0, false, 0},
+	    {"0001.2.3.4", 0, false, 0},
+	    {"1.2.3.4 ", 0, false, 0},
+	    {" 1.2.3.4", 0, false, 0},
+	    {"1.2.3.a", 0, false, 0},
+	    {"1.2.3.-1", 0, false, 0},
+	    {"1.2.3.4", 6, false, 0},
+	    {"111.222.233.2444", 0, false, 0},
+	};
+	for (size_t i = 0; i < sizeof(quads) / sizeof(quads[0]); i++) {
+		size_t n = quads[i].n ? quads[i].n : strlen(quads[i].text);
+		/* a copy of exactly n bytes: a read past them is caught in the sanitizer build */
+		char *copy = malloc(n ? n : 1);
+		uint32_t addr = 0x5a5a5a5au;
+		assert_non_null(copy);
+		memcpy(copy, quads[i].text, n);
+		bool ok = sip_ipv4_parse(copy, n, &addr);
+		free(copy);
+		if (ok != quads[i].ok || (ok && addr != quads[i].addr))
+			fail_msg("\"%.*s\": %s 0x%08x", (int)n, quads[i].text, ok ? "ok" : "no",
+			         addr);
+	}
+}
+
 static void test_via_parse_direct(void **state)
 {
 	static const struct {
@@ -888,15 +937,11 @@ static void test_line_lengths(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cases),
-	    cmocka_unit_test(test_every_error_covered),
-	    cmocka_unit_test(test_too_long),
-	    cmocka_unit_test(test_relay_target),
-	    cmocka_unit_test(test_via_parse_direct),
-	    cmocka_unit_test(test_methods),
-	    cmocka_unit_test(test_error_tables),
-	    cmocka_unit_test(test_impl_name),
-	    cmocka_unit_test(test_line_lengths),
+	    cmocka_unit_test(test_cases),         cmocka_unit_test(test_every_error_covered),
+	    cmocka_unit_test(test_too_long),      cmocka_unit_test(test_relay_target),
+	    cmocka_unit_test(test_ipv4_literals), cmocka_unit_test(test_via_parse_direct),
+	    cmocka_unit_test(test_methods),       cmocka_unit_test(test_error_tables),
+	    cmocka_unit_test(test_impl_name),     cmocka_unit_test(test_line_lengths),
 	    cmocka_unit_test(test_class_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
