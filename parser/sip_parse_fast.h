@@ -756,7 +756,7 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t line_scan(const c
 		    (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, LINE_MARK(k, 2)));
 		*colon = (size_t)__builtin_ctzll(colons | 1ull << 32);
 		for (;;) {
-			if (ends)
+			if (__builtin_expect(ends != 0, 1))
 				return p + (size_t)__builtin_ctz(ends);
 			p += 32;
 			if (p + 32 > len)
