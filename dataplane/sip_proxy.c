@@ -527,6 +527,14 @@ struct dp_edits {
 	bool overflow;
 };
 
+/* An empty list: only the count and the flag are set, the entries are written as they are
+ * added (zeroing all DP_MAX_EDITS of them would cost every message a few dozen stores). */
+static inline void edits_init(struct dp_edits *l)
+{
+	l->n = 0;
+	l->overflow = false;
+}
+
 /* Add an edit, keeping the list sorted by offset; equal offsets keep the order of addition. */
 static void edit_add(struct dp_edits *l, uint32_t off, uint32_t del, const char *ins,
                      uint32_t ins_len)
@@ -1161,10 +1169,12 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 	         sizeof(cfg->self_host) + DP_PIN_MAX];
 	char mf_digits[16];
 	struct via_fix fx;
-	struct dp_edits l = {.n = 0};
+	struct dp_edits l;
 	uint32_t msg_len = message_end(buf, b->len, msg);
 	uint32_t at = after_start_line(buf, msg_len, msg);
 	size_t n = 0;
+
+	edits_init(&l);
 
 	/* RFC 3261 16.6 step 8: our Via on top, on its own line above the client's. */
 	if (cfg->via_space) {
@@ -1397,10 +1407,11 @@ int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
 	const char *buf = b->data;
 	struct sip_via hop;
 	struct dp_sip_peer target;
-	struct dp_edits l = {.n = 0};
+	struct dp_edits l;
 	char mac[DP_BRANCH_LEN];
 	int rc;
 
+	edits_init(&l);
 	if (msg->via_count == 0 || !via_is_self(cfg, buf, &msg->top_via))
 		return -DP_SIP_ERR_NOT_OUR_VIA;
 	/* The Via below ours: the client's, parsed once for the MAC and the next hop. */
@@ -1473,9 +1484,10 @@ static void put_top_via(struct out *o, const char *buf, struct sip_str value,
 {
 	struct sip_via via;
 	struct via_fix fx;
-	struct dp_edits l = {.n = 0};
+	struct dp_edits l;
 	uint32_t at = value.off;
 
+	edits_init(&l);
 	put_cstr(o, "Via: ");
 	if (sip_via_parse(buf, value, &via) == 0) {
 		via_fix_plan(buf, &via, src, &fx);
