@@ -1380,13 +1380,21 @@ static bool via_is_self(const struct dp_sip_cfg *cfg, const char *buf, const str
 	       memcmp(buf + via->branch.off, DP_BRANCH_PREFIX, plen) == 0;
 }
 
-/* The next hop of a response from the Via below ours (RFC 3261 18.2.2, RFC 3581 4). */
-static int next_hop(const char *buf, const struct sip_via *via, struct dp_sip_peer *next)
+/*
+ * The next hop of a response from the Via below ours (RFC 3261 18.2.2, RFC 3581 4). quad: its
+ * destination (received, else sent-by) already parsed when that is a dotted quad, else NULL.
+ */
+static int next_hop(const char *buf, const struct sip_via *via, const uint8_t *quad,
+                    struct dp_sip_peer *next)
 {
 	struct lb_addr addr;
 
 	memset(&addr, 0, sizeof(addr));
-	if (via->has_received) {
+	if (quad != NULL && (via->has_received || via->host_kind != SIP_HOST_NAME)) {
+		/* what ip_parse() makes of it */
+		addr.family = AF_INET;
+		memcpy(addr.v4, quad, 4);
+	} else if (via->has_received) {
 		if (!ip_parse(sip_str_ptr(buf, via->received), via->received.len, &addr))
 			return -DP_SIP_ERR_NO_NEXT_VIA;
 	} else if (via->host_kind == SIP_HOST_NAME) {
@@ -1414,14 +1422,23 @@ int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
 	edits_init(&l);
 	if (msg->via_count == 0 || !via_is_self(cfg, buf, &msg->top_via))
 		return -DP_SIP_ERR_NOT_OUR_VIA;
-	/* The Via below ours: the client's, parsed once for the MAC and the next hop. */
-	if (msg->via_count < 2 || sip_response_next_hop(buf, msg, &hop) != 0)
+	/*
+	 * The Via below ours: the client's, parsed once for the MAC and the next hop. What
+	 * sip_response_next_hop() checks, with the destination parsed once: a dotted quad here,
+	 * anything else (IPv6, a name) by sip_response_next_hop() itself.
+	 */
+	if (msg->via_count < 2 || sip_via_parse(buf, msg->vias[1], &hop) != 0)
+		return -DP_SIP_ERR_NO_NEXT_VIA;
+	struct sip_str dest = hop.has_received ? hop.received : hop.host;
+	uint8_t v4[4];
+	bool quad = ipv4_parse(sip_str_ptr(buf, dest), dest.len, v4);
+	if (quad ? ipv4_unusable(v4) : sip_response_next_hop(buf, msg, &hop) != 0)
 		return -DP_SIP_ERR_NO_NEXT_VIA;
 	dp_sip_branch(cfg, buf, msg, &hop, mac);
 	if (msg->top_via.branch.len != DP_BRANCH_LEN ||
 	    !ct_equal(buf + msg->top_via.branch.off, mac, DP_BRANCH_LEN))
 		return -DP_SIP_ERR_BAD_BRANCH_MAC;
-	rc = next_hop(buf, &hop, &target);
+	rc = next_hop(buf, &hop, quad ? v4 : NULL, &target);
 	if (rc != DP_SIP_OK)
 		return rc;
 

@@ -1725,6 +1725,33 @@ static void test_relay_refused(void **state)
 	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
 	          "Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bKn\r\n"),
 	     true, NULL, &cfg4, DP_SIP_ERR_NEXT_HOP_NAME},
+	    /* an unusable destination is refused before the MAC is looked at */
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 255.255.255.255;branch=z9hG4bKbc\r\n"),
+	     false, DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=239.1.2.3;branch=z9hG4bKz\r\n"),
+	     false, DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=000.0.0.1;branch=z9hG4bKz\r\n"),
+	     false, DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP [::ffff:224.0.0.1];branch=z9hG4bKz\r\n"),
+	     false, DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    /* a quad with leading zeros: usable for the relay check, not a literal we send to */
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=010.0.0.1;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=010.0.0.1;branch=z9hG4bKz\r\n"),
+	     false, DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_BAD_BRANCH_MAC},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 010.0.0.1;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    /* a host name with a usable received below it: a dotted quad sent to */
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP pc33.example.com;received=0.1.2.3;branch=z9hG4bKn\r\n"),
+	     false, DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
 	};
 #undef RESP
 #undef CLIENT
