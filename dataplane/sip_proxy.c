@@ -637,6 +637,8 @@ static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_e
 	uint16_t sum = b->sum;
 	uint32_t pos = 0;
 	int64_t d = 0;
+	uint64_t kept = 0; /* the bytes of all segments */
+	unsigned big = 0;  /* the longest segment (the first of equal ones) */
 
 	if (l->overflow || msg_len > b->len)
 		return -DP_SIP_ERR_NO_ROOM;
@@ -649,6 +651,9 @@ static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_e
 		seg_off[k] = pos;
 		seg_len[k] = len;
 		delta[k] = d;
+		kept += len;
+		if (len > seg_len[big])
+			big = k;
 		if (keep_sum && (d & 1) != 0 && len != 0) {
 			uint16_t seg = dp_sum16_at(b->data + pos, len, pos & 1);
 			sum = dp_sum16_add(dp_sum16_sub(sum, seg), dp_sum16_swap(seg));
@@ -671,18 +676,30 @@ static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_e
 	if (lo > hi || (int64_t)msg_len + growth > UINT32_MAX)
 		return -DP_SIP_ERR_NO_ROOM;
 
-	int64_t back = 0, best_cost = INT64_MAX;
-	for (unsigned c = 0; c < nseg; c++) {
-		/* The same delta as the candidate before: the same cost, never strictly less. */
-		if (c > 0 && delta[c] == delta[c - 1])
-			continue;
-		int64_t cand = delta[c] < lo ? lo : delta[c] > hi ? hi : delta[c];
-		int64_t cost = 0;
-		for (unsigned k = 0; k < nseg; k++)
-			cost += abs64(delta[k] - cand) * seg_len[k];
-		if (cost < best_cost) {
-			best_cost = cost;
-			back = cand;
+	int64_t back = 0;
+	if (2 * (uint64_t)seg_len[big] > kept) {
+		/*
+		 * One segment longer than all the others together (the usual case: the bulk of
+		 * the message, after the edits near its top): the cost falls strictly up to its
+		 * delta and rises strictly after it, so the one candidate of least cost is that
+		 * delta, clamped. No need to weigh them all.
+		 */
+		back = delta[big] < lo ? lo : delta[big] > hi ? hi : delta[big];
+	} else {
+		int64_t best_cost = INT64_MAX;
+		for (unsigned c = 0; c < nseg; c++) {
+			/* The same delta as the candidate before: the same cost, never strictly
+			 * less. */
+			if (c > 0 && delta[c] == delta[c - 1])
+				continue;
+			int64_t cand = delta[c] < lo ? lo : delta[c] > hi ? hi : delta[c];
+			int64_t cost = 0;
+			for (unsigned k = 0; k < nseg; k++)
+				cost += abs64(delta[k] - cand) * seg_len[k];
+			if (cost < best_cost) {
+				best_cost = cost;
+				back = cand;
+			}
 		}
 	}
 

@@ -837,6 +837,10 @@ static void test_forward_no_room(void **state)
 		assert_int_equal(rc, DP_SIP_OK);
 		pkt_check_bounds(&p, cases[i].headroom, cases[i].tailroom, strlen(in));
 		assert_int_equal(p.b.len, strlen(in) + grow);
+		/* The bulk of the message (after every edit) stays put, unless the headroom is too
+		 * short for what goes in front of it: then the start moves as far as it can. */
+		uint32_t back = grow < cases[i].headroom ? (uint32_t)grow : cases[i].headroom;
+		assert_int_equal(p.b.headroom, cases[i].headroom - back);
 		parse_ok(p.b.data, p.b.len, &msg);
 		assert_int_equal(msg.via_count, 2);
 		assert_str(p.b.data, msg.top_via.host, "198.18.0.10");
