@@ -629,6 +629,34 @@ static void edit_add(struct dp_edits *l, uint32_t off, uint32_t del, const char 
 	l->e[i] = (struct dp_edit){.off = off, .del = del, .ins_len = ins_len, .ins = ins};
 }
 
+/*
+ * memmove for the short moves and copies of an edit (a start line, an inserted header): up
+ * to 64 bytes inline, every byte loaded before any is stored, so the ranges may overlap.
+ */
+static inline void move_short(char *dst, const char *src, size_t len)
+{
+#if defined(__SSE2__)
+	if (len >= 16 && len <= 64) {
+		const __m128i *s = (const __m128i *)(const void *)src;
+		const __m128i *e = (const __m128i *)(const void *)(src + len - 16);
+		__m128i a = _mm_loadu_si128(s), z = _mm_loadu_si128(e);
+		if (len <= 32) {
+			_mm_storeu_si128((__m128i *)(void *)dst, a);
+			_mm_storeu_si128((__m128i *)(void *)(dst + len - 16), z);
+			return;
+		}
+		__m128i b = _mm_loadu_si128(s + 1);
+		__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(src + len - 32));
+		_mm_storeu_si128((__m128i *)(void *)dst, a);
+		_mm_storeu_si128((__m128i *)(void *)(dst + 16), b);
+		_mm_storeu_si128((__m128i *)(void *)(dst + len - 32), y);
+		_mm_storeu_si128((__m128i *)(void *)(dst + len - 16), z);
+		return;
+	}
+#endif
+	memmove(dst, src, len);
+}
+
 static inline int64_t abs64(int64_t v)
 {
 	return v < 0 ? -v : v;
@@ -740,16 +768,17 @@ static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_e
 	for (unsigned k = 0; k < nseg; k++) {
 		int64_t shift = delta[k] - back;
 		if (shift < 0 && seg_len[k] != 0)
-			memmove(data + seg_off[k] + shift, data + seg_off[k], seg_len[k]);
+			move_short(data + seg_off[k] + shift, data + seg_off[k], seg_len[k]);
 	}
 	for (unsigned k = nseg; k-- > 0;) {
 		int64_t shift = delta[k] - back;
 		if (shift > 0 && seg_len[k] != 0)
-			memmove(data + seg_off[k] + shift, data + seg_off[k], seg_len[k]);
+			move_short(data + seg_off[k] + shift, data + seg_off[k], seg_len[k]);
 	}
 	for (unsigned k = 0; k < n; k++)
 		if (l->e[k].ins_len != 0)
-			memcpy(data + l->e[k].off + delta[k] - back, l->e[k].ins, l->e[k].ins_len);
+			move_short(data + l->e[k].off + delta[k] - back, l->e[k].ins,
+			           l->e[k].ins_len);
 	b->data = data - back;
 	b->headroom = (uint32_t)(b->headroom - back);
 	b->len = (uint32_t)(msg_len + growth);
