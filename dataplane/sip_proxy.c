@@ -960,6 +960,15 @@ void dp_sip_cfg_init(struct dp_sip_cfg *cfg, const struct lb_addr *self, const u
 	size_t via_line = sizeof("Via: SIP/2.0/UDP :;branch=\r\n") - 1 + n +
 	                  dec32(self->port, port) + DP_BRANCH_LEN;
 	cfg->via_space = via_line % 2 == 0;
+	size_t h = cfg->via_space ? 17 : 16;
+	memcpy(cfg->via_head, "Via: SIP/2.0/UDP ", 4);
+	memcpy(cfg->via_head + 4, " SIP/2.0/UDP " + !cfg->via_space, h - 4);
+	memcpy(cfg->via_head + h, cfg->self_host, n);
+	h += n;
+	cfg->via_head[h++] = ':';
+	h += dec32(self->port, cfg->via_head + h);
+	memcpy(cfg->via_head + h, ";branch=", 8);
+	cfg->via_head_len = (uint8_t)(h + 8);
 	dp_siphash_key(cfg->key, secret);
 	cfg->retry_after = retry_after;
 	cfg->max_forwards = max_forwards;
@@ -1266,20 +1275,10 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 
 	edits_init(&l);
 
-	/* RFC 3261 16.6 step 8: our Via on top, on its own line above the client's. */
-	if (cfg->via_space) {
-		memcpy(top, "Via: SIP/2.0/UDP ", 17);
-		n = 17;
-	} else {
-		memcpy(top, "Via:SIP/2.0/UDP ", 16);
-		n = 16;
-	}
-	memcpy(top + n, cfg->self_host, cfg->self_host_len);
-	n += cfg->self_host_len;
-	top[n++] = ':';
-	n += dec32(cfg->self.port, top + n);
-	memcpy(top + n, ";branch=", 8);
-	n += 8;
+	/* RFC 3261 16.6 step 8: our Via on top, on its own line above the client's. Its head is
+	 * the same for every request: copied whole (a fixed size), then the branch. */
+	memcpy(top, cfg->via_head, sizeof(cfg->via_head));
+	n = cfg->via_head_len;
 	n += dp_sip_branch(cfg, buf, msg, &msg->top_via, top + n);
 	top[n++] = '\r';
 	top[n++] = '\n';
