@@ -343,8 +343,11 @@ static void forward_request(struct dp_worker *w, uint16_t port, struct rte_mbuf 
 		return reply(w, port, m, p, msg, 503);
 
 	const struct lb_backend *be = &set->backends[idx];
-	/* Our Via names the VIP of the backend's family: the backend answers to it. */
-	const struct dp_sip_cfg *out_cfg = leg_cfg(w, be->cfg.addr.family, p->sip_port);
+	/* Our Via names the VIP of the backend's family: the backend answers to it (mostly the
+	 * family of the leg the request came in on, whose configuration is sc). */
+	const struct dp_sip_cfg *out_cfg = be->cfg.addr.family == p->src.family
+	                                       ? sc
+	                                       : leg_cfg(w, be->cfg.addr.family, p->sip_port);
 	if (out_cfg == NULL)
 		return dp_drop(w, m, DP_DROP_NO_BACKEND_FAMILY);
 
@@ -387,7 +390,8 @@ static void relay_response(struct dp_worker *w, struct rte_mbuf *m, const struct
 	int rc = dp_sip_relay_response(sc, &b, msg, &next);
 	if (rc < 0)
 		return dp_drop(w, m, dp_drop_proxy((enum dp_sip_err) - rc));
-	if (leg_cfg(w, next.addr.family, p->sip_port) == NULL)
+	/* sc is the configuration of the family the response came in on */
+	if (next.addr.family != p->src.family && leg_cfg(w, next.addr.family, p->sip_port) == NULL)
 		return dp_drop(w, m, dp_drop_proxy(DP_SIP_ERR_NEXT_HOP_FAMILY));
 
 	uint16_t out_port;
