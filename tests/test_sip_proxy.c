@@ -479,6 +479,16 @@ static void test_forward_received_rport(void **state)
 	    /* NAT: another source address (RFC 3261 18.2.1) */
 	    {"SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa", "203.0.113.7", 5060,
 	     "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;received=203.0.113.7"},
+	    /* octets of every width, and the ends of each */
+	    {"SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa", "0.9.10.99", 5060,
+	     "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;received=0.9.10.99"},
+	    {"SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa", "100.199.200.255", 5060,
+	     "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;received=100.199.200.255"},
+	    {"SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa", "1.20.255.0", 5060,
+	     "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;received=1.20.255.0"},
+	    /* the sent-by names the source as it is written: nothing added */
+	    {"SIP/2.0/UDP 100.199.200.255:5060;branch=z9hG4bKa", "100.199.200.255", 5060,
+	     "SIP/2.0/UDP 100.199.200.255:5060;branch=z9hG4bKa"},
 	    /* bare rport: filled, and received added even for the same address (RFC 3581 4) */
 	    {"SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bKa", "192.0.2.1", 7000,
 	     "SIP/2.0/UDP 192.0.2.1:5060;rport=7000;branch=z9hG4bKa;received=192.0.2.1"},
