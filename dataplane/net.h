@@ -103,12 +103,80 @@ uint16_t dp_udp4_cksum(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *
 void dp_udp4_write(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
                    const struct rte_ether_addr *dst_mac, uint32_t src_ip, uint16_t src_port,
                    uint32_t dst_ip, uint16_t dst_port, uint32_t payload_len);
+/* A 32-bit sum of 16-bit values folded to the 16-bit one's complement sum. */
+static inline uint16_t dp_fold32(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 /* As dp_udp4_write, with the payload's dp_raw_cksum() given (payload_sum >= 0) rather than
- * summed; -1 sums it. */
-void dp_udp4_write_sum(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
-                       const struct rte_ether_addr *dst_mac, uint32_t src_ip, uint16_t src_port,
-                       uint32_t dst_ip, uint16_t dst_port, uint32_t payload_len,
-                       int32_t payload_sum);
+ * summed; -1 sums it. Inline: every forwarded message is framed by it. */
+static inline void dp_udp4_write_sum(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
+                                     const struct rte_ether_addr *dst_mac, uint32_t src_ip,
+                                     uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
+                                     uint32_t payload_len, int32_t payload_sum)
+{
+	/* Built aside and copied in: after a SIP edit the frame may start at an odd address, where
+	 * the DPDK header structs (2-byte aligned) must not be accessed directly. */
+	struct {
+		struct rte_ether_hdr eth;
+		struct rte_ipv4_hdr ip;
+		struct rte_udp_hdr udp;
+	} __attribute__((packed, aligned(2))) h;
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+
+	RTE_BUILD_BUG_ON(sizeof(h) != DP_UDP4_HDR_LEN);
+	rte_ether_addr_copy(dst_mac, &h.eth.dst_addr);
+	rte_ether_addr_copy(src_mac, &h.eth.src_addr);
+	h.eth.ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+
+	uint16_t ip_len = rte_cpu_to_be_16((uint16_t)(sizeof(h.ip) + sizeof(h.udp) + payload_len));
+	uint16_t udp_len = rte_cpu_to_be_16((uint16_t)(sizeof(h.udp) + payload_len));
+	uint16_t sport = rte_cpu_to_be_16(src_port), dport = rte_cpu_to_be_16(dst_port);
+
+	h.ip.version_ihl = RTE_IPV4_VHL_DEF;
+	h.ip.type_of_service = 0;
+	h.ip.total_length = ip_len;
+	h.ip.packet_id = 0;
+	h.ip.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	h.ip.time_to_live = DP_IPV4_TTL;
+	h.ip.next_proto_id = IPPROTO_UDP;
+	h.ip.src_addr = src_ip;
+	h.ip.dst_addr = dst_ip;
+	h.udp.src_port = sport;
+	h.udp.dst_port = dport;
+	h.udp.dgram_len = udp_len;
+
+	/*
+	 * Both sums from the values rather than from the bytes just written: the 16-bit words of
+	 * the header in memory order (what dp_sum16_small would read back), the addresses summed
+	 * once for the IPv4 header and the UDP pseudo-header.
+	 */
+	uint32_t addrs = (src_ip & 0xffff) + (src_ip >> 16) + (dst_ip & 0xffff) + (dst_ip >> 16);
+	uint16_t w0, w3, w4;
+	memcpy(&w0, &h.ip.version_ihl, sizeof(w0));      /* version_ihl, type_of_service */
+	memcpy(&w3, &h.ip.fragment_offset, sizeof(w3));  /* fragment_offset */
+	memcpy(&w4, &h.ip.time_to_live, sizeof(w4));     /* time_to_live, next_proto_id */
+	uint32_t ip_sum = addrs + w0 + ip_len + w3 + w4; /* packet_id and checksum are 0 */
+	h.ip.hdr_checksum = (uint16_t)~dp_fold32(ip_sum);
+
+	/* dp_raw_cksum reads the payload with unaligned loads: any start address is fine. */
+	uint32_t sum = addrs + rte_cpu_to_be_16((uint16_t)IPPROTO_UDP) + udp_len + /* pseudo */
+	               sport + dport + udp_len +                                   /* UDP header */
+	               (payload_sum >= 0 ? (uint32_t)payload_sum
+	                                 : dp_raw_cksum(frame + DP_UDP4_HDR_LEN, payload_len));
+	uint16_t cksum = (uint16_t)~dp_fold32(sum);
+	/* RFC 768: a computed zero is sent as all ones (zero means "no checksum"). */
+	h.udp.dgram_cksum = cksum == 0 ? 0xffff : cksum;
+
+	memcpy(frame, &h, sizeof(h));
+	m->data_len = (uint16_t)(DP_UDP4_HDR_LEN + payload_len);
+	m->pkt_len = m->data_len;
+	m->l2_len = sizeof(h.eth);
+	m->l3_len = sizeof(h.ip);
+}
 
 /*
  * Turn an ICMP echo request (checked IPv4 packet, ip_len bytes) into its echo reply in place:
