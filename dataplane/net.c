@@ -8,37 +8,6 @@
 
 #include "cksum.h"
 
-static inline uint32_t load32(const void *p)
-{
-	uint32_t w;
-
-	memcpy(&w, p, sizeof(w));
-	return w;
-}
-
-bool dp_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail)
-{
-	if (avail < sizeof(*ip) || (ip->version_ihl >> 4) != 4)
-		return false;
-	uint32_t hdr_len =
-	    (uint32_t)(ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
-	uint32_t total = rte_be_to_cpu_16(ip->total_length);
-
-	if (hdr_len < sizeof(*ip) || total < hdr_len || total > avail)
-		return false;
-	/* A correct header sums to 0xffff, its own checksum included (RFC 791, RFC 1071). The
-	 * usual header without options: its five 32-bit words in a 64-bit sum, which folds to
-	 * 0xffff exactly when it is a non-zero multiple of 0xffff (one division by a constant,
-	 * not four folds). */
-	if (hdr_len == sizeof(*ip)) {
-		const uint8_t *h = (const uint8_t *)ip;
-		uint64_t sum = (uint64_t)load32(h) + load32(h + 4) + load32(h + 8) +
-		               load32(h + 12) + load32(h + 16);
-		return sum != 0 && sum % 0xffff == 0;
-	}
-	return dp_sum16_small(ip, hdr_len) == 0xffff;
-}
-
 bool dp_ipv4_frag_check(const struct rte_ipv4_hdr *ip)
 {
 	uint32_t hdr_len =
@@ -101,81 +70,29 @@ uint16_t dp_raw_cksum(const void *buf, size_t len)
 	return dp_sum16(buf, len);
 }
 
-/* Fold a sum of a few 32-bit words and 16-bit values (below 2^48) to at most 2^17: the same
- * one's complement sum, short enough to add a 16-bit sum to before fold(). */
-static inline uint32_t fold_part(uint64_t sum)
-{
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint32_t)sum;
-}
-
 /* The UDP pseudo-header's sum (RFC 768), the addresses as 32-bit words, folded once. */
 static inline uint32_t udp4_pseudo_sum(const struct rte_ipv4_hdr *ip, uint16_t udp_len)
 {
-	return fold_part((uint64_t)load32(&ip->src_addr) + load32(&ip->dst_addr) +
-	                 rte_cpu_to_be_16((uint16_t)IPPROTO_UDP) + rte_cpu_to_be_16(udp_len));
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* The length checks of dp_udp4_check; the datagram's length in *len. */
-static bool udp4_len_ok(const struct rte_udp_hdr *udp, uint32_t l4_avail, uint16_t *len)
-{
-	if (l4_avail < sizeof(*udp))
-		return false;
-	*len = rte_be_to_cpu_16(udp->dgram_len);
-	return *len >= sizeof(*udp) && *len <= l4_avail;
+	return dp_fold_part((uint64_t)dp_load32(&ip->src_addr) + dp_load32(&ip->dst_addr) +
+	                    rte_cpu_to_be_16((uint16_t)IPPROTO_UDP) + rte_cpu_to_be_16(udp_len));
 }
 
 bool dp_udp4_check(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp, uint32_t l4_avail)
 {
 	uint16_t len;
 
-	if (!udp4_len_ok(udp, l4_avail, &len))
+	if (!dp_udp4_len_ok(udp, l4_avail, &len))
 		return false;
 	if (udp->dgram_cksum == 0)
 		return true;
 	uint32_t sum = udp4_pseudo_sum(ip, len) + dp_raw_cksum(udp, len);
-	return fold(sum) == 0xffff;
-}
-
-bool dp_udp4_check_rx(uint64_t ol_flags, const struct rte_ipv4_hdr *ip,
-                      const struct rte_udp_hdr *udp, uint32_t l4_avail, int32_t *payload_sum)
-{
-	uint16_t len;
-
-	*payload_sum = -1;
-	if (!udp4_len_ok(udp, l4_avail, &len))
-		return false;
-	if (udp->dgram_cksum == 0)
-		return true; /* no checksum (RFC 768): nothing to check, no sum known */
-	/* pseudo-header and UDP header, folded once */
-	uint32_t head = fold_part((uint64_t)load32(&ip->src_addr) + load32(&ip->dst_addr) +
-	                          rte_cpu_to_be_16((uint16_t)IPPROTO_UDP) + rte_cpu_to_be_16(len) +
-	                          load32(udp) + load32((const uint8_t *)udp + 4));
-	/* The port summed it already (and a bad sum is flagged BAD, checked again below). A
-	 * sound datagram sums to 0xffff, so its payload sums to the complement of the rest. */
-	if ((ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
-		*payload_sum = (uint16_t)~fold(head);
-		return true;
-	}
-	uint16_t payload = dp_raw_cksum(udp + 1, len - sizeof(*udp));
-	if (fold(head + payload) != 0xffff)
-		return false;
-	*payload_sum = payload;
-	return true;
+	return dp_fold32(sum) == 0xffff;
 }
 
 uint16_t dp_udp4_cksum(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
 {
 	uint16_t len = rte_be_to_cpu_16(udp->dgram_len);
-	uint16_t cksum = (uint16_t)~fold(udp4_pseudo_sum(ip, len) + dp_raw_cksum(udp, len));
+	uint16_t cksum = (uint16_t)~dp_fold32(udp4_pseudo_sum(ip, len) + dp_raw_cksum(udp, len));
 
 	/* RFC 768: a computed zero is sent as all ones (zero means "no checksum"). */
 	return cksum == 0 ? 0xffff : cksum;
