@@ -104,8 +104,8 @@ static int next_hop6(struct dp_worker *w, const uint8_t dst[16], uint16_t *port,
  * Where a packet to dst goes next: port and MAC of dst itself when it is on-link, else of the
  * gateway. Returns 0, or the drop reason (a miss asks the control thread to resolve).
  */
-static int next_hop(struct dp_worker *w, const struct lb_addr *to, uint16_t *port,
-                    struct rte_ether_addr *mac)
+static inline __attribute__((always_inline)) int
+next_hop(struct dp_worker *w, const struct lb_addr *to, uint16_t *port, struct rte_ether_addr *mac)
 {
 	const struct dp_ctx *ctx = w->ctx;
 
@@ -130,9 +130,11 @@ static int next_hop(struct dp_worker *w, const struct lb_addr *to, uint16_t *por
 
 /* Write the headers of the family of dst in front of the len-byte message in m (framed for
  * them), from the VIP of that family and SIP port k. */
-static void write_udp(const struct dp_ctx *ctx, struct rte_mbuf *m, uint16_t out_port,
-                      const struct rte_ether_addr *mac, uint32_t k, const struct lb_addr *dst,
-                      uint32_t len, int32_t payload_sum)
+static inline __attribute__((always_inline)) void write_udp(const struct dp_ctx *ctx,
+                                                            struct rte_mbuf *m, uint16_t out_port,
+                                                            const struct rte_ether_addr *mac,
+                                                            uint32_t k, const struct lb_addr *dst,
+                                                            uint32_t len, int32_t payload_sum)
 {
 	const struct rte_ether_addr *our_mac = &ctx->ports[out_port].mac;
 
@@ -147,9 +149,10 @@ static void write_udp(const struct dp_ctx *ctx, struct rte_mbuf *m, uint16_t out
 
 /* Frame the edited message b in m and write its headers, the UDP checksum from the sum the
  * edits kept when there is one. */
-static void write_edited(const struct dp_ctx *ctx, struct rte_mbuf *m, const struct dp_sip_buf *b,
-                         uint16_t out_port, const struct rte_ether_addr *mac, uint32_t k,
-                         const struct lb_addr *dst)
+static inline __attribute__((always_inline)) void
+write_edited(const struct dp_ctx *ctx, struct rte_mbuf *m, const struct dp_sip_buf *b,
+             uint16_t out_port, const struct rte_ether_addr *mac, uint32_t k,
+             const struct lb_addr *dst)
 {
 	frame_around(m, b, hdr_len_of(dst));
 	write_udp(ctx, m, out_port, mac, k, dst, b->len, b->sum_valid ? b->sum : -1);
