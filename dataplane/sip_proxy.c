@@ -479,7 +479,8 @@ static bool ip_equal(const struct lb_addr *a, const struct lb_addr *b)
 }
 
 /* The address as text without brackets ("192.0.2.1", "2001:db8::1"); returns its length. */
-static size_t ip_format(const struct lb_addr *a, char out[IP_TEXT_MAX])
+static inline __attribute__((always_inline)) size_t ip_format(const struct lb_addr *a,
+                                                              char out[IP_TEXT_MAX])
 {
 	size_t n = 0;
 
@@ -506,8 +507,8 @@ static size_t ip_format(const struct lb_addr *a, char out[IP_TEXT_MAX])
  * ip_format(addr). An IPv4 literal has one spelling (no leading zeros, which ipv4_parse()
  * refuses), so for IPv4 the texts are compared instead: no parse.
  */
-static bool ip_text_is(const char *s, size_t len, const struct lb_addr *addr, const char *text,
-                       size_t text_len)
+static inline __attribute__((always_inline)) bool
+ip_text_is(const char *s, size_t len, const struct lb_addr *addr, const char *text, size_t text_len)
 {
 	struct lb_addr parsed;
 
@@ -528,7 +529,7 @@ static bool ipv4_unusable(const uint8_t v4[4])
  * unspecified; for IPv6 also the IPv4-mapped forms of those. The rule of
  * sip_response_next_hop(), checked again on the address the packet will actually go to.
  */
-static bool ip_unusable(const struct lb_addr *a)
+static inline __attribute__((always_inline)) bool ip_unusable(const struct lb_addr *a)
 {
 	static const uint8_t zero16[16];
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -623,8 +624,8 @@ static inline void edits_init(struct dp_edits *l)
 }
 
 /* Add an edit, keeping the list sorted by offset; equal offsets keep the order of addition. */
-static void edit_add(struct dp_edits *l, uint32_t off, uint32_t del, const char *ins,
-                     uint32_t ins_len)
+static inline __attribute__((always_inline)) void
+edit_add(struct dp_edits *l, uint32_t off, uint32_t del, const char *ins, uint32_t ins_len)
 {
 	if (l->n == DP_MAX_EDITS) {
 		l->overflow = true;
@@ -812,7 +813,8 @@ static uint32_t after_start_line(const char *buf, uint32_t len, const struct sip
 }
 
 /* Where the message sip_parse() read ends: blank line and body included, noise excluded. */
-static uint32_t message_end(const char *buf, uint32_t len, const struct sip_msg *msg)
+static inline __attribute__((always_inline)) uint32_t message_end(const char *buf, uint32_t len,
+                                                                  const struct sip_msg *msg)
 {
 	uint32_t end = msg->headers_end;
 
@@ -1001,8 +1003,10 @@ struct via_fix {
 	uint32_t received_len;
 };
 
-static void via_fix_plan(const char *buf, const struct sip_via *via, const struct dp_sip_peer *src,
-                         struct via_fix *fx)
+static inline __attribute__((always_inline)) void via_fix_plan(const char *buf,
+                                                               const struct sip_via *via,
+                                                               const struct dp_sip_peer *src,
+                                                               struct via_fix *fx)
 {
 	struct via_param rport;
 	char ip[IP_TEXT_MAX];
@@ -1048,7 +1052,8 @@ static void via_fix_plan(const char *buf, const struct sip_via *via, const struc
 }
 
 /* Add the planned Via edits to l; rport first, as it may sit right where received goes. */
-static void via_fix_edits(const struct via_fix *fx, struct dp_edits *l)
+static inline __attribute__((always_inline)) void via_fix_edits(const struct via_fix *fx,
+                                                                struct dp_edits *l)
 {
 	if (fx->fill_rport)
 		edit_add(l, fx->rport_off, 0, fx->rport_text, fx->rport_len);
@@ -1460,7 +1465,8 @@ int dp_sip_forward_outbound(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
  * Response relay
  */
 
-static bool via_is_self(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_via *via)
+static inline __attribute__((always_inline)) bool
+via_is_self(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_via *via)
 {
 	struct lb_addr host;
 	const size_t plen = sizeof(DP_BRANCH_PREFIX) - 1;
