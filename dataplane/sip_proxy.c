@@ -687,7 +687,8 @@ static inline int64_t abs64(int64_t v)
  * up at seg_off[k] + delta[k] from the new start, wherever the start moves, so only the edits'
  * own growth decides. It is worked out in the same pass that lays out the segments.
  */
-static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_edits *l)
+static inline __attribute__((always_inline)) int edits_apply(struct dp_sip_buf *b, uint32_t msg_len,
+                                                             const struct dp_edits *l)
 {
 	uint32_t seg_off[DP_MAX_EDITS + 1], seg_len[DP_MAX_EDITS + 1];
 	int64_t delta[DP_MAX_EDITS + 1];
