@@ -853,8 +853,10 @@ static size_t put_str(uint8_t *in, size_t n, const char *buf, struct sip_str s)
 	return n;
 }
 
-size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
-                     const struct sip_via *client_via, char *out)
+/* dp_sip_branch(), inline in the forward and relay paths. */
+static inline __attribute__((always_inline)) size_t
+branch_mac(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
+           const struct sip_via *client_via, char *out)
 {
 	/* RFC 3261 17.2.3: the client's branch names its transaction; without the cookie
 	 * (RFC 3261 16.11) sent-by and From tag stand for it. */
@@ -904,6 +906,12 @@ size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct
 	memcpy(out, DP_BRANCH_PREFIX, sizeof(DP_BRANCH_PREFIX) - 1);
 	hex64(mac, out + sizeof(DP_BRANCH_PREFIX) - 1);
 	return DP_BRANCH_LEN;
+}
+
+size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
+                     const struct sip_via *client_via, char *out)
+{
+	return branch_mac(cfg, buf, req, client_via, out);
 }
 
 /* The To tag of our stateless replies: stable for a Call-ID and From tag (RFC 3261 8.2.6.2). */
@@ -1294,7 +1302,7 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 	 * the same for every request: copied whole (a fixed size), then the branch. */
 	memcpy(top, cfg->via_head, sizeof(cfg->via_head));
 	n = cfg->via_head_len;
-	n += dp_sip_branch(cfg, buf, msg, &msg->top_via, top + n);
+	n += branch_mac(cfg, buf, msg, &msg->top_via, top + n);
 	top[n++] = '\r';
 	top[n++] = '\n';
 	if (!msg->has_max_forwards) {
@@ -1539,7 +1547,7 @@ int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
 	bool quad = ipv4_parse(sip_str_ptr(buf, dest), dest.len, v4);
 	if (quad ? ipv4_unusable(v4) : sip_response_next_hop(buf, msg, &hop) != 0)
 		return -DP_SIP_ERR_NO_NEXT_VIA;
-	dp_sip_branch(cfg, buf, msg, &hop, mac);
+	branch_mac(cfg, buf, msg, &hop, mac);
 	if (msg->top_via.branch.len != DP_BRANCH_LEN ||
 	    !ct_equal(buf + msg->top_via.branch.off, mac, DP_BRANCH_LEN))
 		return -DP_SIP_ERR_BAD_BRANCH_MAC;
