@@ -70,6 +70,9 @@ uint16_t dp_sum16_scalar(const void *buf, size_t len)
 }
 
 #if defined(__x86_64__)
+/* 32 bytes of zeros, then 32 of ones: 32 bytes from tail_keep + k keep the last k of 32. */
+static const uint8_t tail_keep[64] = {[32 ... 63] = 0xff};
+
 /*
  * The same sum 128 bytes a step. Each 16-bit word is biased by -0x8000 (its top bit flipped)
  * so that vpmaddwd, which reads words as signed, adds neighbours exactly into 32-bit lanes:
@@ -85,14 +88,12 @@ __attribute__((target("avx2"))) static uint16_t raw_cksum_avx2(const uint8_t *p,
 		const __m256i flip = _mm256_set1_epi16((short)0x8000);
 		const __m256i one = _mm256_set1_epi16(1);
 		__m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-		size_t words = (len / 32) * 16;
+		/* the words of the whole 32-byte steps, and of the one for the tail below */
+		size_t words = (len / 32) * 16 + 16;
 
-#define SUM32(acc, at)                                                                             \
-	acc = _mm256_add_epi32(                                                                    \
-	    acc,                                                                                   \
-	    _mm256_madd_epi16(                                                                     \
-	        _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)(at)), flip),   \
-	        one))
+#define SUM32V(acc, v)                                                                             \
+	acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_xor_si256(v, flip), one))
+#define SUM32(acc, at) SUM32V(acc, _mm256_loadu_si256((const __m256i *)(const void *)(at)))
 		for (; len >= 128; p += 128, len -= 128) {
 			SUM32(a0, p);
 			SUM32(a1, p + 32);
@@ -101,7 +102,19 @@ __attribute__((target("avx2"))) static uint16_t raw_cksum_avx2(const uint8_t *p,
 		}
 		for (; len >= 32; p += 32, len -= 32)
 			SUM32(a0, p);
+		/*
+		 * The 0..31 bytes left, without a loop: their whole words from one load of the 32
+		 * bytes that end with them, the bytes in front (summed already, and inside the
+		 * buffer: at least 32 bytes were) masked to zero words, which add nothing once the
+		 * bias is back. An odd last byte is added apart, as its word's low-address half.
+		 */
+		size_t even = len & ~(size_t)1;
+		__m256i keep =
+		    _mm256_loadu_si256((const __m256i *)(const void *)(tail_keep + even));
+		__m256i last = _mm256_loadu_si256((const __m256i *)(const void *)(p + even - 32));
+		SUM32V(a1, _mm256_and_si256(last, keep));
 #undef SUM32
+#undef SUM32V
 		__m256i a = _mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3));
 		__m128i h =
 		    _mm_add_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
@@ -109,6 +122,9 @@ __attribute__((target("avx2"))) static uint16_t raw_cksum_avx2(const uint8_t *p,
 		    _mm_add_epi64(_mm_cvtepi32_epi64(h), _mm_cvtepi32_epi64(_mm_srli_si128(h, 8)));
 		int64_t lanes = _mm_cvtsi128_si64(q) + _mm_extract_epi64(q, 1);
 		sum = (uint64_t)(lanes + (int64_t)words * 0x8000);
+		if (len & 1)
+			sum += p[even];
+		return fold64(sum);
 	}
 	if (len >= 16) {
 		uint64_t w[2];

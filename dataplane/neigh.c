@@ -83,11 +83,6 @@ void dp_neigh_publish(struct dp_neigh_slot *slot, struct dp_neigh_table *next)
 		call_rcu(&old->priv->rcu, free_rcu);
 }
 
-const struct dp_neigh_table *dp_neigh_current(struct dp_neigh_slot *slot)
-{
-	return rcu_dereference(slot->table);
-}
-
 struct dp_neigh6_table *dp_neigh6_table_build(const struct dp_neigh6 *entries, uint32_t n)
 {
 	uint32_t mask;
@@ -123,9 +118,4 @@ void dp_neigh6_publish(struct dp_neigh6_slot *slot, struct dp_neigh6_table *next
 
 	if (old != NULL)
 		call_rcu(&old->priv->rcu, free_rcu);
-}
-
-const struct dp_neigh6_table *dp_neigh6_current(struct dp_neigh6_slot *slot)
-{
-	return rcu_dereference(slot->table);
 }

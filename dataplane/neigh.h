@@ -72,8 +72,12 @@ void dp_neigh_table_free(struct dp_neigh_table *t);
  */
 void dp_neigh_publish(struct dp_neigh_slot *slot, struct dp_neigh_table *next);
 
-/* The current table, or NULL: the caller must be an online urcu-qsbr reader. */
-const struct dp_neigh_table *dp_neigh_current(struct dp_neigh_slot *slot);
+/* The current table, or NULL: the caller must be an online urcu-qsbr reader. Inline, as
+ * rcu_dereference (a dependent load), without a call for every message. */
+static inline const struct dp_neigh_table *dp_neigh_current(struct dp_neigh_slot *slot)
+{
+	return __atomic_load_n(&slot->table, __ATOMIC_CONSUME);
+}
 
 /* ---- IPv6 --------------------------------------------------------------------------------- */
 
@@ -137,7 +141,11 @@ void dp_neigh6_table_free(struct dp_neigh6_table *t);
 /* As dp_neigh_publish, for the IPv6 table. Control thread only. */
 void dp_neigh6_publish(struct dp_neigh6_slot *slot, struct dp_neigh6_table *next);
 
-/* The current IPv6 table, or NULL: the caller must be an online urcu-qsbr reader. */
-const struct dp_neigh6_table *dp_neigh6_current(struct dp_neigh6_slot *slot);
+/* The current IPv6 table, or NULL: the caller must be an online urcu-qsbr reader. Inline, as
+ * dp_neigh_current. */
+static inline const struct dp_neigh6_table *dp_neigh6_current(struct dp_neigh6_slot *slot)
+{
+	return __atomic_load_n(&slot->table, __ATOMIC_CONSUME);
+}
 
 #endif

@@ -8,23 +8,6 @@
 
 #include "cksum.h"
 
-bool dp_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail)
-{
-	if (avail < sizeof(*ip) || (ip->version_ihl >> 4) != 4)
-		return false;
-	uint32_t hdr_len =
-	    (uint32_t)(ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
-	uint32_t total = rte_be_to_cpu_16(ip->total_length);
-
-	if (hdr_len < sizeof(*ip) || total < hdr_len || total > avail)
-		return false;
-	/* A correct header sums to 0xffff, its own checksum included (RFC 791, RFC 1071). The
-	 * usual header without options is summed at a length known here: no loop. */
-	if (hdr_len == sizeof(*ip))
-		return dp_sum16_small(ip, sizeof(*ip)) == 0xffff;
-	return dp_sum16_small(ip, hdr_len) == 0xffff;
-}
-
 bool dp_ipv4_frag_check(const struct rte_ipv4_hdr *ip)
 {
 	uint32_t hdr_len =
@@ -87,73 +70,29 @@ uint16_t dp_raw_cksum(const void *buf, size_t len)
 	return dp_sum16(buf, len);
 }
 
+/* The UDP pseudo-header's sum (RFC 768), the addresses as 32-bit words, folded once. */
 static inline uint32_t udp4_pseudo_sum(const struct rte_ipv4_hdr *ip, uint16_t udp_len)
 {
-	uint32_t sum = 0;
-
-	sum += dp_sum16_small(&ip->src_addr, sizeof(ip->src_addr));
-	sum += dp_sum16_small(&ip->dst_addr, sizeof(ip->dst_addr));
-	sum += rte_cpu_to_be_16((uint16_t)IPPROTO_UDP);
-	sum += rte_cpu_to_be_16(udp_len);
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* The length checks of dp_udp4_check; the datagram's length in *len. */
-static bool udp4_len_ok(const struct rte_udp_hdr *udp, uint32_t l4_avail, uint16_t *len)
-{
-	if (l4_avail < sizeof(*udp))
-		return false;
-	*len = rte_be_to_cpu_16(udp->dgram_len);
-	return *len >= sizeof(*udp) && *len <= l4_avail;
+	return dp_fold_part((uint64_t)dp_load32(&ip->src_addr) + dp_load32(&ip->dst_addr) +
+	                    rte_cpu_to_be_16((uint16_t)IPPROTO_UDP) + rte_cpu_to_be_16(udp_len));
 }
 
 bool dp_udp4_check(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp, uint32_t l4_avail)
 {
 	uint16_t len;
 
-	if (!udp4_len_ok(udp, l4_avail, &len))
+	if (!dp_udp4_len_ok(udp, l4_avail, &len))
 		return false;
 	if (udp->dgram_cksum == 0)
 		return true;
 	uint32_t sum = udp4_pseudo_sum(ip, len) + dp_raw_cksum(udp, len);
-	return fold(sum) == 0xffff;
-}
-
-bool dp_udp4_check_rx(uint64_t ol_flags, const struct rte_ipv4_hdr *ip,
-                      const struct rte_udp_hdr *udp, uint32_t l4_avail, int32_t *payload_sum)
-{
-	uint16_t len;
-
-	*payload_sum = -1;
-	if (!udp4_len_ok(udp, l4_avail, &len))
-		return false;
-	if (udp->dgram_cksum == 0)
-		return true; /* no checksum (RFC 768): nothing to check, no sum known */
-	uint32_t head = udp4_pseudo_sum(ip, len) + dp_sum16_small(udp, sizeof(*udp));
-	/* The port summed it already (and a bad sum is flagged BAD, checked again below). A
-	 * sound datagram sums to 0xffff, so its payload sums to the complement of the rest. */
-	if ((ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
-		*payload_sum = (uint16_t)~fold(head);
-		return true;
-	}
-	uint16_t payload = dp_raw_cksum(udp + 1, len - sizeof(*udp));
-	if (fold(head + payload) != 0xffff)
-		return false;
-	*payload_sum = payload;
-	return true;
+	return dp_fold32(sum) == 0xffff;
 }
 
 uint16_t dp_udp4_cksum(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
 {
 	uint16_t len = rte_be_to_cpu_16(udp->dgram_len);
-	uint16_t cksum = (uint16_t)~fold(udp4_pseudo_sum(ip, len) + dp_raw_cksum(udp, len));
+	uint16_t cksum = (uint16_t)~dp_fold32(udp4_pseudo_sum(ip, len) + dp_raw_cksum(udp, len));
 
 	/* RFC 768: a computed zero is sent as all ones (zero means "no checksum"). */
 	return cksum == 0 ? 0xffff : cksum;
@@ -164,71 +103,6 @@ void dp_udp4_write(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
                    uint32_t dst_ip, uint16_t dst_port, uint32_t payload_len)
 {
 	dp_udp4_write_sum(m, src_mac, dst_mac, src_ip, src_port, dst_ip, dst_port, payload_len, -1);
-}
-
-void dp_udp4_write_sum(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
-                       const struct rte_ether_addr *dst_mac, uint32_t src_ip, uint16_t src_port,
-                       uint32_t dst_ip, uint16_t dst_port, uint32_t payload_len,
-                       int32_t payload_sum)
-{
-	/* Built aside and copied in: after a SIP edit the frame may start at an odd address, where
-	 * the DPDK header structs (2-byte aligned) must not be accessed directly. */
-	struct {
-		struct rte_ether_hdr eth;
-		struct rte_ipv4_hdr ip;
-		struct rte_udp_hdr udp;
-	} __attribute__((packed, aligned(2))) h;
-	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
-
-	RTE_BUILD_BUG_ON(sizeof(h) != DP_UDP4_HDR_LEN);
-	rte_ether_addr_copy(dst_mac, &h.eth.dst_addr);
-	rte_ether_addr_copy(src_mac, &h.eth.src_addr);
-	h.eth.ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-
-	uint16_t ip_len = rte_cpu_to_be_16((uint16_t)(sizeof(h.ip) + sizeof(h.udp) + payload_len));
-	uint16_t udp_len = rte_cpu_to_be_16((uint16_t)(sizeof(h.udp) + payload_len));
-	uint16_t sport = rte_cpu_to_be_16(src_port), dport = rte_cpu_to_be_16(dst_port);
-
-	h.ip.version_ihl = RTE_IPV4_VHL_DEF;
-	h.ip.type_of_service = 0;
-	h.ip.total_length = ip_len;
-	h.ip.packet_id = 0;
-	h.ip.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	h.ip.time_to_live = DP_IPV4_TTL;
-	h.ip.next_proto_id = IPPROTO_UDP;
-	h.ip.src_addr = src_ip;
-	h.ip.dst_addr = dst_ip;
-	h.udp.src_port = sport;
-	h.udp.dst_port = dport;
-	h.udp.dgram_len = udp_len;
-
-	/*
-	 * Both sums from the values rather than from the bytes just written: the 16-bit words of
-	 * the header in memory order (what dp_sum16_small would read back), the addresses summed
-	 * once for the IPv4 header and the UDP pseudo-header.
-	 */
-	uint32_t addrs = (src_ip & 0xffff) + (src_ip >> 16) + (dst_ip & 0xffff) + (dst_ip >> 16);
-	uint16_t w0, w3, w4;
-	memcpy(&w0, &h.ip.version_ihl, sizeof(w0));      /* version_ihl, type_of_service */
-	memcpy(&w3, &h.ip.fragment_offset, sizeof(w3));  /* fragment_offset */
-	memcpy(&w4, &h.ip.time_to_live, sizeof(w4));     /* time_to_live, next_proto_id */
-	uint32_t ip_sum = addrs + w0 + ip_len + w3 + w4; /* packet_id and checksum are 0 */
-	h.ip.hdr_checksum = (uint16_t)~fold(ip_sum);
-
-	/* dp_raw_cksum reads the payload with unaligned loads: any start address is fine. */
-	uint32_t sum = addrs + rte_cpu_to_be_16((uint16_t)IPPROTO_UDP) + udp_len + /* pseudo */
-	               sport + dport + udp_len +                                   /* UDP header */
-	               (payload_sum >= 0 ? (uint32_t)payload_sum
-	                                 : dp_raw_cksum(frame + DP_UDP4_HDR_LEN, payload_len));
-	uint16_t cksum = (uint16_t)~fold(sum);
-	/* RFC 768: a computed zero is sent as all ones (zero means "no checksum"). */
-	h.udp.dgram_cksum = cksum == 0 ? 0xffff : cksum;
-
-	memcpy(frame, &h, sizeof(h));
-	m->data_len = (uint16_t)(DP_UDP4_HDR_LEN + payload_len);
-	m->pkt_len = m->data_len;
-	m->l2_len = sizeof(h.eth);
-	m->l3_len = sizeof(h.ip);
 }
 
 bool dp_icmp_echo_reply(struct dp_ipv4_pkt *p, const struct rte_ether_addr *our_mac)

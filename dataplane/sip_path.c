@@ -104,8 +104,8 @@ static int next_hop6(struct dp_worker *w, const uint8_t dst[16], uint16_t *port,
  * Where a packet to dst goes next: port and MAC of dst itself when it is on-link, else of the
  * gateway. Returns 0, or the drop reason (a miss asks the control thread to resolve).
  */
-static int next_hop(struct dp_worker *w, const struct lb_addr *to, uint16_t *port,
-                    struct rte_ether_addr *mac)
+static inline __attribute__((always_inline)) int
+next_hop(struct dp_worker *w, const struct lb_addr *to, uint16_t *port, struct rte_ether_addr *mac)
 {
 	const struct dp_ctx *ctx = w->ctx;
 
@@ -130,9 +130,11 @@ static int next_hop(struct dp_worker *w, const struct lb_addr *to, uint16_t *por
 
 /* Write the headers of the family of dst in front of the len-byte message in m (framed for
  * them), from the VIP of that family and SIP port k. */
-static void write_udp(const struct dp_ctx *ctx, struct rte_mbuf *m, uint16_t out_port,
-                      const struct rte_ether_addr *mac, uint32_t k, const struct lb_addr *dst,
-                      uint32_t len, int32_t payload_sum)
+static inline __attribute__((always_inline)) void write_udp(const struct dp_ctx *ctx,
+                                                            struct rte_mbuf *m, uint16_t out_port,
+                                                            const struct rte_ether_addr *mac,
+                                                            uint32_t k, const struct lb_addr *dst,
+                                                            uint32_t len, int32_t payload_sum)
 {
 	const struct rte_ether_addr *our_mac = &ctx->ports[out_port].mac;
 
@@ -147,9 +149,10 @@ static void write_udp(const struct dp_ctx *ctx, struct rte_mbuf *m, uint16_t out
 
 /* Frame the edited message b in m and write its headers, the UDP checksum from the sum the
  * edits kept when there is one. */
-static void write_edited(const struct dp_ctx *ctx, struct rte_mbuf *m, const struct dp_sip_buf *b,
-                         uint16_t out_port, const struct rte_ether_addr *mac, uint32_t k,
-                         const struct lb_addr *dst)
+static inline __attribute__((always_inline)) void
+write_edited(const struct dp_ctx *ctx, struct rte_mbuf *m, const struct dp_sip_buf *b,
+             uint16_t out_port, const struct rte_ether_addr *mac, uint32_t k,
+             const struct lb_addr *dst)
 {
 	frame_around(m, b, hdr_len_of(dst));
 	write_udp(ctx, m, out_port, mac, k, dst, b->len, b->sum_valid ? b->sum : -1);
@@ -343,8 +346,11 @@ static void forward_request(struct dp_worker *w, uint16_t port, struct rte_mbuf 
 		return reply(w, port, m, p, msg, 503);
 
 	const struct lb_backend *be = &set->backends[idx];
-	/* Our Via names the VIP of the backend's family: the backend answers to it. */
-	const struct dp_sip_cfg *out_cfg = leg_cfg(w, be->cfg.addr.family, p->sip_port);
+	/* Our Via names the VIP of the backend's family: the backend answers to it (mostly the
+	 * family of the leg the request came in on, whose configuration is sc). */
+	const struct dp_sip_cfg *out_cfg = be->cfg.addr.family == p->src.family
+	                                       ? sc
+	                                       : leg_cfg(w, be->cfg.addr.family, p->sip_port);
 	if (out_cfg == NULL)
 		return dp_drop(w, m, DP_DROP_NO_BACKEND_FAMILY);
 
@@ -387,7 +393,8 @@ static void relay_response(struct dp_worker *w, struct rte_mbuf *m, const struct
 	int rc = dp_sip_relay_response(sc, &b, msg, &next);
 	if (rc < 0)
 		return dp_drop(w, m, dp_drop_proxy((enum dp_sip_err) - rc));
-	if (leg_cfg(w, next.addr.family, p->sip_port) == NULL)
+	/* sc is the configuration of the family the response came in on */
+	if (next.addr.family != p->src.family && leg_cfg(w, next.addr.family, p->sip_port) == NULL)
 		return dp_drop(w, m, dp_drop_proxy(DP_SIP_ERR_NEXT_HOP_FAMILY));
 
 	uint16_t out_port;

@@ -169,15 +169,11 @@ static const char two_digits[] = "0001020304050607080910111213141516171819202122
                                  "62636465666768697071727374757677787980818283848586878889909192"
                                  "93949596979899";
 
-/* Decimal of v into out (at least 10 bytes), returns the digit count. */
-static size_t dec32(uint32_t v, char *out)
+/* dec32() for v >= 10000, apart: ports and CSeq numbers are mostly shorter. */
+static __attribute__((noinline)) size_t dec32_long(uint32_t v, char *out)
 {
 	/* The digit count by comparisons: no division for it. */
-	size_t n = v < 10           ? 1
-	           : v < 100        ? 2
-	           : v < 1000       ? 3
-	           : v < 10000      ? 4
-	           : v < 100000     ? 5
+	size_t n = v < 100000       ? 5
 	           : v < 1000000    ? 6
 	           : v < 10000000   ? 7
 	           : v < 100000000  ? 8
@@ -198,8 +194,9 @@ static size_t dec32(uint32_t v, char *out)
 	return n;
 }
 
-/* Decimal of an octet (0..255) into out (3 bytes), returns the digit count. */
-static size_t dec8(unsigned v, char *out)
+/* Decimal of v into out (at least 10 bytes), returns the digit count. Up to four digits
+ * inline, two a step. */
+static inline size_t dec32(uint32_t v, char *out)
 {
 	if (v < 10) {
 		out[0] = (char)('0' + v);
@@ -209,11 +206,43 @@ static size_t dec8(unsigned v, char *out)
 		memcpy(out, two_digits + 2 * v, 2);
 		return 2;
 	}
-	unsigned h = v >= 200 ? 2 : 1;
-	out[0] = (char)('0' + h);
-	memcpy(out + 1, two_digits + 2 * (v - 100 * h), 2);
-	return 3;
+	if (v >= 10000)
+		return dec32_long(v, out);
+	uint32_t hi = v / 100, lo = v % 100;
+	if (hi < 10) {
+		out[0] = (char)('0' + hi);
+		memcpy(out + 1, two_digits + 2 * lo, 2);
+		return 3;
+	}
+	memcpy(out, two_digits + 2 * hi, 2);
+	memcpy(out + 2, two_digits + 2 * lo, 2);
+	return 4;
 }
+
+/*
+ * The text of every octet value, 4 bytes each: its 1 to 3 digits, then zero bytes, then (in
+ * the fourth byte) the digit count. Written by the compiler from these macros.
+ */
+#define OCTET_D(v, k) ((char)('0' + (v) / (k) % 10))
+#define OCTET(v)                                                                                   \
+	{                                                                                          \
+		(v) >= 100  ? OCTET_D(v, 100)                                                      \
+		: (v) >= 10 ? OCTET_D(v, 10)                                                       \
+		            : OCTET_D(v, 1),                                                       \
+		    (v) >= 100  ? OCTET_D(v, 10)                                                   \
+		    : (v) >= 10 ? OCTET_D(v, 1)                                                    \
+		                : 0,                                                               \
+		    (v) >= 100 ? OCTET_D(v, 1) : 0, (char)(1 + ((v) >= 10) + ((v) >= 100))         \
+	}
+#define OCTET4(v)  OCTET(v), OCTET((v) + 1), OCTET((v) + 2), OCTET((v) + 3)
+#define OCTET16(v) OCTET4(v), OCTET4((v) + 4), OCTET4((v) + 8), OCTET4((v) + 12)
+#define OCTET64(v) OCTET16(v), OCTET16((v) + 16), OCTET16((v) + 32), OCTET16((v) + 48)
+static const char octet_text[256][4] = {OCTET64(0), OCTET64(64), OCTET64(128), OCTET64(192)};
+#undef OCTET64
+#undef OCTET16
+#undef OCTET4
+#undef OCTET
+#undef OCTET_D
 
 /*
  * a[0..len) == b[0..len) for len <= 16, inline: two overlapping loads from each side (only
@@ -316,40 +345,97 @@ static uint32_t skip_lws(const char *p, uint32_t i, uint32_t end)
 }
 
 /*
+ * Copy len bytes from src to dst, inline: 16 bytes a step, the last step overlapping the one
+ * before (8 to 15 bytes: two overlapping 8-byte copies), so only src[0..len) is read and
+ * dst[0..len) written. A header value is a few dozen bytes: cheaper than a call to memcpy.
+ */
+static inline void copy_short(uint8_t *dst, const char *src, size_t len)
+{
+#if defined(__SSE2__)
+	if (len >= 16) {
+		__m128i v;
+		for (size_t i = 0; i + 16 < len; i += 16) {
+			v = _mm_loadu_si128((const __m128i *)(const void *)(src + i));
+			_mm_storeu_si128((__m128i *)(void *)(dst + i), v);
+			/* an opaque step: the compiler must not turn the loop back into memcpy */
+			__asm__("" : "+r"(i));
+		}
+		v = _mm_loadu_si128((const __m128i *)(const void *)(src + len - 16));
+		_mm_storeu_si128((__m128i *)(void *)(dst + len - 16), v);
+		return;
+	}
+	if (len >= 8) {
+		uint64_t lo, hi;
+		memcpy(&lo, src, 8);
+		memcpy(&hi, src + len - 8, 8);
+		memcpy(dst, &lo, 8);
+		memcpy(dst + len - 8, &hi, 8);
+		return;
+	}
+#endif
+	if (len >= 8) {
+		uint64_t w;
+		for (size_t i = 0; i + 8 < len; i += 8) {
+			memcpy(&w, src + i, 8);
+			memcpy(dst + i, &w, 8);
+			__asm__("" : "+r"(i));
+		}
+		memcpy(&w, src + len - 8, 8);
+		memcpy(dst + len - 8, &w, 8);
+	} else if (len >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, src, 4);
+		memcpy(&hi, src + len - 4, 4);
+		memcpy(dst, &lo, 4);
+		memcpy(dst + len - 4, &hi, 4);
+	} else if (len >= 2) {
+		uint16_t lo, hi;
+		memcpy(&lo, src, 2);
+		memcpy(&hi, src + len - 2, 2);
+		memcpy(dst, &lo, 2);
+		memcpy(dst + len - 2, &hi, 2);
+	} else if (len != 0) {
+		dst[0] = (uint8_t)src[0];
+	}
+}
+
+/*
  * Dotted-quad IPv4 (RFC 3986 dec-octet: no leading zeros, as inet_pton) into v4. Hand-written
- * because it runs for every message: inet_pton costs several times more.
+ * because it runs for every message: inet_pton costs several times more. The text is copied
+ * first, with a NUL after it: no end checks between the digits.
  */
 static bool ipv4_parse(const char *s, size_t len, uint8_t v4[4])
 {
-	const char *end = s + len;
+	uint8_t t[16];
+	unsigned i = 0;
 
 	if (len < 7 || len > 15)
 		return false;
+	copy_short(t, s, len);
+	t[len] = '\0';
 	for (int octet = 0;; octet++) {
-		unsigned v = (unsigned)(unsigned char)*s++ - '0', d;
+		unsigned v = (unsigned)t[i++] - '0', d;
 		if (v > 9)
 			return false;
 		/* a second and third digit; a leading zero takes none */
-		if (s < end && (d = (unsigned)(unsigned char)*s - '0') <= 9) {
+		if ((d = (unsigned)t[i] - '0') <= 9) {
 			if (v == 0)
 				return false;
 			v = v * 10 + d;
-			s++;
-			if (s < end && (d = (unsigned)(unsigned char)*s - '0') <= 9) {
+			i++;
+			if ((d = (unsigned)t[i] - '0') <= 9) {
 				v = v * 10 + d;
-				s++;
+				i++;
 				if (v > 255)
 					return false;
 			}
 		}
 		v4[octet] = (uint8_t)v;
 		if (octet == 3)
-			return s == end;
-		if (s >= end || *s != '.')
+			return i == len;
+		if (t[i] != '.')
 			return false;
-		s++;
-		if (s >= end)
-			return false;
+		i++;
 	}
 }
 
@@ -393,7 +479,8 @@ static bool ip_equal(const struct lb_addr *a, const struct lb_addr *b)
 }
 
 /* The address as text without brackets ("192.0.2.1", "2001:db8::1"); returns its length. */
-static size_t ip_format(const struct lb_addr *a, char out[IP_TEXT_MAX])
+static inline __attribute__((always_inline)) size_t ip_format(const struct lb_addr *a,
+                                                              char out[IP_TEXT_MAX])
 {
 	size_t n = 0;
 
@@ -402,16 +489,17 @@ static size_t ip_format(const struct lb_addr *a, char out[IP_TEXT_MAX])
 			return 0;
 		return strlen(out);
 	}
-	/* IPv4 by hand: inet_ntop costs more than the rest of a forward. */
-	n = dec8(a->v4[0], out);
-	out[n++] = '.';
-	n += dec8(a->v4[1], out + n);
-	out[n++] = '.';
-	n += dec8(a->v4[2], out + n);
-	out[n++] = '.';
-	n += dec8(a->v4[3], out + n);
-	out[n] = '\0';
-	return n;
+	/* IPv4 by hand: inet_ntop costs more than the rest of a forward. Each octet's 4 table
+	 * bytes are stored whole (out has room to spare), the next octet's dot or the NUL
+	 * overwrites what follows its digits. */
+	for (int i = 0; i < 4; i++) {
+		const char *t = octet_text[a->v4[i]];
+		memcpy(out + n, t, 4);
+		n += (size_t)t[3];
+		out[n++] = '.';
+	}
+	out[n - 1] = '\0';
+	return n - 1;
 }
 
 /*
@@ -419,8 +507,8 @@ static size_t ip_format(const struct lb_addr *a, char out[IP_TEXT_MAX])
  * ip_format(addr). An IPv4 literal has one spelling (no leading zeros, which ipv4_parse()
  * refuses), so for IPv4 the texts are compared instead: no parse.
  */
-static bool ip_text_is(const char *s, size_t len, const struct lb_addr *addr, const char *text,
-                       size_t text_len)
+static inline __attribute__((always_inline)) bool
+ip_text_is(const char *s, size_t len, const struct lb_addr *addr, const char *text, size_t text_len)
 {
 	struct lb_addr parsed;
 
@@ -441,7 +529,7 @@ static bool ipv4_unusable(const uint8_t v4[4])
  * unspecified; for IPv6 also the IPv4-mapped forms of those. The rule of
  * sip_response_next_hop(), checked again on the address the packet will actually go to.
  */
-static bool ip_unusable(const struct lb_addr *a)
+static inline __attribute__((always_inline)) bool ip_unusable(const struct lb_addr *a)
 {
 	static const uint8_t zero16[16];
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -527,9 +615,17 @@ struct dp_edits {
 	bool overflow;
 };
 
+/* An empty list: only the count and the flag are set, the entries are written as they are
+ * added (zeroing all DP_MAX_EDITS of them would cost every message a few dozen stores). */
+static inline void edits_init(struct dp_edits *l)
+{
+	l->n = 0;
+	l->overflow = false;
+}
+
 /* Add an edit, keeping the list sorted by offset; equal offsets keep the order of addition. */
-static void edit_add(struct dp_edits *l, uint32_t off, uint32_t del, const char *ins,
-                     uint32_t ins_len)
+static inline __attribute__((always_inline)) void
+edit_add(struct dp_edits *l, uint32_t off, uint32_t del, const char *ins, uint32_t ins_len)
 {
 	if (l->n == DP_MAX_EDITS) {
 		l->overflow = true;
@@ -541,6 +637,34 @@ static void edit_add(struct dp_edits *l, uint32_t off, uint32_t del, const char 
 		i--;
 	}
 	l->e[i] = (struct dp_edit){.off = off, .del = del, .ins_len = ins_len, .ins = ins};
+}
+
+/*
+ * memmove for the short moves and copies of an edit (a start line, an inserted header): up
+ * to 64 bytes inline, every byte loaded before any is stored, so the ranges may overlap.
+ */
+static inline void move_short(char *dst, const char *src, size_t len)
+{
+#if defined(__SSE2__)
+	if (len >= 16 && len <= 64) {
+		const __m128i *s = (const __m128i *)(const void *)src;
+		const __m128i *e = (const __m128i *)(const void *)(src + len - 16);
+		__m128i a = _mm_loadu_si128(s), z = _mm_loadu_si128(e);
+		if (len <= 32) {
+			_mm_storeu_si128((__m128i *)(void *)dst, a);
+			_mm_storeu_si128((__m128i *)(void *)(dst + len - 16), z);
+			return;
+		}
+		__m128i b = _mm_loadu_si128(s + 1);
+		__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(src + len - 32));
+		_mm_storeu_si128((__m128i *)(void *)dst, a);
+		_mm_storeu_si128((__m128i *)(void *)(dst + 16), b);
+		_mm_storeu_si128((__m128i *)(void *)(dst + len - 32), y);
+		_mm_storeu_si128((__m128i *)(void *)(dst + len - 16), z);
+		return;
+	}
+#endif
+	memmove(dst, src, len);
 }
 
 static inline int64_t abs64(int64_t v)
@@ -563,7 +687,8 @@ static inline int64_t abs64(int64_t v)
  * up at seg_off[k] + delta[k] from the new start, wherever the start moves, so only the edits'
  * own growth decides. It is worked out in the same pass that lays out the segments.
  */
-static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_edits *l)
+static inline __attribute__((always_inline)) int edits_apply(struct dp_sip_buf *b, uint32_t msg_len,
+                                                             const struct dp_edits *l)
 {
 	uint32_t seg_off[DP_MAX_EDITS + 1], seg_len[DP_MAX_EDITS + 1];
 	int64_t delta[DP_MAX_EDITS + 1];
@@ -572,6 +697,8 @@ static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_e
 	uint16_t sum = b->sum;
 	uint32_t pos = 0;
 	int64_t d = 0;
+	uint64_t kept = 0; /* the bytes of all segments */
+	unsigned big = 0;  /* the longest segment (the first of equal ones) */
 
 	if (l->overflow || msg_len > b->len)
 		return -DP_SIP_ERR_NO_ROOM;
@@ -584,6 +711,9 @@ static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_e
 		seg_off[k] = pos;
 		seg_len[k] = len;
 		delta[k] = d;
+		kept += len;
+		if (len > seg_len[big])
+			big = k;
 		if (keep_sum && (d & 1) != 0 && len != 0) {
 			uint16_t seg = dp_sum16_at(b->data + pos, len, pos & 1);
 			sum = dp_sum16_add(dp_sum16_sub(sum, seg), dp_sum16_swap(seg));
@@ -606,18 +736,30 @@ static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_e
 	if (lo > hi || (int64_t)msg_len + growth > UINT32_MAX)
 		return -DP_SIP_ERR_NO_ROOM;
 
-	int64_t back = 0, best_cost = INT64_MAX;
-	for (unsigned c = 0; c < nseg; c++) {
-		/* The same delta as the candidate before: the same cost, never strictly less. */
-		if (c > 0 && delta[c] == delta[c - 1])
-			continue;
-		int64_t cand = delta[c] < lo ? lo : delta[c] > hi ? hi : delta[c];
-		int64_t cost = 0;
-		for (unsigned k = 0; k < nseg; k++)
-			cost += abs64(delta[k] - cand) * seg_len[k];
-		if (cost < best_cost) {
-			best_cost = cost;
-			back = cand;
+	int64_t back = 0;
+	if (2 * (uint64_t)seg_len[big] > kept) {
+		/*
+		 * One segment longer than all the others together (the usual case: the bulk of
+		 * the message, after the edits near its top): the cost falls strictly up to its
+		 * delta and rises strictly after it, so the one candidate of least cost is that
+		 * delta, clamped. No need to weigh them all.
+		 */
+		back = delta[big] < lo ? lo : delta[big] > hi ? hi : delta[big];
+	} else {
+		int64_t best_cost = INT64_MAX;
+		for (unsigned c = 0; c < nseg; c++) {
+			/* The same delta as the candidate before: the same cost, never strictly
+			 * less. */
+			if (c > 0 && delta[c] == delta[c - 1])
+				continue;
+			int64_t cand = delta[c] < lo ? lo : delta[c] > hi ? hi : delta[c];
+			int64_t cost = 0;
+			for (unsigned k = 0; k < nseg; k++)
+				cost += abs64(delta[k] - cand) * seg_len[k];
+			if (cost < best_cost) {
+				best_cost = cost;
+				back = cand;
+			}
 		}
 	}
 
@@ -637,16 +779,17 @@ static int edits_apply(struct dp_sip_buf *b, uint32_t msg_len, const struct dp_e
 	for (unsigned k = 0; k < nseg; k++) {
 		int64_t shift = delta[k] - back;
 		if (shift < 0 && seg_len[k] != 0)
-			memmove(data + seg_off[k] + shift, data + seg_off[k], seg_len[k]);
+			move_short(data + seg_off[k] + shift, data + seg_off[k], seg_len[k]);
 	}
 	for (unsigned k = nseg; k-- > 0;) {
 		int64_t shift = delta[k] - back;
 		if (shift > 0 && seg_len[k] != 0)
-			memmove(data + seg_off[k] + shift, data + seg_off[k], seg_len[k]);
+			move_short(data + seg_off[k] + shift, data + seg_off[k], seg_len[k]);
 	}
 	for (unsigned k = 0; k < n; k++)
 		if (l->e[k].ins_len != 0)
-			memcpy(data + l->e[k].off + delta[k] - back, l->e[k].ins, l->e[k].ins_len);
+			move_short(data + l->e[k].off + delta[k] - back, l->e[k].ins,
+			           l->e[k].ins_len);
 	b->data = data - back;
 	b->headroom = (uint32_t)(b->headroom - back);
 	b->len = (uint32_t)(msg_len + growth);
@@ -671,7 +814,8 @@ static uint32_t after_start_line(const char *buf, uint32_t len, const struct sip
 }
 
 /* Where the message sip_parse() read ends: blank line and body included, noise excluded. */
-static uint32_t message_end(const char *buf, uint32_t len, const struct sip_msg *msg)
+static inline __attribute__((always_inline)) uint32_t message_end(const char *buf, uint32_t len,
+                                                                  const struct sip_msg *msg)
 {
 	uint32_t end = msg->headers_end;
 
@@ -700,40 +844,6 @@ static void mac_str(struct dp_siphash *h, const char *buf, struct sip_str s)
  * Call-ID alone may be long) are streamed instead. Both give the same MAC. */
 #define BRANCH_MAC_INLINE 512
 
-/*
- * Copy len bytes from src to dst, inline: 8 bytes a step, the last step overlapping the one
- * before, so only src[0..len) is read and dst[0..len) written. A header value is a few dozen
- * bytes: cheaper than a call to memcpy.
- */
-static inline void copy_short(uint8_t *dst, const char *src, size_t len)
-{
-	if (len >= 8) {
-		uint64_t w;
-		for (size_t i = 0; i + 8 < len; i += 8) {
-			memcpy(&w, src + i, 8);
-			memcpy(dst + i, &w, 8);
-			/* an opaque step: the compiler must not turn the loop back into memcpy */
-			__asm__("" : "+r"(i));
-		}
-		memcpy(&w, src + len - 8, 8);
-		memcpy(dst + len - 8, &w, 8);
-	} else if (len >= 4) {
-		uint32_t lo, hi;
-		memcpy(&lo, src, 4);
-		memcpy(&hi, src + len - 4, 4);
-		memcpy(dst, &lo, 4);
-		memcpy(dst + len - 4, &hi, 4);
-	} else if (len >= 2) {
-		uint16_t lo, hi;
-		memcpy(&lo, src, 2);
-		memcpy(&hi, src + len - 2, 2);
-		memcpy(dst, &lo, 2);
-		memcpy(dst + len - 2, &hi, 2);
-	} else if (len != 0) {
-		dst[0] = (uint8_t)src[0];
-	}
-}
-
 /* Append s's bytes and a 0x00 separator at in[n]; the caller checked the room. */
 static size_t put_str(uint8_t *in, size_t n, const char *buf, struct sip_str s)
 {
@@ -743,8 +853,10 @@ static size_t put_str(uint8_t *in, size_t n, const char *buf, struct sip_str s)
 	return n;
 }
 
-size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
-                     const struct sip_via *client_via, char *out)
+/* dp_sip_branch(), inline in the forward and relay paths. */
+static inline __attribute__((always_inline)) size_t
+branch_mac(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
+           const struct sip_via *client_via, char *out)
 {
 	/* RFC 3261 17.2.3: the client's branch names its transaction; without the cookie
 	 * (RFC 3261 16.11) sent-by and From tag stand for it. */
@@ -794,6 +906,12 @@ size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct
 	memcpy(out, DP_BRANCH_PREFIX, sizeof(DP_BRANCH_PREFIX) - 1);
 	hex64(mac, out + sizeof(DP_BRANCH_PREFIX) - 1);
 	return DP_BRANCH_LEN;
+}
+
+size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
+                     const struct sip_via *client_via, char *out)
+{
+	return branch_mac(cfg, buf, req, client_via, out);
 }
 
 /* The To tag of our stateless replies: stable for a Call-ID and From tag (RFC 3261 8.2.6.2). */
@@ -862,6 +980,15 @@ void dp_sip_cfg_init(struct dp_sip_cfg *cfg, const struct lb_addr *self, const u
 	size_t via_line = sizeof("Via: SIP/2.0/UDP :;branch=\r\n") - 1 + n +
 	                  dec32(self->port, port) + DP_BRANCH_LEN;
 	cfg->via_space = via_line % 2 == 0;
+	size_t h = cfg->via_space ? 17 : 16;
+	memcpy(cfg->via_head, "Via: SIP/2.0/UDP ", 4);
+	memcpy(cfg->via_head + 4, " SIP/2.0/UDP " + !cfg->via_space, h - 4);
+	memcpy(cfg->via_head + h, cfg->self_host, n);
+	h += n;
+	cfg->via_head[h++] = ':';
+	h += dec32(self->port, cfg->via_head + h);
+	memcpy(cfg->via_head + h, ";branch=", 8);
+	cfg->via_head_len = (uint8_t)(h + 8);
 	dp_siphash_key(cfg->key, secret);
 	cfg->retry_after = retry_after;
 	cfg->max_forwards = max_forwards;
@@ -885,8 +1012,10 @@ struct via_fix {
 	uint32_t received_len;
 };
 
-static void via_fix_plan(const char *buf, const struct sip_via *via, const struct dp_sip_peer *src,
-                         struct via_fix *fx)
+static inline __attribute__((always_inline)) void via_fix_plan(const char *buf,
+                                                               const struct sip_via *via,
+                                                               const struct dp_sip_peer *src,
+                                                               struct via_fix *fx)
 {
 	struct via_param rport;
 	char ip[IP_TEXT_MAX];
@@ -932,7 +1061,8 @@ static void via_fix_plan(const char *buf, const struct sip_via *via, const struc
 }
 
 /* Add the planned Via edits to l; rport first, as it may sit right where received goes. */
-static void via_fix_edits(const struct via_fix *fx, struct dp_edits *l)
+static inline __attribute__((always_inline)) void via_fix_edits(const struct via_fix *fx,
+                                                                struct dp_edits *l)
 {
 	if (fx->fill_rport)
 		edit_add(l, fx->rport_off, 0, fx->rport_text, fx->rport_len);
@@ -1128,10 +1258,10 @@ static void plan_max_forwards(const char *buf, const struct sip_msg *msg, char *
 		i--;
 	if (i == 0 || len - i >= 15)
 		return;
-	uint32_t n = 0;
-	digits[n++] = (char)(v[i - 1] - 1);
-	for (uint32_t j = i; j < len; j++)
-		digits[n++] = '9';
+	/* digits has 16 bytes: all nines (a constant store, no memset call), then the digit */
+	uint32_t n = 1 + len - i;
+	memset(digits, '9', 16);
+	digits[0] = (char)(v[i - 1] - 1);
 	edit_add(l, msg->max_forwards_value.off + i - 1, n, digits, n);
 }
 
@@ -1161,26 +1291,18 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 	         sizeof(cfg->self_host) + DP_PIN_MAX];
 	char mf_digits[16];
 	struct via_fix fx;
-	struct dp_edits l = {.n = 0};
+	struct dp_edits l;
 	uint32_t msg_len = message_end(buf, b->len, msg);
 	uint32_t at = after_start_line(buf, msg_len, msg);
 	size_t n = 0;
 
-	/* RFC 3261 16.6 step 8: our Via on top, on its own line above the client's. */
-	if (cfg->via_space) {
-		memcpy(top, "Via: SIP/2.0/UDP ", 17);
-		n = 17;
-	} else {
-		memcpy(top, "Via:SIP/2.0/UDP ", 16);
-		n = 16;
-	}
-	memcpy(top + n, cfg->self_host, cfg->self_host_len);
-	n += cfg->self_host_len;
-	top[n++] = ':';
-	n += dec32(cfg->self.port, top + n);
-	memcpy(top + n, ";branch=", 8);
-	n += 8;
-	n += dp_sip_branch(cfg, buf, msg, &msg->top_via, top + n);
+	edits_init(&l);
+
+	/* RFC 3261 16.6 step 8: our Via on top, on its own line above the client's. Its head is
+	 * the same for every request: copied whole (a fixed size), then the branch. */
+	memcpy(top, cfg->via_head, sizeof(cfg->via_head));
+	n = cfg->via_head_len;
+	n += branch_mac(cfg, buf, msg, &msg->top_via, top + n);
 	top[n++] = '\r';
 	top[n++] = '\n';
 	if (!msg->has_max_forwards) {
@@ -1352,7 +1474,8 @@ int dp_sip_forward_outbound(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
  * Response relay
  */
 
-static bool via_is_self(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_via *via)
+static inline __attribute__((always_inline)) bool
+via_is_self(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_via *via)
 {
 	struct lb_addr host;
 	const size_t plen = sizeof(DP_BRANCH_PREFIX) - 1;
@@ -1370,13 +1493,21 @@ static bool via_is_self(const struct dp_sip_cfg *cfg, const char *buf, const str
 	       memcmp(buf + via->branch.off, DP_BRANCH_PREFIX, plen) == 0;
 }
 
-/* The next hop of a response from the Via below ours (RFC 3261 18.2.2, RFC 3581 4). */
-static int next_hop(const char *buf, const struct sip_via *via, struct dp_sip_peer *next)
+/*
+ * The next hop of a response from the Via below ours (RFC 3261 18.2.2, RFC 3581 4). quad: its
+ * destination (received, else sent-by) already parsed when that is a dotted quad, else NULL.
+ */
+static int next_hop(const char *buf, const struct sip_via *via, const uint8_t *quad,
+                    struct dp_sip_peer *next)
 {
 	struct lb_addr addr;
 
 	memset(&addr, 0, sizeof(addr));
-	if (via->has_received) {
+	if (quad != NULL && (via->has_received || via->host_kind != SIP_HOST_NAME)) {
+		/* what ip_parse() makes of it */
+		addr.family = AF_INET;
+		memcpy(addr.v4, quad, 4);
+	} else if (via->has_received) {
 		if (!ip_parse(sip_str_ptr(buf, via->received), via->received.len, &addr))
 			return -DP_SIP_ERR_NO_NEXT_VIA;
 	} else if (via->host_kind == SIP_HOST_NAME) {
@@ -1397,20 +1528,30 @@ int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
 	const char *buf = b->data;
 	struct sip_via hop;
 	struct dp_sip_peer target;
-	struct dp_edits l = {.n = 0};
+	struct dp_edits l;
 	char mac[DP_BRANCH_LEN];
 	int rc;
 
+	edits_init(&l);
 	if (msg->via_count == 0 || !via_is_self(cfg, buf, &msg->top_via))
 		return -DP_SIP_ERR_NOT_OUR_VIA;
-	/* The Via below ours: the client's, parsed once for the MAC and the next hop. */
-	if (msg->via_count < 2 || sip_response_next_hop(buf, msg, &hop) != 0)
+	/*
+	 * The Via below ours: the client's, parsed once for the MAC and the next hop. What
+	 * sip_response_next_hop() checks, with the destination parsed once: a dotted quad here,
+	 * anything else (IPv6, a name) by sip_response_next_hop() itself.
+	 */
+	if (msg->via_count < 2 || sip_via_parse(buf, msg->vias[1], &hop) != 0)
 		return -DP_SIP_ERR_NO_NEXT_VIA;
-	dp_sip_branch(cfg, buf, msg, &hop, mac);
+	struct sip_str dest = hop.has_received ? hop.received : hop.host;
+	uint8_t v4[4];
+	bool quad = ipv4_parse(sip_str_ptr(buf, dest), dest.len, v4);
+	if (quad ? ipv4_unusable(v4) : sip_response_next_hop(buf, msg, &hop) != 0)
+		return -DP_SIP_ERR_NO_NEXT_VIA;
+	branch_mac(cfg, buf, msg, &hop, mac);
 	if (msg->top_via.branch.len != DP_BRANCH_LEN ||
 	    !ct_equal(buf + msg->top_via.branch.off, mac, DP_BRANCH_LEN))
 		return -DP_SIP_ERR_BAD_BRANCH_MAC;
-	rc = next_hop(buf, &hop, &target);
+	rc = next_hop(buf, &hop, quad ? v4 : NULL, &target);
 	if (rc != DP_SIP_OK)
 		return rc;
 
@@ -1473,9 +1614,10 @@ static void put_top_via(struct out *o, const char *buf, struct sip_str value,
 {
 	struct sip_via via;
 	struct via_fix fx;
-	struct dp_edits l = {.n = 0};
+	struct dp_edits l;
 	uint32_t at = value.off;
 
+	edits_init(&l);
 	put_cstr(o, "Via: ");
 	if (sip_via_parse(buf, value, &via) == 0) {
 		via_fix_plan(buf, &via, src, &fx);

@@ -68,6 +68,10 @@ struct dp_sip_cfg {
 	 * the UDP checksum follows the insert (and the pop on the response) without a pass over
 	 * the message. */
 	bool via_space;
+	/* Our Via line up to its branch value, as via_space spells it:
+	 * "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=" (dp_sip_cfg_init writes it). */
+	char via_head[sizeof("Via: SIP/2.0/UDP :65535;branch=") - 1 + 48]; /* 48: self_host */
+	uint8_t via_head_len;
 	uint64_t key[2];       /* SipHash-2-4 key from the configured secret */
 	uint32_t retry_after;  /* seconds for 503; 0 = no Retry-After */
 	uint32_t max_forwards; /* added when a request has no Max-Forwards (70) */

@@ -479,6 +479,16 @@ static void test_forward_received_rport(void **state)
 	    /* NAT: another source address (RFC 3261 18.2.1) */
 	    {"SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa", "203.0.113.7", 5060,
 	     "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;received=203.0.113.7"},
+	    /* octets of every width, and the ends of each */
+	    {"SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa", "0.9.10.99", 5060,
+	     "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;received=0.9.10.99"},
+	    {"SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa", "100.199.200.255", 5060,
+	     "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;received=100.199.200.255"},
+	    {"SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa", "1.20.255.0", 5060,
+	     "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;received=1.20.255.0"},
+	    /* the sent-by names the source as it is written: nothing added */
+	    {"SIP/2.0/UDP 100.199.200.255:5060;branch=z9hG4bKa", "100.199.200.255", 5060,
+	     "SIP/2.0/UDP 100.199.200.255:5060;branch=z9hG4bKa"},
 	    /* bare rport: filled, and received added even for the same address (RFC 3581 4) */
 	    {"SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bKa", "192.0.2.1", 7000,
 	     "SIP/2.0/UDP 192.0.2.1:5060;rport=7000;branch=z9hG4bKa;received=192.0.2.1"},
@@ -837,6 +847,10 @@ static void test_forward_no_room(void **state)
 		assert_int_equal(rc, DP_SIP_OK);
 		pkt_check_bounds(&p, cases[i].headroom, cases[i].tailroom, strlen(in));
 		assert_int_equal(p.b.len, strlen(in) + grow);
+		/* The bulk of the message (after every edit) stays put, unless the headroom is too
+		 * short for what goes in front of it: then the start moves as far as it can. */
+		uint32_t back = grow < cases[i].headroom ? (uint32_t)grow : cases[i].headroom;
+		assert_int_equal(p.b.headroom, cases[i].headroom - back);
 		parse_ok(p.b.data, p.b.len, &msg);
 		assert_int_equal(msg.via_count, 2);
 		assert_str(p.b.data, msg.top_via.host, "198.18.0.10");
@@ -1565,6 +1579,12 @@ static void test_relay(void **state)
 	    /* RFC 2543 client: no cookie, MAC over sent-by and From tag */
 	    {&cfg4, SIMPLE_REQ("SIP/2.0/UDP 192.0.2.1:5060"), "192.0.2.1", 5060, false, "192.0.2.1",
 	     5060, "SIP/2.0/UDP 192.0.2.1:5060"},
+	    /* the shortest and the longest dotted quads */
+	    {&cfg4, SIMPLE_REQ("SIP/2.0/UDP 1.2.3.4:5062;branch=z9hG4bKr8"), "1.2.3.4", 5062, false,
+	     "1.2.3.4", 5062, "SIP/2.0/UDP 1.2.3.4:5062;branch=z9hG4bKr8"},
+	    {&cfg4, SIMPLE_REQ("SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bKr9"), "203.113.255.254",
+	     40001, false, "203.113.255.254", 5070,
+	     "SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bKr9;received=203.113.255.254"},
 	    /* IPv6 */
 	    {&cfg6, SIMPLE_REQ("SIP/2.0/UDP [2001:db8::1]:5062;branch=z9hG4bKr6"), "2001:db8::1",
 	     5062, false, "2001:db8::1", 5062, "SIP/2.0/UDP [2001:db8::1]:5062;branch=z9hG4bKr6"},
@@ -1725,6 +1745,67 @@ static void test_relay_refused(void **state)
 	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
 	          "Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bKn\r\n"),
 	     true, NULL, &cfg4, DP_SIP_ERR_NEXT_HOP_NAME},
+	    /* received not a dotted quad we send to */
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=192.0.2.256;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=192.0.2.;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=192.0.2.1.5;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=1.2.3.4x;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=1.2.3.01;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=1.2.3.1000;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=1..2.3;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=.1.2.3.4;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=1.2.3.4.;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=1.2.3;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=1234.2.3.4;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    /* an unusable destination is refused before the MAC is looked at */
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 255.255.255.255;branch=z9hG4bKbc\r\n"),
+	     false, DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=239.1.2.3;branch=z9hG4bKz\r\n"),
+	     false, DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=000.0.0.1;branch=z9hG4bKz\r\n"),
+	     false, DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP [::ffff:224.0.0.1];branch=z9hG4bKz\r\n"),
+	     false, DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    /* a quad with leading zeros: usable for the relay check, not a literal we send to */
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=010.0.0.1;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 192.0.2.1;received=010.0.0.1;branch=z9hG4bKz\r\n"),
+	     false, DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_BAD_BRANCH_MAC},
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP 010.0.0.1;branch=z9hG4bKz\r\n"),
+	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
+	    /* a host name with a usable received below it: a dotted quad sent to */
+	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
+	          "Via: SIP/2.0/UDP pc33.example.com;received=0.1.2.3;branch=z9hG4bKn\r\n"),
+	     false, DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
 	};
 #undef RESP
 #undef CLIENT
