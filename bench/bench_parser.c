@@ -392,12 +392,11 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* iterations 0: calibrate to ~BENCH_ROUND_NS per round. */
-static void measure(struct result *r, uint64_t iterations)
+/* Check what the pair rejects (it is timed all the same) and fix its iterations per round;
+ * iterations 0: calibrate to ~BENCH_ROUND_NS per round. */
+static void prepare(struct result *r, uint64_t iterations)
 {
 	parse_fn parse = r->peer->parse;
-	uint64_t rounds[BENCH_ROUNDS];
-	double msgs;
 
 	r->rejected = 0;
 	for (size_t j = 0; j < r->set->count; j++)
@@ -416,19 +415,42 @@ static void measure(struct result *r, uint64_t iterations)
 		    (uint64_t)((double)iterations * BENCH_ROUND_NS / (double)(ns ? ns : 1));
 		if (iterations == 0)
 			iterations = 1;
-	} else {
-		(void)time_round(parse, r->set, iterations); /* warm-up */
+	}
+	r->iterations = iterations;
+}
+
+/*
+ * The timed rounds, interleaved: round i of every pair, then round i + 1 of every pair, so that
+ * the parsers share the machine's quiet and busy moments and their ratios compare like with
+ * like. Each pair is warmed up again just before its round.
+ */
+static void measure_all(struct result *res, size_t n)
+{
+	uint64_t(*rounds)[BENCH_ROUNDS] = calloc(n, sizeof(*rounds));
+
+	if (rounds == NULL) {
+		for (size_t k = 0; k < n; k++)
+			res[k].ns_per_msg = res[k].ns_per_msg_best = res[k].gb_per_s = 0;
+		return;
 	}
 	for (int i = 0; i < BENCH_ROUNDS; i++)
-		rounds[i] = time_round(parse, r->set, iterations);
-	qsort(rounds, BENCH_ROUNDS, sizeof(rounds[0]), cmp_u64);
+		for (size_t k = 0; k < n; k++) {
+			struct result *r = &res[k];
+			(void)time_round(r->peer->parse, r->set, 1); /* warm-up */
+			rounds[k][i] = time_round(r->peer->parse, r->set, r->iterations);
+		}
+	for (size_t k = 0; k < n; k++) {
+		struct result *r = &res[k];
+		double msgs = (double)r->iterations * (double)r->set->count;
 
-	msgs = (double)iterations * (double)r->set->count;
-	r->iterations = iterations;
-	r->ns_per_msg = (double)rounds[BENCH_ROUNDS / 2] / msgs;
-	r->ns_per_msg_best = (double)rounds[0] / msgs;
-	/* bytes per nanosecond is GB/s */
-	r->gb_per_s = (double)iterations * (double)r->set->bytes / (double)rounds[BENCH_ROUNDS / 2];
+		qsort(rounds[k], BENCH_ROUNDS, sizeof(rounds[k][0]), cmp_u64);
+		r->ns_per_msg = (double)rounds[k][BENCH_ROUNDS / 2] / msgs;
+		r->ns_per_msg_best = (double)rounds[k][0] / msgs;
+		/* bytes per nanosecond is GB/s */
+		r->gb_per_s = (double)r->iterations * (double)r->set->bytes /
+		              (double)rounds[k][BENCH_ROUNDS / 2];
+	}
+	free(rounds);
 }
 
 /* ---- output --------------------------------------------------------------------------------- */
@@ -510,10 +532,12 @@ static void usage(FILE *out)
 	        "Time sipsteer's sip_parse() against sofia-sip (msg_make), osip2\n"
 	        "(osip_message_parse) and libre (sip_msg_decode) on an %s-style INVITE with SDP,\n"
 	        "its 200 OK and every DIR/*.dat file (default tests/rfc4475) as one set.\n"
-	        "Each (parser, message) pair is warmed up, then timed over %d rounds; the median\n"
-	        "round is reported as ns per message and GB/s, the fastest round as the best\n"
-	        "ns per message (the parser's cost with no other work on the core). Peers'\n"
-	        "times include freeing their parsed message.\n"
+	        "Each (parser, message) pair is calibrated and warmed up, then timed over %d\n"
+	        "rounds, the pairs' rounds interleaved (round 1 of every pair, then round 2, ...)\n"
+	        "so that all see the same moments of a shared machine. The median round is\n"
+	        "reported as ns per message and GB/s, the fastest round as the best ns per\n"
+	        "message (the parser's cost with no other work on the core). Peers' times\n"
+	        "include freeing their parsed message.\n"
 	        "\n"
 	        "  --json          one JSON object on stdout instead of a table\n"
 	        "  --corpus DIR    directory of .dat messages (default tests/rfc4475)\n"
@@ -614,8 +638,9 @@ int bench_parser_main(int argc, char **argv)
 
 			r->peer = &peers[p];
 			r->set = &sets[s];
-			measure(r, iterations);
+			prepare(r, iterations);
 		}
+	measure_all(res, n_res);
 
 	if (json)
 		print_json(res, n_res);
