@@ -33,6 +33,10 @@ struct parse_state {
 	enum sip_err err; /* first defect found, in message order */
 	bool has_call_id, has_from, has_to, has_cseq;
 };
+/* finish_fast() reads the four flags as one 32-bit word */
+_Static_assert(sizeof(bool) == 1 && offsetof(struct parse_state, has_cseq) ==
+                                        offsetof(struct parse_state, has_call_id) + 3,
+               "the four header flags are adjacent bytes");
 
 static inline SIP_TARGET struct sip_str view(size_t from, size_t to)
 {
