@@ -420,25 +420,33 @@ SIP_FN bool start_line_fast(struct parse_state *st, size_t e)
  * repeated header always goes to header(), as does any value it would find fault with.
  */
 
-/* Via: the top one through via_parse_fast(), the others need only hold no list separator. */
-SIP_FN bool via_fast(struct parse_state *st, size_t line, size_t vs, size_t ve)
+/* The top Via, through via_parse_fast(). */
+SIP_FN bool top_via_fast(struct parse_state *st, size_t line, size_t vs, size_t ve)
+{
+	struct sip_msg *msg = st->msg;
+
+	/* via_parse_fast() took every byte as protocol, host, port or param: no separator */
+	if (!via_parse_fast(st->buf, view(vs, ve), st->len, &msg->top_via)) {
+		memset(&msg->top_via, 0, sizeof(msg->top_via));
+		return false;
+	}
+	msg->top_via_line = view(line, ve + 2);
+	msg->vias[0] = view(vs, ve);
+	msg->via_count = 1;
+	return true;
+}
+
+/* Via: the top one through top_via_fast(), the others need only hold no list separator. */
+static inline __attribute__((always_inline)) SIP_TARGET bool
+via_fast(struct parse_state *st, size_t line, size_t vs, size_t ve)
 {
 	struct sip_msg *msg = st->msg;
 	uint16_t i = msg->via_count;
 
-	if (i >= SIP_MAX_VIAS)
+	if (i == 0)
+		return top_via_fast(st, line, vs, ve);
+	if (i >= SIP_MAX_VIAS || fast_find_cls(st->buf, vs, ve, st->len, &sip_class_via_sep) != ve)
 		return false;
-	if (i == 0) {
-		/* via_parse_fast() took every byte as protocol, host, port or param: no separator
-		 */
-		if (!via_parse_fast(st->buf, view(vs, ve), st->len, &msg->top_via)) {
-			memset(&msg->top_via, 0, sizeof(msg->top_via));
-			return false;
-		}
-		msg->top_via_line = view(line, ve + 2);
-	} else if (fast_find_cls(st->buf, vs, ve, st->len, &sip_class_via_sep) != ve) {
-		return false;
-	}
 	msg->vias[i] = view(vs, ve);
 	msg->via_count = (uint16_t)(i + 1);
 	return true;
