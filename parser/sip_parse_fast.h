@@ -626,6 +626,12 @@ static inline SIP_TARGET bool value_plain(const char *buf, size_t vs, size_t eol
 	       (unsigned char)buf[eol - 1] > ' ';
 }
 
+/* value_plain() where buf[vs - 1] is already known to be SP. */
+static inline SIP_TARGET bool value_sp_plain(const char *buf, size_t vs, size_t eol)
+{
+	return (unsigned char)buf[vs] > ' ' && (unsigned char)buf[eol - 1] > ' ';
+}
+
 /*
  * One header line, buf[line..eol) with its CRLF at eol; colon is where line_scan() found the
  * line's first ':' (32 or more: not in the first 32 bytes), or SIZE_MAX when it did not look. A
@@ -652,36 +658,54 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 	memcpy(&w1, buf + line + 8, 8);
 	vs = line + n + 2;
 	/* each compare takes the name's bytes and its ':', so vs - 1 is on the line */
+	/* the names but Call-ID are compared with the SP after their ':' (value_sp_plain()); the
+	 * name alone, without that SP, is left to header() */
 	switch (n) {
 	case 2:
-		if (SIP_WEQ(w0, "to:"))
-			return value_plain(buf, vs, eol) &&
+		if (SIP_WEQ(w0, "to: "))
+			return value_sp_plain(buf, vs, eol) &&
 			       from_to_fast(st, vs, eol, &st->has_to, &st->msg->to,
 			                    &st->msg->to_uri, &st->msg->to_tag);
+		if (SIP_WEQ(w0, "to:"))
+			return false;
 		break;
 	case 3:
+		if (SIP_WEQ(w0, "via: "))
+			return value_sp_plain(buf, vs, eol) && via_fast(st, line, vs, eol);
 		if (SIP_WEQ(w0, "via:"))
-			return value_plain(buf, vs, eol) && via_fast(st, line, vs, eol);
+			return false;
 		break;
 	case 4:
-		if (SIP_WEQ(w0, "from:"))
-			return value_plain(buf, vs, eol) &&
+		if (SIP_WEQ(w0, "from: "))
+			return value_sp_plain(buf, vs, eol) &&
 			       from_to_fast(st, vs, eol, &st->has_from, &st->msg->from, NULL,
 			                    &st->msg->from_tag);
-		if (SIP_WEQ(w0, "cseq:"))
-			return value_plain(buf, vs, eol) && cseq_fast(st, vs, eol);
+		if (SIP_WEQ(w0, "cseq: "))
+			return value_sp_plain(buf, vs, eol) && cseq_fast(st, vs, eol);
+		if (SIP_WEQ(w0, "from:") || SIP_WEQ(w0, "cseq:"))
+			return false;
 		break;
 	case 7:
 		if (SIP_WEQ(w0, "call-id:"))
 			return value_plain(buf, vs, eol) && call_id_fast(st, vs, eol);
 		break;
 	case 12:
-		if (SIP_WEQ(w0, "max-forw") && SIP_WEQ(w1, "ards:"))
-			return value_plain(buf, vs, eol) && max_forwards_fast(st, vs, eol);
+		if (SIP_WEQ(w0, "max-forw")) {
+			if (SIP_WEQ(w1, "ards: "))
+				return value_sp_plain(buf, vs, eol) &&
+				       max_forwards_fast(st, vs, eol);
+			if (SIP_WEQ(w1, "ards:"))
+				return false;
+		}
 		break;
 	case 14:
-		if (SIP_WEQ(w0, "content-") && SIP_WEQ(w1, "length:"))
-			return value_plain(buf, vs, eol) && content_length_fast(st, vs, eol);
+		if (SIP_WEQ(w0, "content-")) {
+			if (SIP_WEQ(w1, "length: "))
+				return value_sp_plain(buf, vs, eol) &&
+				       content_length_fast(st, vs, eol);
+			if (SIP_WEQ(w1, "length:"))
+				return false;
+		}
 		break;
 	}
 	/* here the name is only known to end at the first ':'; of the names header_kind() knows,
