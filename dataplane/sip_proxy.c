@@ -640,13 +640,14 @@ edit_add(struct dp_edits *l, uint32_t off, uint32_t del, const char *ins, uint32
 }
 
 /*
- * memmove for the short moves and copies of an edit (a start line, an inserted header): up
- * to 64 bytes inline, every byte loaded before any is stored, so the ranges may overlap.
+ * memmove for the short moves and copies of an edit (a start line, an inserted header, a
+ * Max-Forwards digit): up to 128 bytes inline, every byte loaded before any is stored, so the
+ * ranges may overlap. Longer moves call memmove.
  */
 static inline void move_short(char *dst, const char *src, size_t len)
 {
 #if defined(__SSE2__)
-	if (len >= 16 && len <= 64) {
+	if (len >= 16 && len <= 128) {
 		const __m128i *s = (const __m128i *)(const void *)src;
 		const __m128i *e = (const __m128i *)(const void *)(src + len - 16);
 		__m128i a = _mm_loadu_si128(s), z = _mm_loadu_si128(e);
@@ -657,13 +658,54 @@ static inline void move_short(char *dst, const char *src, size_t len)
 		}
 		__m128i b = _mm_loadu_si128(s + 1);
 		__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(src + len - 32));
+		if (len <= 64) {
+			_mm_storeu_si128((__m128i *)(void *)dst, a);
+			_mm_storeu_si128((__m128i *)(void *)(dst + 16), b);
+			_mm_storeu_si128((__m128i *)(void *)(dst + len - 32), y);
+			_mm_storeu_si128((__m128i *)(void *)(dst + len - 16), z);
+			return;
+		}
+		__m128i c = _mm_loadu_si128(s + 2), d = _mm_loadu_si128(s + 3);
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(src + len - 48));
+		__m128i w = _mm_loadu_si128((const __m128i *)(const void *)(src + len - 64));
 		_mm_storeu_si128((__m128i *)(void *)dst, a);
 		_mm_storeu_si128((__m128i *)(void *)(dst + 16), b);
+		_mm_storeu_si128((__m128i *)(void *)(dst + 32), c);
+		_mm_storeu_si128((__m128i *)(void *)(dst + 48), d);
+		_mm_storeu_si128((__m128i *)(void *)(dst + len - 64), w);
+		_mm_storeu_si128((__m128i *)(void *)(dst + len - 48), x);
 		_mm_storeu_si128((__m128i *)(void *)(dst + len - 32), y);
 		_mm_storeu_si128((__m128i *)(void *)(dst + len - 16), z);
 		return;
 	}
 #endif
+	if (len >= 4 && len <= 16) {
+		/* two overlapping words each way: 4..7 bytes as 32-bit, 8..16 as 64-bit ones */
+		if (len >= 8) {
+			uint64_t lo, hi;
+			memcpy(&lo, src, 8);
+			memcpy(&hi, src + len - 8, 8);
+			memcpy(dst, &lo, 8);
+			memcpy(dst + len - 8, &hi, 8);
+		} else {
+			uint32_t lo, hi;
+			memcpy(&lo, src, 4);
+			memcpy(&hi, src + len - 4, 4);
+			memcpy(dst, &lo, 4);
+			memcpy(dst + len - 4, &hi, 4);
+		}
+		return;
+	}
+	if (len < 4) {
+		/* 0..3 bytes: first, middle and last (the same byte for short lengths) */
+		if (len != 0) {
+			char f = src[0], m = src[len / 2], l = src[len - 1];
+			dst[0] = f;
+			dst[len / 2] = m;
+			dst[len - 1] = l;
+		}
+		return;
+	}
 	memmove(dst, src, len);
 }
 
