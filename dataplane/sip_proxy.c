@@ -639,6 +639,31 @@ edit_add(struct dp_edits *l, uint32_t off, uint32_t del, const char *ins, uint32
 	l->e[i] = (struct dp_edit){.off = off, .del = del, .ins_len = ins_len, .ins = ins};
 }
 
+/* memmove of 0..16 bytes (len must not be more), inline: every byte loaded before any is stored. */
+static inline void move_small(char *dst, const char *src, size_t len)
+{
+	if (len >= 8) {
+		/* two overlapping words each way */
+		uint64_t lo, hi;
+		memcpy(&lo, src, 8);
+		memcpy(&hi, src + len - 8, 8);
+		memcpy(dst, &lo, 8);
+		memcpy(dst + len - 8, &hi, 8);
+	} else if (len >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, src, 4);
+		memcpy(&hi, src + len - 4, 4);
+		memcpy(dst, &lo, 4);
+		memcpy(dst + len - 4, &hi, 4);
+	} else if (len != 0) {
+		/* first, middle and last (the same byte for short lengths) */
+		char f = src[0], m = src[len / 2], l = src[len - 1];
+		dst[0] = f;
+		dst[len / 2] = m;
+		dst[len - 1] = l;
+	}
+}
+
 /*
  * memmove for the short moves and copies of an edit (a start line, an inserted header, a
  * Max-Forwards digit): up to 128 bytes inline, every byte loaded before any is stored, so the
@@ -679,33 +704,8 @@ static inline void move_short(char *dst, const char *src, size_t len)
 		return;
 	}
 #endif
-	if (len >= 4 && len <= 16) {
-		/* two overlapping words each way: 4..7 bytes as 32-bit, 8..16 as 64-bit ones */
-		if (len >= 8) {
-			uint64_t lo, hi;
-			memcpy(&lo, src, 8);
-			memcpy(&hi, src + len - 8, 8);
-			memcpy(dst, &lo, 8);
-			memcpy(dst + len - 8, &hi, 8);
-		} else {
-			uint32_t lo, hi;
-			memcpy(&lo, src, 4);
-			memcpy(&hi, src + len - 4, 4);
-			memcpy(dst, &lo, 4);
-			memcpy(dst + len - 4, &hi, 4);
-		}
-		return;
-	}
-	if (len < 4) {
-		/* 0..3 bytes: first, middle and last (the same byte for short lengths) */
-		if (len != 0) {
-			char f = src[0], m = src[len / 2], l = src[len - 1];
-			dst[0] = f;
-			dst[len / 2] = m;
-			dst[len - 1] = l;
-		}
-		return;
-	}
+	if (len <= 16)
+		return move_small(dst, src, len);
 	memmove(dst, src, len);
 }
 
@@ -1364,27 +1364,68 @@ static void plan_route_pop(const char *buf, const struct sip_msg *msg, struct dp
 }
 
 /*
- * Plan the Max-Forwards decrement in place, keeping the width: only the last non-zero digit and
- * the zeros after it change ("70" -> "69", "100" -> "099").
+ * The Max-Forwards decrement in place, keeping the width: only the last non-zero digit and the
+ * zeros after it change ("70" -> "69", "100" -> "099"). Not an edit: the bytes keep their
+ * number, so they are written where the edits moved them, once those are applied.
  */
-static void plan_max_forwards(const char *buf, const struct sip_msg *msg, char *digits,
-                              struct dp_edits *l)
+struct mf_fix {
+	uint32_t off; /* in the message as parsed */
+	uint32_t n;   /* bytes replaced by digits[0..n); 0: nothing to change */
+	char digits[16];
+};
+
+static inline __attribute__((always_inline)) void
+plan_max_forwards(const char *buf, const struct sip_msg *msg, struct mf_fix *mf)
 {
 	const char *v = buf + msg->max_forwards_value.off;
 	uint32_t len = msg->max_forwards_value.len;
 	uint32_t i = len;
 
-	if (msg->max_forwards == 0)
-		return; /* sip_parse refuses it (483); nothing to decrement */
+	mf->n = 0;
+	if (!msg->has_max_forwards || msg->max_forwards == 0)
+		return; /* 0: sip_parse refuses it (483); nothing to decrement */
 	while (i > 0 && v[i - 1] == '0')
 		i--;
 	if (i == 0 || len - i >= 15)
 		return;
 	/* digits has 16 bytes: all nines (a constant store, no memset call), then the digit */
-	uint32_t n = 1 + len - i;
-	memset(digits, '9', 16);
-	digits[0] = (char)(v[i - 1] - 1);
-	edit_add(l, msg->max_forwards_value.off + i - 1, n, digits, n);
+	memset(mf->digits, '9', 16);
+	mf->digits[0] = (char)(v[i - 1] - 1);
+	mf->off = msg->max_forwards_value.off + i - 1;
+	mf->n = 1 + len - i;
+}
+
+/*
+ * Where the Max-Forwards bytes end up once the edits l are applied: their offset plus the
+ * growth of the edits in front of them. false when an edit overlaps them (edits_apply() would
+ * refuse the two as overlapping; sip_parse views never do).
+ */
+static inline __attribute__((always_inline)) bool mf_place(const struct mf_fix *mf,
+                                                           const struct dp_edits *l, uint32_t *at)
+{
+	int64_t d = 0;
+
+	for (unsigned k = 0; k < l->n; k++) {
+		const struct dp_edit *e = &l->e[k];
+		if ((uint64_t)e->off + e->del <= mf->off)
+			d += (int64_t)e->ins_len - e->del;
+		else if (e->off < mf->off + mf->n)
+			return false;
+	}
+	*at = (uint32_t)(mf->off + d);
+	return true;
+}
+
+/* Write the planned digits at their place in the edited message, its sum kept. */
+static inline __attribute__((always_inline)) void mf_write(const struct mf_fix *mf,
+                                                           struct dp_sip_buf *b, uint32_t at)
+{
+	char *p = b->data + at;
+
+	if (b->sum_valid)
+		b->sum = dp_sum16_add(dp_sum16_sub(b->sum, dp_sum16_at(p, mf->n, at & 1)),
+		                      dp_sum16_at(mf->digits, mf->n, at & 1));
+	move_small(p, mf->digits, mf->n); /* n <= 15 */
 }
 
 /* "<sip:" self ":" port ";lr" into out (room for sizeof(cfg->self_host) + 16); its length. */
@@ -1411,7 +1452,7 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 	         sizeof(cfg->self_host) + DP_BRANCH_LEN +
 	         sizeof("Record-Route: <sip::65535;lr;" DP_PIN_PARAM "=>\r\n") +
 	         sizeof(cfg->self_host) + DP_PIN_MAX];
-	char mf_digits[16];
+	struct mf_fix mf;
 	struct via_fix fx;
 	struct dp_edits l;
 	uint32_t msg_len = message_end(buf, b->len, msg);
@@ -1460,14 +1501,21 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 	/* RFC 3261 16.4: a Route naming us was for us; loose routing pops it. */
 	if (msg->has_route && route_is_self(cfg, buf, msg->route))
 		plan_route_pop(buf, msg, &l);
-	if (msg->has_max_forwards)
-		plan_max_forwards(buf, msg, mf_digits, &l);
+	plan_max_forwards(buf, msg, &mf);
 
 	via_fix_plan(buf, &msg->top_via, src, &fx);
 	via_fix_edits(&fx, &l);
 
+	uint32_t mf_at = 0;
+	if (mf.n != 0 && !mf_place(&mf, &l, &mf_at))
+		return -DP_SIP_ERR_NO_ROOM;
 	/* RFC 3261 18.3: bytes after the message are not relayed. */
-	return edits_apply(b, msg_len, &l);
+	int rc = l.n == 1 ? edit_apply_one(b, msg_len, l.e[0].off, l.e[0].del, l.e[0].ins,
+	                                   l.e[0].ins_len)
+	                  : edits_apply(b, msg_len, &l);
+	if (rc == DP_SIP_OK && mf.n != 0)
+		mf_write(&mf, b, mf_at);
+	return rc;
 }
 
 int dp_sip_forward_request(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
