@@ -1369,9 +1369,8 @@ static void plan_route_pop(const char *buf, const struct sip_msg *msg, struct dp
  * number, so they are written where the edits moved them, once those are applied.
  */
 struct mf_fix {
-	uint32_t off; /* in the message as parsed */
-	uint32_t n;   /* bytes replaced by digits[0..n); 0: nothing to change */
-	char digits[16];
+	uint32_t off; /* of the last non-zero digit, in the message as parsed */
+	uint32_t n;   /* it and the zeros after it; 0: nothing to change */
 };
 
 static inline __attribute__((always_inline)) void
@@ -1381,6 +1380,7 @@ plan_max_forwards(const char *buf, const struct sip_msg *msg, struct mf_fix *mf)
 	uint32_t len = msg->max_forwards_value.len;
 	uint32_t i = len;
 
+	mf->off = 0;
 	mf->n = 0;
 	if (!msg->has_max_forwards || msg->max_forwards == 0)
 		return; /* 0: sip_parse refuses it (483); nothing to decrement */
@@ -1388,9 +1388,6 @@ plan_max_forwards(const char *buf, const struct sip_msg *msg, struct mf_fix *mf)
 		i--;
 	if (i == 0 || len - i >= 15)
 		return;
-	/* digits has 16 bytes: all nines (a constant store, no memset call), then the digit */
-	memset(mf->digits, '9', 16);
-	mf->digits[0] = (char)(v[i - 1] - 1);
 	mf->off = msg->max_forwards_value.off + i - 1;
 	mf->n = 1 + len - i;
 }
@@ -1416,16 +1413,27 @@ static inline __attribute__((always_inline)) bool mf_place(const struct mf_fix *
 	return true;
 }
 
-/* Write the planned digits at their place in the edited message, its sum kept. */
+/*
+ * Decrement the digits at their place in the edited message: the first one less by one, the
+ * zeros after it nines. The sum follows without summing them: the first byte is 1 less, each
+ * other one 9 more, as a byte counts once at an even offset and 256 times at an odd one.
+ */
 static inline __attribute__((always_inline)) void mf_write(const struct mf_fix *mf,
                                                            struct dp_sip_buf *b, uint32_t at)
 {
 	char *p = b->data + at;
+	const uint32_t k = mf->n - 1, odd = at & 1;
 
-	if (b->sum_valid)
-		b->sum = dp_sum16_add(dp_sum16_sub(b->sum, dp_sum16_at(p, mf->n, at & 1)),
-		                      dp_sum16_at(mf->digits, mf->n, at & 1));
-	move_small(p, mf->digits, mf->n); /* n <= 15 */
+	if (b->sum_valid) {
+		/* of the offsets at + 1 .. at + k, the odd ones: those at an odd distance when at
+		 * is even, at an even one when it is odd */
+		uint32_t k_odd = odd ? k / 2 : (k + 1) / 2;
+		uint16_t gain = (uint16_t)(9 * ((k - k_odd) + 256 * k_odd)); /* k <= 14 */
+		b->sum = dp_sum16_sub(dp_sum16_add(b->sum, gain), odd ? 256 : 1);
+	}
+	p[0] = (char)(p[0] - 1);
+	for (uint32_t j = 1; j <= k; j++)
+		p[j] = '9';
 }
 
 /* "<sip:" self ":" port ";lr" into out (room for sizeof(cfg->self_host) + 16); its length. */
@@ -1506,13 +1514,18 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 	via_fix_plan(buf, &msg->top_via, src, &fx);
 	via_fix_edits(&fx, &l);
 
-	uint32_t mf_at = 0;
-	if (mf.n != 0 && !mf_place(&mf, &l, &mf_at))
-		return -DP_SIP_ERR_NO_ROOM;
 	/* RFC 3261 18.3: bytes after the message are not relayed. */
-	int rc = l.n == 1 ? edit_apply_one(b, msg_len, l.e[0].off, l.e[0].del, l.e[0].ins,
-	                                   l.e[0].ins_len)
-	                  : edits_apply(b, msg_len, &l);
+	uint32_t mf_at = 0;
+	int rc;
+	if (l.n == 1) {
+		if (mf.n != 0 && !mf_place(&mf, &l, &mf_at))
+			return -DP_SIP_ERR_NO_ROOM;
+		rc = edit_apply_one(b, msg_len, l.e[0].off, l.e[0].del, l.e[0].ins, l.e[0].ins_len);
+	} else {
+		if (mf.n != 0 && !mf_place(&mf, &l, &mf_at))
+			return -DP_SIP_ERR_NO_ROOM;
+		rc = edits_apply(b, msg_len, &l);
+	}
 	if (rc == DP_SIP_OK && mf.n != 0)
 		mf_write(&mf, b, mf_at);
 	return rc;
