@@ -1678,7 +1678,8 @@ via_is_self(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_via 
 
 /*
  * The next hop of a response from the Via below ours (RFC 3261 18.2.2, RFC 3581 4). quad: its
- * destination (received, else sent-by) already parsed when that is a dotted quad, else NULL.
+ * destination (received, else sent-by) already parsed when that is a dotted quad, else NULL;
+ * the caller has refused it already when it is unusable.
  */
 static int next_hop(const char *buf, const struct sip_via *via, const uint8_t *quad,
                     struct dp_sip_peer *next)
@@ -1687,19 +1688,21 @@ static int next_hop(const char *buf, const struct sip_via *via, const uint8_t *q
 
 	memset(&addr, 0, sizeof(addr));
 	if (quad != NULL && (via->has_received || via->host_kind != SIP_HOST_NAME)) {
-		/* what ip_parse() makes of it */
+		/* what ip_parse() makes of it, checked usable by the caller */
 		addr.family = AF_INET;
 		memcpy(addr.v4, quad, 4);
-	} else if (via->has_received) {
-		if (!ip_parse(sip_str_ptr(buf, via->received), via->received.len, &addr))
+	} else {
+		if (via->has_received) {
+			if (!ip_parse(sip_str_ptr(buf, via->received), via->received.len, &addr))
+				return -DP_SIP_ERR_NO_NEXT_VIA;
+		} else if (via->host_kind == SIP_HOST_NAME) {
+			return -DP_SIP_ERR_NEXT_HOP_NAME;
+		} else if (!via_host_ip(buf, via, &addr)) {
 			return -DP_SIP_ERR_NO_NEXT_VIA;
-	} else if (via->host_kind == SIP_HOST_NAME) {
-		return -DP_SIP_ERR_NEXT_HOP_NAME;
-	} else if (!via_host_ip(buf, via, &addr)) {
-		return -DP_SIP_ERR_NO_NEXT_VIA;
+		}
+		if (ip_unusable(&addr))
+			return -DP_SIP_ERR_NO_NEXT_VIA;
 	}
-	if (ip_unusable(&addr))
-		return -DP_SIP_ERR_NO_NEXT_VIA;
 	addr.port = via->rport ? via->rport : via->port ? via->port : SIP_DEFAULT_PORT;
 	next->addr = addr;
 	return DP_SIP_OK;
