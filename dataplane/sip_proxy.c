@@ -853,7 +853,7 @@ static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
 static inline __attribute__((always_inline)) int edit_apply_one(struct dp_sip_buf *b,
                                                                 uint32_t msg_len, uint32_t off,
                                                                 uint32_t del, const char *ins,
-                                                                uint32_t ins_len)
+                                                                uint32_t ins_len, int32_t ins_sum)
 {
 	if (msg_len > b->len || off > msg_len || del > msg_len - off)
 		return -DP_SIP_ERR_NO_ROOM;
@@ -888,7 +888,10 @@ static inline __attribute__((always_inline)) int edit_apply_one(struct dp_sip_bu
 		uint16_t sum = b->sum;
 		if (del != 0)
 			sum = dp_sum16_sub(sum, dp_sum16_at(data + off, del, off & 1));
-		if (ins_len != 0)
+		if (ins_len != 0 && ins_sum >= 0) /* summed by the caller, at an even offset */
+			sum = dp_sum16_add(sum, (off & 1) ? dp_sum16_swap((uint16_t)ins_sum)
+			                                  : (uint16_t)ins_sum);
+		else if (ins_len != 0)
 			sum = dp_sum16_add(sum, dp_sum16_at(ins, ins_len, off & 1));
 		if ((growth & 1) != 0 && len1 != 0) {
 			uint16_t seg = dp_sum16_at(data + pos, len1, pos & 1);
@@ -1111,6 +1114,10 @@ void dp_sip_cfg_init(struct dp_sip_cfg *cfg, const struct lb_addr *self, const u
 	h += dec32(self->port, cfg->via_head + h);
 	memcpy(cfg->via_head + h, ";branch=", 8);
 	cfg->via_head_len = (uint8_t)(h + 8);
+	char fixed[sizeof(cfg->via_head) + sizeof(DP_BRANCH_PREFIX)];
+	memcpy(fixed, cfg->via_head, cfg->via_head_len);
+	memcpy(fixed + cfg->via_head_len, DP_BRANCH_PREFIX, sizeof(DP_BRANCH_PREFIX) - 1);
+	cfg->via_fixed_sum = dp_sum16(fixed, cfg->via_head_len + sizeof(DP_BRANCH_PREFIX) - 1);
 	dp_siphash_key(cfg->key, secret);
 	cfg->retry_after = retry_after;
 	cfg->max_forwards = max_forwards;
@@ -1520,7 +1527,17 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 	if (l.n == 1) {
 		if (mf.n != 0 && !mf_place(&mf, &l, &mf_at))
 			return -DP_SIP_ERR_NO_ROOM;
-		rc = edit_apply_one(b, msg_len, l.e[0].off, l.e[0].del, l.e[0].ins, l.e[0].ins_len);
+		/* the insert is our top lines: the sum of their constant head is kept in cfg, only
+		 * the MAC's hex digits and what follows them are summed here */
+		int32_t top_sum = -1;
+		const uint32_t hex_at = cfg->via_head_len + (uint32_t)sizeof(DP_BRANCH_PREFIX) - 1;
+		if (b->sum_valid && l.e[0].ins == top && n <= hex_at + 32) {
+			uint16_t rest = dp_sum16_small(top + hex_at, n - hex_at);
+			top_sum = dp_sum16_add(cfg->via_fixed_sum,
+			                       (hex_at & 1) ? dp_sum16_swap(rest) : rest);
+		}
+		rc = edit_apply_one(b, msg_len, l.e[0].off, l.e[0].del, l.e[0].ins, l.e[0].ins_len,
+		                    top_sum);
 	} else {
 		if (mf.n != 0 && !mf_place(&mf, &l, &mf_at))
 			return -DP_SIP_ERR_NO_ROOM;
@@ -1743,10 +1760,10 @@ int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
 	if (msg->vias[1].off < line_end && msg->vias[1].off > msg->vias[0].off)
 		/* "Via: ours, client": drop our value and its comma */
 		rc = edit_apply_one(b, message_end(buf, b->len, msg), msg->vias[0].off,
-		                    msg->vias[1].off - msg->vias[0].off, NULL, 0);
+		                    msg->vias[1].off - msg->vias[0].off, NULL, 0, -1);
 	else
 		rc = edit_apply_one(b, message_end(buf, b->len, msg), msg->top_via_line.off,
-		                    msg->top_via_line.len, NULL, 0);
+		                    msg->top_via_line.len, NULL, 0, -1);
 	if (rc != DP_SIP_OK)
 		return rc;
 	*next = target;
