@@ -492,10 +492,15 @@ static inline __attribute__((always_inline)) size_t ip_format(const struct lb_ad
 	/* IPv4 by hand: inet_ntop costs more than the rest of a forward. Each octet's 4 table
 	 * bytes are stored whole (out has room to spare), the next octet's dot or the NUL
 	 * overwrites what follows its digits. */
+	uint8_t v[4];
+	memcpy(v, a->v4, 4); /* read once: the stores below are char stores */
+#pragma GCC unroll 4
 	for (int i = 0; i < 4; i++) {
-		const char *t = octet_text[a->v4[i]];
-		memcpy(out + n, t, 4);
-		n += (size_t)t[3];
+		uint32_t t;
+		memcpy(&t, octet_text[v[i]], 4);
+		size_t len = (size_t)octet_text[v[i]][3];
+		memcpy(out + n, &t, 4);
+		n += len;
 		out[n++] = '.';
 	}
 	out[n - 1] = '\0';
