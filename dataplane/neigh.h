@@ -38,10 +38,15 @@ struct dp_neigh_slot {
 	    *table; /* dp: rcu_dereference only; ctl: rw through dp_neigh_publish */
 };
 
-/* Slot index an address hashes to (before probing). */
+/*
+ * Slot index an address hashes to (before probing): the high half of a 64-bit product, where
+ * every byte of the address counts. (The low bits of a 32-bit product, as before, left out the
+ * last octets, the top bytes of the network-order word: all hosts of a /16 took one slot of a
+ * table below 512 entries, and a lookup probed through all of them.)
+ */
 static inline uint32_t dp_neigh_hash(uint32_t ip, uint32_t mask)
 {
-	return (uint32_t)((ip * 0x9e3779b1u) >> 7) & mask;
+	return (uint32_t)(((uint64_t)ip * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & mask;
 }
 
 /* The entry for ip (network order, not 0), or NULL. Any thread; t must stay valid meanwhile. */

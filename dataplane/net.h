@@ -27,6 +27,20 @@
 /* Default TTL of the packets the dataplane originates or forwards. */
 #define DP_IPV4_TTL 64
 
+/*
+ * A 16-bit value between network and host order (either way): the compiler's byte swap, which
+ * it can fold, merge and schedule, where rte_be_to_cpu_16 on a variable is an asm volatile
+ * xchg that is paid again at every use.
+ */
+static inline uint16_t dp_be16(uint16_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap16(v);
+#else
+	return v;
+#endif
+}
+
 /* A 32-bit word as it lies in memory (any alignment). */
 static inline uint32_t dp_load32(const void *p)
 {
@@ -58,7 +72,7 @@ static inline bool dp_udp4_len_ok(const struct rte_udp_hdr *udp, uint32_t l4_ava
 {
 	if (l4_avail < sizeof(*udp))
 		return false;
-	*len = rte_be_to_cpu_16(udp->dgram_len);
+	*len = dp_be16(udp->dgram_len);
 	return *len >= sizeof(*udp) && *len <= l4_avail;
 }
 
@@ -88,7 +102,7 @@ static inline bool dp_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail)
 		return false;
 	uint32_t hdr_len =
 	    (uint32_t)(ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
-	uint32_t total = rte_be_to_cpu_16(ip->total_length);
+	uint32_t total = dp_be16(ip->total_length);
 
 	if (hdr_len < sizeof(*ip) || total < hdr_len || total > avail)
 		return false;
@@ -108,8 +122,8 @@ static inline bool dp_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail)
 /* True when the packet is a fragment (MF set or a non-zero offset). */
 static inline bool dp_ipv4_is_fragment(const struct rte_ipv4_hdr *ip)
 {
-	return (ip->fragment_offset &
-	        rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
+	return (ip->fragment_offset & dp_be16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) !=
+	       0;
 }
 
 /*
@@ -160,10 +174,9 @@ static inline bool dp_udp4_check_rx(uint64_t ol_flags, const struct rte_ipv4_hdr
 	if (udp->dgram_cksum == 0)
 		return true; /* no checksum (RFC 768): nothing to check, no sum known */
 	/* pseudo-header and UDP header, folded once */
-	uint32_t head =
-	    dp_fold_part((uint64_t)dp_load32(&ip->src_addr) + dp_load32(&ip->dst_addr) +
-	                 rte_cpu_to_be_16((uint16_t)IPPROTO_UDP) + rte_cpu_to_be_16(len) +
-	                 dp_load32(udp) + dp_load32((const uint8_t *)udp + 4));
+	uint32_t head = dp_fold_part((uint64_t)dp_load32(&ip->src_addr) + dp_load32(&ip->dst_addr) +
+	                             dp_be16((uint16_t)IPPROTO_UDP) + dp_be16(len) +
+	                             dp_load32(udp) + dp_load32((const uint8_t *)udp + 4));
 	/* The port summed it already (and a bad sum is flagged BAD, checked again below). A
 	 * sound datagram sums to 0xffff, so its payload sums to the complement of the rest. */
 	if ((ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
@@ -207,17 +220,17 @@ static inline void dp_udp4_write_sum(struct rte_mbuf *m, const struct rte_ether_
 	RTE_BUILD_BUG_ON(sizeof(h) != DP_UDP4_HDR_LEN);
 	rte_ether_addr_copy(dst_mac, &h.eth.dst_addr);
 	rte_ether_addr_copy(src_mac, &h.eth.src_addr);
-	h.eth.ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	h.eth.ether_type = dp_be16(RTE_ETHER_TYPE_IPV4);
 
-	uint16_t ip_len = rte_cpu_to_be_16((uint16_t)(sizeof(h.ip) + sizeof(h.udp) + payload_len));
-	uint16_t udp_len = rte_cpu_to_be_16((uint16_t)(sizeof(h.udp) + payload_len));
-	uint16_t sport = rte_cpu_to_be_16(src_port), dport = rte_cpu_to_be_16(dst_port);
+	uint16_t ip_len = dp_be16((uint16_t)(sizeof(h.ip) + sizeof(h.udp) + payload_len));
+	uint16_t udp_len = dp_be16((uint16_t)(sizeof(h.udp) + payload_len));
+	uint16_t sport = dp_be16(src_port), dport = dp_be16(dst_port);
 
 	h.ip.version_ihl = RTE_IPV4_VHL_DEF;
 	h.ip.type_of_service = 0;
 	h.ip.total_length = ip_len;
 	h.ip.packet_id = 0;
-	h.ip.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	h.ip.fragment_offset = dp_be16(RTE_IPV4_HDR_DF_FLAG);
 	h.ip.time_to_live = DP_IPV4_TTL;
 	h.ip.next_proto_id = IPPROTO_UDP;
 	h.ip.src_addr = src_ip;
@@ -240,8 +253,8 @@ static inline void dp_udp4_write_sum(struct rte_mbuf *m, const struct rte_ether_
 	h.ip.hdr_checksum = (uint16_t)~dp_fold32(ip_sum);
 
 	/* dp_raw_cksum reads the payload with unaligned loads: any start address is fine. */
-	uint32_t sum = addrs + rte_cpu_to_be_16((uint16_t)IPPROTO_UDP) + udp_len + /* pseudo */
-	               sport + dport + udp_len +                                   /* UDP header */
+	uint32_t sum = addrs + dp_be16((uint16_t)IPPROTO_UDP) + udp_len + /* pseudo */
+	               sport + dport + udp_len +                          /* UDP header */
 	               (payload_sum >= 0 ? (uint32_t)payload_sum
 	                                 : dp_raw_cksum(frame + DP_UDP4_HDR_LEN, payload_len));
 	uint16_t cksum = (uint16_t)~dp_fold32(sum);

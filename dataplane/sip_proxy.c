@@ -492,10 +492,15 @@ static inline __attribute__((always_inline)) size_t ip_format(const struct lb_ad
 	/* IPv4 by hand: inet_ntop costs more than the rest of a forward. Each octet's 4 table
 	 * bytes are stored whole (out has room to spare), the next octet's dot or the NUL
 	 * overwrites what follows its digits. */
+	uint8_t v[4];
+	memcpy(v, a->v4, 4); /* read once: the stores below are char stores */
+#pragma GCC unroll 4
 	for (int i = 0; i < 4; i++) {
-		const char *t = octet_text[a->v4[i]];
-		memcpy(out + n, t, 4);
-		n += (size_t)t[3];
+		uint32_t t;
+		memcpy(&t, octet_text[v[i]], 4);
+		size_t len = (size_t)octet_text[v[i]][3];
+		memcpy(out + n, &t, 4);
+		n += len;
 		out[n++] = '.';
 	}
 	out[n - 1] = '\0';
@@ -639,14 +644,40 @@ edit_add(struct dp_edits *l, uint32_t off, uint32_t del, const char *ins, uint32
 	l->e[i] = (struct dp_edit){.off = off, .del = del, .ins_len = ins_len, .ins = ins};
 }
 
+/* memmove of 0..16 bytes (len must not be more), inline: every byte loaded before any is stored. */
+static inline void move_small(char *dst, const char *src, size_t len)
+{
+	if (len >= 8) {
+		/* two overlapping words each way */
+		uint64_t lo, hi;
+		memcpy(&lo, src, 8);
+		memcpy(&hi, src + len - 8, 8);
+		memcpy(dst, &lo, 8);
+		memcpy(dst + len - 8, &hi, 8);
+	} else if (len >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, src, 4);
+		memcpy(&hi, src + len - 4, 4);
+		memcpy(dst, &lo, 4);
+		memcpy(dst + len - 4, &hi, 4);
+	} else if (len != 0) {
+		/* first, middle and last (the same byte for short lengths) */
+		char f = src[0], m = src[len / 2], l = src[len - 1];
+		dst[0] = f;
+		dst[len / 2] = m;
+		dst[len - 1] = l;
+	}
+}
+
 /*
- * memmove for the short moves and copies of an edit (a start line, an inserted header): up
- * to 64 bytes inline, every byte loaded before any is stored, so the ranges may overlap.
+ * memmove for the short moves and copies of an edit (a start line, an inserted header, a
+ * Max-Forwards digit): up to 128 bytes inline, every byte loaded before any is stored, so the
+ * ranges may overlap. Longer moves call memmove.
  */
 static inline void move_short(char *dst, const char *src, size_t len)
 {
 #if defined(__SSE2__)
-	if (len >= 16 && len <= 64) {
+	if (len >= 16 && len <= 128) {
 		const __m128i *s = (const __m128i *)(const void *)src;
 		const __m128i *e = (const __m128i *)(const void *)(src + len - 16);
 		__m128i a = _mm_loadu_si128(s), z = _mm_loadu_si128(e);
@@ -657,13 +688,29 @@ static inline void move_short(char *dst, const char *src, size_t len)
 		}
 		__m128i b = _mm_loadu_si128(s + 1);
 		__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(src + len - 32));
+		if (len <= 64) {
+			_mm_storeu_si128((__m128i *)(void *)dst, a);
+			_mm_storeu_si128((__m128i *)(void *)(dst + 16), b);
+			_mm_storeu_si128((__m128i *)(void *)(dst + len - 32), y);
+			_mm_storeu_si128((__m128i *)(void *)(dst + len - 16), z);
+			return;
+		}
+		__m128i c = _mm_loadu_si128(s + 2), d = _mm_loadu_si128(s + 3);
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(src + len - 48));
+		__m128i w = _mm_loadu_si128((const __m128i *)(const void *)(src + len - 64));
 		_mm_storeu_si128((__m128i *)(void *)dst, a);
 		_mm_storeu_si128((__m128i *)(void *)(dst + 16), b);
+		_mm_storeu_si128((__m128i *)(void *)(dst + 32), c);
+		_mm_storeu_si128((__m128i *)(void *)(dst + 48), d);
+		_mm_storeu_si128((__m128i *)(void *)(dst + len - 64), w);
+		_mm_storeu_si128((__m128i *)(void *)(dst + len - 48), x);
 		_mm_storeu_si128((__m128i *)(void *)(dst + len - 32), y);
 		_mm_storeu_si128((__m128i *)(void *)(dst + len - 16), z);
 		return;
 	}
 #endif
+	if (len <= 16)
+		return move_small(dst, src, len);
 	memmove(dst, src, len);
 }
 
@@ -790,6 +837,89 @@ static inline __attribute__((always_inline)) int edits_apply(struct dp_sip_buf *
 		if (l->e[k].ins_len != 0)
 			move_short(data + l->e[k].off + delta[k] - back, l->e[k].ins,
 			           l->e[k].ins_len);
+	b->data = data - back;
+	b->headroom = (uint32_t)(b->headroom - back);
+	b->len = (uint32_t)(msg_len + growth);
+	b->tailroom = (uint32_t)(tailroom + back - growth);
+	return DP_SIP_OK;
+}
+
+/* The lower end clamped to lo, the upper to hi (lo <= hi). */
+static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/*
+ * edits_apply() of a list of one edit (del bytes at off replaced by ins[0..ins_len)), worked
+ * out directly: two segments around it, no loops. The same result as edits_apply() in every
+ * case, the tie of two equally long segments included. A relay's deletion, a forward's Via.
+ */
+static inline __attribute__((always_inline)) int edit_apply_one(struct dp_sip_buf *b,
+                                                                uint32_t msg_len, uint32_t off,
+                                                                uint32_t del, const char *ins,
+                                                                uint32_t ins_len, int32_t ins_sum)
+{
+	if (msg_len > b->len || off > msg_len || del > msg_len - off)
+		return -DP_SIP_ERR_NO_ROOM;
+	const uint32_t pos = off + del;
+	const uint32_t len0 = off, len1 = msg_len - pos;
+	const int64_t growth = (int64_t)ins_len - del; /* delta of the second segment */
+	int64_t tailroom = (int64_t)b->tailroom + (b->len - msg_len);
+	int64_t lo = growth - tailroom;
+	int64_t hi = (int64_t)b->headroom;
+	if (lo > hi || (int64_t)msg_len + growth > UINT32_MAX)
+		return -DP_SIP_ERR_NO_ROOM;
+
+	int64_t back;
+	if (len1 > len0) {
+		back = clamp64(growth, lo, hi);
+	} else if (len0 > len1) {
+		back = clamp64(0, lo, hi);
+	} else {
+		/* equally long: the first candidate of least cost, as edits_apply() weighs them */
+		int64_t c0 = clamp64(0, lo, hi);
+		int64_t cost0 = abs64(-c0) * len0 + abs64(growth - c0) * len1;
+		back = c0;
+		if (growth != 0) {
+			int64_t c1 = clamp64(growth, lo, hi);
+			if (abs64(-c1) * len0 + abs64(growth - c1) * len1 < cost0)
+				back = c1;
+		}
+	}
+
+	char *data = b->data;
+	if (b->sum_valid) {
+		uint16_t sum = b->sum;
+		if (del != 0)
+			sum = dp_sum16_sub(sum, dp_sum16_at(data + off, del, off & 1));
+		if (ins_len != 0 && ins_sum >= 0) /* summed by the caller, at an even offset */
+			sum = dp_sum16_add(sum, (off & 1) ? dp_sum16_swap((uint16_t)ins_sum)
+			                                  : (uint16_t)ins_sum);
+		else if (ins_len != 0)
+			sum = dp_sum16_add(sum, dp_sum16_at(ins, ins_len, off & 1));
+		if ((growth & 1) != 0 && len1 != 0) {
+			uint16_t seg = dp_sum16_at(data + pos, len1, pos & 1);
+			sum = dp_sum16_add(dp_sum16_sub(sum, seg), dp_sum16_swap(seg));
+		}
+		if (b->len > msg_len)
+			sum = dp_sum16_sub(
+			    sum, dp_sum16_at(data + msg_len, b->len - msg_len, msg_len & 1));
+		b->sum = sum;
+	}
+
+	/* as edits_apply(): moves towards the start front to back, then the others back to front */
+	const int64_t shift0 = -back, shift1 = growth - back;
+	if (shift0 < 0 && len0 != 0)
+		move_short(data + shift0, data, len0);
+	if (shift1 < 0 && len1 != 0)
+		move_short(data + pos + shift1, data + pos, len1);
+	if (shift1 > 0 && len1 != 0)
+		move_short(data + pos + shift1, data + pos, len1);
+	if (shift0 > 0 && len0 != 0)
+		move_short(data + shift0, data, len0);
+	if (ins_len != 0)
+		move_short(data + off - back, ins, ins_len);
 	b->data = data - back;
 	b->headroom = (uint32_t)(b->headroom - back);
 	b->len = (uint32_t)(msg_len + growth);
@@ -989,6 +1119,10 @@ void dp_sip_cfg_init(struct dp_sip_cfg *cfg, const struct lb_addr *self, const u
 	h += dec32(self->port, cfg->via_head + h);
 	memcpy(cfg->via_head + h, ";branch=", 8);
 	cfg->via_head_len = (uint8_t)(h + 8);
+	char fixed[sizeof(cfg->via_head) + sizeof(DP_BRANCH_PREFIX)];
+	memcpy(fixed, cfg->via_head, cfg->via_head_len);
+	memcpy(fixed + cfg->via_head_len, DP_BRANCH_PREFIX, sizeof(DP_BRANCH_PREFIX) - 1);
+	cfg->via_fixed_sum = dp_sum16(fixed, cfg->via_head_len + sizeof(DP_BRANCH_PREFIX) - 1);
 	dp_siphash_key(cfg->key, secret);
 	cfg->retry_after = retry_after;
 	cfg->max_forwards = max_forwards;
@@ -1242,27 +1376,76 @@ static void plan_route_pop(const char *buf, const struct sip_msg *msg, struct dp
 }
 
 /*
- * Plan the Max-Forwards decrement in place, keeping the width: only the last non-zero digit and
- * the zeros after it change ("70" -> "69", "100" -> "099").
+ * The Max-Forwards decrement in place, keeping the width: only the last non-zero digit and the
+ * zeros after it change ("70" -> "69", "100" -> "099"). Not an edit: the bytes keep their
+ * number, so they are written where the edits moved them, once those are applied.
  */
-static void plan_max_forwards(const char *buf, const struct sip_msg *msg, char *digits,
-                              struct dp_edits *l)
+struct mf_fix {
+	uint32_t off; /* of the last non-zero digit, in the message as parsed */
+	uint32_t n;   /* it and the zeros after it; 0: nothing to change */
+};
+
+static inline __attribute__((always_inline)) void
+plan_max_forwards(const char *buf, const struct sip_msg *msg, struct mf_fix *mf)
 {
 	const char *v = buf + msg->max_forwards_value.off;
 	uint32_t len = msg->max_forwards_value.len;
 	uint32_t i = len;
 
-	if (msg->max_forwards == 0)
-		return; /* sip_parse refuses it (483); nothing to decrement */
+	mf->off = 0;
+	mf->n = 0;
+	if (!msg->has_max_forwards || msg->max_forwards == 0)
+		return; /* 0: sip_parse refuses it (483); nothing to decrement */
 	while (i > 0 && v[i - 1] == '0')
 		i--;
 	if (i == 0 || len - i >= 15)
 		return;
-	/* digits has 16 bytes: all nines (a constant store, no memset call), then the digit */
-	uint32_t n = 1 + len - i;
-	memset(digits, '9', 16);
-	digits[0] = (char)(v[i - 1] - 1);
-	edit_add(l, msg->max_forwards_value.off + i - 1, n, digits, n);
+	mf->off = msg->max_forwards_value.off + i - 1;
+	mf->n = 1 + len - i;
+}
+
+/*
+ * Where the Max-Forwards bytes end up once the edits l are applied: their offset plus the
+ * growth of the edits in front of them. false when an edit overlaps them (edits_apply() would
+ * refuse the two as overlapping; sip_parse views never do).
+ */
+static inline __attribute__((always_inline)) bool mf_place(const struct mf_fix *mf,
+                                                           const struct dp_edits *l, uint32_t *at)
+{
+	int64_t d = 0;
+
+	for (unsigned k = 0; k < l->n; k++) {
+		const struct dp_edit *e = &l->e[k];
+		if ((uint64_t)e->off + e->del <= mf->off)
+			d += (int64_t)e->ins_len - e->del;
+		else if (e->off < mf->off + mf->n)
+			return false;
+	}
+	*at = (uint32_t)(mf->off + d);
+	return true;
+}
+
+/*
+ * Decrement the digits at their place in the edited message: the first one less by one, the
+ * zeros after it nines. The sum follows without summing them: the first byte is 1 less, each
+ * other one 9 more, as a byte counts once at an even offset and 256 times at an odd one.
+ */
+static inline __attribute__((always_inline)) void mf_write(const struct mf_fix *mf,
+                                                           struct dp_sip_buf *b, uint32_t at)
+{
+	char *p = b->data + at;
+	const uint32_t k = mf->n - 1, odd = at & 1;
+
+	if (b->sum_valid) {
+		/* of the offsets at + 1 .. at + k, the odd ones: those at an odd distance when at
+		 * is even, at an even one when it is odd */
+		uint32_t k_odd = odd ? k / 2 : (k + 1) / 2;
+		uint16_t gain = (uint16_t)(9 * ((k - k_odd) + 256 * k_odd)); /* k <= 14 */
+		b->sum = dp_sum16_sub(dp_sum16_add(b->sum, gain), odd ? 256 : 1);
+	}
+	p[0] = (char)(p[0] - 1);
+	for (uint32_t j = 1; j <= k; j++)
+		p[j] = '9';
 }
 
 /* "<sip:" self ":" port ";lr" into out (room for sizeof(cfg->self_host) + 16); its length. */
@@ -1289,7 +1472,7 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 	         sizeof(cfg->self_host) + DP_BRANCH_LEN +
 	         sizeof("Record-Route: <sip::65535;lr;" DP_PIN_PARAM "=>\r\n") +
 	         sizeof(cfg->self_host) + DP_PIN_MAX];
-	char mf_digits[16];
+	struct mf_fix mf;
 	struct via_fix fx;
 	struct dp_edits l;
 	uint32_t msg_len = message_end(buf, b->len, msg);
@@ -1338,14 +1521,36 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 	/* RFC 3261 16.4: a Route naming us was for us; loose routing pops it. */
 	if (msg->has_route && route_is_self(cfg, buf, msg->route))
 		plan_route_pop(buf, msg, &l);
-	if (msg->has_max_forwards)
-		plan_max_forwards(buf, msg, mf_digits, &l);
+	plan_max_forwards(buf, msg, &mf);
 
 	via_fix_plan(buf, &msg->top_via, src, &fx);
 	via_fix_edits(&fx, &l);
 
 	/* RFC 3261 18.3: bytes after the message are not relayed. */
-	return edits_apply(b, msg_len, &l);
+	uint32_t mf_at = 0;
+	int rc;
+	if (l.n == 1) {
+		if (mf.n != 0 && !mf_place(&mf, &l, &mf_at))
+			return -DP_SIP_ERR_NO_ROOM;
+		/* the insert is our top lines: the sum of their constant head is kept in cfg, only
+		 * the MAC's hex digits and what follows them are summed here */
+		int32_t top_sum = -1;
+		const uint32_t hex_at = cfg->via_head_len + (uint32_t)sizeof(DP_BRANCH_PREFIX) - 1;
+		if (b->sum_valid && l.e[0].ins == top && n <= hex_at + 32) {
+			uint16_t rest = dp_sum16_small(top + hex_at, n - hex_at);
+			top_sum = dp_sum16_add(cfg->via_fixed_sum,
+			                       (hex_at & 1) ? dp_sum16_swap(rest) : rest);
+		}
+		rc = edit_apply_one(b, msg_len, l.e[0].off, l.e[0].del, l.e[0].ins, l.e[0].ins_len,
+		                    top_sum);
+	} else {
+		if (mf.n != 0 && !mf_place(&mf, &l, &mf_at))
+			return -DP_SIP_ERR_NO_ROOM;
+		rc = edits_apply(b, msg_len, &l);
+	}
+	if (rc == DP_SIP_OK && mf.n != 0)
+		mf_write(&mf, b, mf_at);
+	return rc;
 }
 
 int dp_sip_forward_request(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
@@ -1495,7 +1700,8 @@ via_is_self(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_via 
 
 /*
  * The next hop of a response from the Via below ours (RFC 3261 18.2.2, RFC 3581 4). quad: its
- * destination (received, else sent-by) already parsed when that is a dotted quad, else NULL.
+ * destination (received, else sent-by) already parsed when that is a dotted quad, else NULL;
+ * the caller has refused it already when it is unusable.
  */
 static int next_hop(const char *buf, const struct sip_via *via, const uint8_t *quad,
                     struct dp_sip_peer *next)
@@ -1504,19 +1710,21 @@ static int next_hop(const char *buf, const struct sip_via *via, const uint8_t *q
 
 	memset(&addr, 0, sizeof(addr));
 	if (quad != NULL && (via->has_received || via->host_kind != SIP_HOST_NAME)) {
-		/* what ip_parse() makes of it */
+		/* what ip_parse() makes of it, checked usable by the caller */
 		addr.family = AF_INET;
 		memcpy(addr.v4, quad, 4);
-	} else if (via->has_received) {
-		if (!ip_parse(sip_str_ptr(buf, via->received), via->received.len, &addr))
+	} else {
+		if (via->has_received) {
+			if (!ip_parse(sip_str_ptr(buf, via->received), via->received.len, &addr))
+				return -DP_SIP_ERR_NO_NEXT_VIA;
+		} else if (via->host_kind == SIP_HOST_NAME) {
+			return -DP_SIP_ERR_NEXT_HOP_NAME;
+		} else if (!via_host_ip(buf, via, &addr)) {
 			return -DP_SIP_ERR_NO_NEXT_VIA;
-	} else if (via->host_kind == SIP_HOST_NAME) {
-		return -DP_SIP_ERR_NEXT_HOP_NAME;
-	} else if (!via_host_ip(buf, via, &addr)) {
-		return -DP_SIP_ERR_NO_NEXT_VIA;
+		}
+		if (ip_unusable(&addr))
+			return -DP_SIP_ERR_NO_NEXT_VIA;
 	}
-	if (ip_unusable(&addr))
-		return -DP_SIP_ERR_NO_NEXT_VIA;
 	addr.port = via->rport ? via->rport : via->port ? via->port : SIP_DEFAULT_PORT;
 	next->addr = addr;
 	return DP_SIP_OK;
@@ -1528,11 +1736,9 @@ int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
 	const char *buf = b->data;
 	struct sip_via hop;
 	struct dp_sip_peer target;
-	struct dp_edits l;
 	char mac[DP_BRANCH_LEN];
 	int rc;
 
-	edits_init(&l);
 	if (msg->via_count == 0 || !via_is_self(cfg, buf, &msg->top_via))
 		return -DP_SIP_ERR_NOT_OUR_VIA;
 	/*
@@ -1558,10 +1764,11 @@ int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
 	uint32_t line_end = msg->top_via_line.off + msg->top_via_line.len;
 	if (msg->vias[1].off < line_end && msg->vias[1].off > msg->vias[0].off)
 		/* "Via: ours, client": drop our value and its comma */
-		edit_add(&l, msg->vias[0].off, msg->vias[1].off - msg->vias[0].off, NULL, 0);
+		rc = edit_apply_one(b, message_end(buf, b->len, msg), msg->vias[0].off,
+		                    msg->vias[1].off - msg->vias[0].off, NULL, 0, -1);
 	else
-		edit_add(&l, msg->top_via_line.off, msg->top_via_line.len, NULL, 0);
-	rc = edits_apply(b, message_end(buf, b->len, msg), &l);
+		rc = edit_apply_one(b, message_end(buf, b->len, msg), msg->top_via_line.off,
+		                    msg->top_via_line.len, NULL, 0, -1);
 	if (rc != DP_SIP_OK)
 		return rc;
 	*next = target;

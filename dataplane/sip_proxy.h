@@ -72,6 +72,9 @@ struct dp_sip_cfg {
 	 * "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=" (dp_sip_cfg_init writes it). */
 	char via_head[sizeof("Via: SIP/2.0/UDP :65535;branch=") - 1 + 48]; /* 48: self_host */
 	uint8_t via_head_len;
+	/* The 16-bit one's complement sum (cksum.h) of via_head and DP_BRANCH_PREFIX after it,
+	 * at an even offset: the bytes of our Via that are the same on every request. */
+	uint16_t via_fixed_sum;
 	uint64_t key[2];       /* SipHash-2-4 key from the configured secret */
 	uint32_t retry_after;  /* seconds for 503; 0 = no Retry-After */
 	uint32_t max_forwards; /* added when a request has no Max-Forwards (70) */

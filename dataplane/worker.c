@@ -59,13 +59,12 @@ static void handle_arp(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 	if (sender != 0 && sender != ctx->vip4 && dp_on_link(ctx, sender))
 		dp_notice(w, DP_NOTICE_LEARN, sender, &arp->arp_data.arp_sha, port);
 
-	if (arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) &&
-	    arp->arp_data.arp_tip == ctx->vip4) {
+	if (arp->arp_opcode == dp_be16(RTE_ARP_OP_REQUEST) && arp->arp_data.arp_tip == ctx->vip4) {
 		dp_arp_make_reply(m, eth, &ctx->ports[port].mac, ctx->vip4);
 		DP_COUNT(w->counters.arp_replied);
 		return dp_tx(w, port, m);
 	}
-	if (arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST))
+	if (arp->arp_opcode == dp_be16(RTE_ARP_OP_REQUEST))
 		return dp_drop(w, m, DP_DROP_ARP_NOT_FOR_US);
 	/* A reply: consumed by the notice above, nothing to send. */
 	rte_pktmbuf_free(m);
@@ -105,15 +104,15 @@ static void handle_udp(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 	if (!dp_udp4_check_rx(m->ol_flags, l3->ip, p.udp, l4_avail, &p.payload_sum))
 		return dp_drop(w, m, DP_DROP_BAD_UDP);
 
-	uint32_t k = sip_port_index(ctx, rte_be_to_cpu_16(p.udp->dst_port));
+	uint32_t k = sip_port_index(ctx, dp_be16(p.udp->dst_port));
 	if (k == ctx->n_sip_ports)
 		return dp_drop(w, m, DP_DROP_UDP_PORT);
 
 	p.sip_port = k;
 	p.payload = (char *)(p.udp + 1);
-	p.payload_len = rte_be_to_cpu_16(p.udp->dgram_len) - (uint32_t)sizeof(*p.udp);
+	p.payload_len = dp_be16(p.udp->dgram_len) - (uint32_t)sizeof(*p.udp);
 	p.src.family = AF_INET;
-	p.src.port = rte_be_to_cpu_16(p.udp->src_port);
+	p.src.port = dp_be16(p.udp->src_port);
 	memcpy(p.src.v4, &l3->ip->src_addr, 4);
 	dp_sip_packet(w, port, m, &p);
 }
@@ -132,7 +131,7 @@ static void handle_ipv4(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 
 	p.ip_hdr_len =
 	    (uint16_t)((p.ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER);
-	p.ip_len = rte_be_to_cpu_16(p.ip->total_length);
+	p.ip_len = dp_be16(p.ip->total_length);
 	/* Ethernet padding after the IP packet is not ours to relay. */
 	if (avail > p.ip_len)
 		rte_pktmbuf_trim(m, (uint16_t)(avail - p.ip_len));
@@ -214,15 +213,15 @@ static void handle_udp6(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 	p.udp = (struct rte_udp_hdr *)l3->l4;
 	if (!dp_udp6_check(l3->ip, p.udp, l3->l4_len))
 		return dp_drop(w, m, DP_DROP_BAD_UDP6);
-	uint32_t k = sip_port_index(ctx, rte_be_to_cpu_16(p.udp->dst_port));
+	uint32_t k = sip_port_index(ctx, dp_be16(p.udp->dst_port));
 	if (k == ctx->n_sip_ports)
 		return dp_drop(w, m, DP_DROP_UDP_PORT);
 
 	p.sip_port = k;
 	p.payload = (char *)(p.udp + 1);
-	p.payload_len = rte_be_to_cpu_16(p.udp->dgram_len) - (uint32_t)sizeof(*p.udp);
+	p.payload_len = dp_be16(p.udp->dgram_len) - (uint32_t)sizeof(*p.udp);
 	p.src.family = AF_INET6;
-	p.src.port = rte_be_to_cpu_16(p.udp->src_port);
+	p.src.port = dp_be16(p.udp->src_port);
 	memcpy(p.src.v6, l3->ip->src_addr, 16);
 	dp_sip_packet(w, port, m, &p);
 }
@@ -245,7 +244,7 @@ static void handle_ipv6(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 	if (!to_vip && memcmp(p.ip->dst_addr, group, 16) != 0)
 		return dp_drop(w, m, DP_DROP_NOT_FOR_US6);
 	p.l4 = (uint8_t *)(p.ip + 1);
-	p.l4_len = rte_be_to_cpu_16(p.ip->payload_len);
+	p.l4_len = dp_be16(p.ip->payload_len);
 	/* Ethernet padding after the IPv6 packet is not ours to relay. */
 	if (avail > sizeof(*p.ip) + p.l4_len)
 		rte_pktmbuf_trim(m, (uint16_t)(avail - sizeof(*p.ip) - p.l4_len));

@@ -903,6 +903,67 @@ static void test_forward_room_sweep(void **state)
 	}
 }
 
+/*
+ * One edit (our Via; the source matches the client's Via, so no received) and a Max-Forwards
+ * decrement that keeps its width, for start lines shorter than, as long as, one byte either side
+ * of, and longer than the rest of the message, with noise after it: every split of the room
+ * gives the exact result (the digits where the edit moved them, the sum kept) or NO_ROOM with
+ * the buffer untouched.
+ */
+static void test_forward_one_edit_room_sweep(void **state)
+{
+	static const char rest[] = "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKone\r\n"
+	                           "Max-Forwards: 100\r\n"
+	                           "Call-ID: one@192.0.2.1\r\nCSeq: 1 OPTIONS\r\n"
+	                           "From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>\r\n"
+	                           "Content-Length: 0\r\n\r\n";
+	/* the start line without the user part: "OPTIONS sip:@example.com SIP/2.0\r\n" */
+	const size_t fixed = strlen("OPTIONS sip:@example.com SIP/2.0\r\n");
+	const size_t users[] = {1, strlen(rest) - fixed - 1, strlen(rest) - fixed,
+	                        strlen(rest) - fixed + 1, strlen(rest) - fixed + 40};
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+
+	for (size_t u = 0; u < sizeof(users) / sizeof(users[0]); u++) {
+		char user[512], in[2048], out[2048], branch[DP_BRANCH_LEN + 1], via[256];
+		assert_true(users[u] < sizeof(user));
+		memset(user, 'u', users[u]);
+		user[users[u]] = '\0';
+		snprintf(in, sizeof(in), "OPTIONS sip:%s@example.com SIP/2.0\r\n%snoise", user,
+		         rest);
+		size_t in_len = strlen(in), msg_len = in_len - strlen("noise");
+		in[msg_len] = '\0';
+		branch_of(&cfg4, in, branch);
+		in[msg_len] = 'n';
+		snprintf(via, sizeof(via), OUR_VIA, branch);
+		snprintf(out, sizeof(out), "OPTIONS sip:%s@example.com SIP/2.0\r\n%s%s", user, via,
+		         rest);
+		char *mf = strstr(out, "Max-Forwards: 100");
+		assert_non_null(mf);
+		memcpy(mf + strlen("Max-Forwards: "), "099", 3);
+		size_t growth = strlen(out) - msg_len;
+
+		for (uint32_t head = 0; head <= growth + 8; head++) {
+			for (uint32_t tail = 0; tail <= growth + 8; tail += 5) {
+				static struct pkt p, snap;
+				struct sip_msg m;
+				pkt_load(&p, in, in_len, head, tail);
+				snap = p;
+				parse_ok(p.b.data, p.b.len, &m);
+				int rc = dp_sip_forward_request(&cfg4, &p.b, &m, &src);
+				if (head + tail + strlen("noise") < growth) {
+					assert_int_equal(rc, -DP_SIP_ERR_NO_ROOM);
+					assert_memory_equal(p.mem, snap.mem, sizeof(p.mem));
+					assert_memory_equal(&p.b, &snap.b, sizeof(p.b));
+					continue;
+				}
+				assert_int_equal(rc, DP_SIP_OK);
+				assert_msg_equal(&p.b, out);
+				pkt_check_bounds(&p, head, tail, in_len);
+			}
+		}
+	}
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Record-Route pins, Path, requests from backends
  */
@@ -2357,6 +2418,7 @@ int main(void)
 	    cmocka_unit_test(test_branch_stability),
 	    cmocka_unit_test(test_forward_no_room),
 	    cmocka_unit_test(test_forward_room_sweep),
+	    cmocka_unit_test(test_forward_one_edit_room_sweep),
 	    cmocka_unit_test(test_record_route),
 	    cmocka_unit_test(test_record_route_stable),
 	    cmocka_unit_test(test_record_route_which),
