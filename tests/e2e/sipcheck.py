@@ -1080,9 +1080,11 @@ def cmd_stats(args):
         n = sum(b.get("requests", 0) for b in bes) or 1
         for b in bes:
             print("  %-6s %-18s %6s %10d %6.1f%%" % (b.get("name"), b.get("address"), b.get("weight"), b.get("requests", 0), 100.0 * b.get("requests", 0) / n))
-        print("  sipsteer: rx %d, tx %d, forwarded %d, relayed %d, replied %d, dropped %d" % (
+        why = nonzero(drops(st))
+        print("  sipsteer: rx %d, tx %d, forwarded %d, relayed %d, replied %d, dropped %d%s" % (
             tot.get("rx", 0), tot.get("tx", 0), tot.get("forwarded", 0), tot.get("relayed", 0),
-            sum(replied(st).values()), sum(drops(st).values())))
+            sum(replied(st).values()), sum(why.values()),
+            " (%s)" % ", ".join("%s %d" % (k, why[k]) for k in sorted(why)) if why else ""))
         return
     if args.get:
         node = st
