@@ -424,15 +424,12 @@ static void prepare(struct result *r, uint64_t iterations)
  * the parsers share the machine's quiet and busy moments and their ratios compare like with
  * like. Each pair is warmed up again just before its round.
  */
-static void measure_all(struct result *res, size_t n)
+static int measure_all(struct result *res, size_t n)
 {
 	uint64_t(*rounds)[BENCH_ROUNDS] = calloc(n, sizeof(*rounds));
 
-	if (rounds == NULL) {
-		for (size_t k = 0; k < n; k++)
-			res[k].ns_per_msg = res[k].ns_per_msg_best = res[k].gb_per_s = 0;
-		return;
-	}
+	if (rounds == NULL)
+		return -ENOMEM;
 	for (int i = 0; i < BENCH_ROUNDS; i++)
 		for (size_t k = 0; k < n; k++) {
 			struct result *r = &res[k];
@@ -451,6 +448,7 @@ static void measure_all(struct result *res, size_t n)
 		              (double)rounds[k][BENCH_ROUNDS / 2];
 	}
 	free(rounds);
+	return 0;
 }
 
 /* ---- output --------------------------------------------------------------------------------- */
@@ -640,7 +638,10 @@ int bench_parser_main(int argc, char **argv)
 			r->set = &sets[s];
 			prepare(r, iterations);
 		}
-	measure_all(res, n_res);
+	if (measure_all(res, n_res) < 0) {
+		fprintf(stderr, CMD ": %s\n", strerror(ENOMEM));
+		goto out_re;
+	}
 
 	if (json)
 		print_json(res, n_res);

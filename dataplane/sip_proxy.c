@@ -250,30 +250,23 @@ static const char octet_text[256][4] = {OCTET64(0), OCTET64(64), OCTET64(128), O
  */
 static inline bool short_equal(const char *a, const char *b, size_t len)
 {
-	if (len >= 8) {
-		uint64_t a0, a1, b0, b1;
-		memcpy(&a0, a, 8);
-		memcpy(&a1, a + len - 8, 8);
-		memcpy(&b0, b, 8);
-		memcpy(&b1, b + len - 8, 8);
-		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-	}
-	if (len >= 4) {
-		uint32_t a0, a1, b0, b1;
-		memcpy(&a0, a, 4);
-		memcpy(&a1, a + len - 4, 4);
-		memcpy(&b0, b, 4);
-		memcpy(&b1, b + len - 4, 4);
-		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-	}
-	if (len >= 2) {
-		uint16_t a0, a1, b0, b1;
-		memcpy(&a0, a, 2);
-		memcpy(&a1, a + len - 2, 2);
-		memcpy(&b0, b, 2);
-		memcpy(&b1, b + len - 2, 2);
-		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-	}
+/* the first and the last sizeof(T) bytes of each side, as two words of type T */
+#define OVERLAP_EQUAL(T)                                                                           \
+	do {                                                                                       \
+		T a0, a1, b0, b1;                                                                  \
+		memcpy(&a0, a, sizeof(T));                                                         \
+		memcpy(&a1, a + len - sizeof(T), sizeof(T));                                       \
+		memcpy(&b0, b, sizeof(T));                                                         \
+		memcpy(&b1, b + len - sizeof(T), sizeof(T));                                       \
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;                                               \
+	} while (0)
+	if (len >= 8)
+		OVERLAP_EQUAL(uint64_t);
+	if (len >= 4)
+		OVERLAP_EQUAL(uint32_t);
+	if (len >= 2)
+		OVERLAP_EQUAL(uint16_t);
+#undef OVERLAP_EQUAL
 	return len == 0 || a[0] == b[0];
 }
 

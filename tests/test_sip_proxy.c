@@ -861,6 +861,32 @@ static void test_forward_no_room(void **state)
 }
 
 /*
+ * Forward in[0..in_len) (the message, then 5 bytes of noise) from src with head bytes of headroom
+ * and tail of tailroom: NO_ROOM with the buffer untouched when the room (the noise counts as
+ * tailroom) is below growth, else exactly expected, within the buffer's bounds.
+ */
+static void forward_in_room(const char *in, size_t in_len, const struct dp_sip_peer *src,
+                            uint32_t head, uint32_t tail, size_t growth, const char *expected)
+{
+	static struct pkt p, snap;
+	struct sip_msg m;
+
+	pkt_load(&p, in, in_len, head, tail);
+	snap = p;
+	parse_ok(p.b.data, p.b.len, &m);
+	int rc = dp_sip_forward_request(&cfg4, &p.b, &m, src);
+	if (head + tail + strlen("noise") < growth) {
+		assert_int_equal(rc, -DP_SIP_ERR_NO_ROOM);
+		assert_memory_equal(p.mem, snap.mem, sizeof(p.mem));
+		assert_memory_equal(&p.b, &snap.b, sizeof(p.b));
+		return;
+	}
+	assert_int_equal(rc, DP_SIP_OK);
+	assert_msg_equal(&p.b, expected);
+	pkt_check_bounds(&p, head, tail, in_len);
+}
+
+/*
  * Every split of the room between both ends, for a request with an edit in each region: either
  * the exact result or NO_ROOM with the buffer untouched, never anything in between.
  */
@@ -881,26 +907,9 @@ static void test_forward_room_sweep(void **state)
 	branch_of(&cfg4, in, branch);
 	snprintf(expected, sizeof(expected), out_fmt, branch);
 	size_t growth = strlen(expected) - (strlen(in) - strlen("noise"));
-	for (uint32_t head = 0; head <= 2 * growth; head += 3) {
-		for (uint32_t tail = 0; tail <= 2 * growth; tail += 3) {
-			static struct pkt p, snap;
-			struct sip_msg m;
-			pkt_load(&p, in, strlen(in), head, tail);
-			snap = p;
-			parse_ok(p.b.data, p.b.len, &m);
-			int rc = dp_sip_forward_request(&cfg4, &p.b, &m, &src);
-			/* the noise after the message counts as tailroom */
-			if (head + tail + strlen("noise") < growth) {
-				assert_int_equal(rc, -DP_SIP_ERR_NO_ROOM);
-				assert_memory_equal(p.mem, snap.mem, sizeof(p.mem));
-				assert_memory_equal(&p.b, &snap.b, sizeof(p.b));
-				continue;
-			}
-			assert_int_equal(rc, DP_SIP_OK);
-			assert_msg_equal(&p.b, expected);
-			pkt_check_bounds(&p, head, tail, strlen(in));
-		}
-	}
+	for (uint32_t head = 0; head <= 2 * growth; head += 3)
+		for (uint32_t tail = 0; tail <= 2 * growth; tail += 3)
+			forward_in_room(in, strlen(in), &src, head, tail, growth, expected);
 }
 
 /*
@@ -942,25 +951,9 @@ static void test_forward_one_edit_room_sweep(void **state)
 		memcpy(mf + strlen("Max-Forwards: "), "099", 3);
 		size_t growth = strlen(out) - msg_len;
 
-		for (uint32_t head = 0; head <= growth + 8; head++) {
-			for (uint32_t tail = 0; tail <= growth + 8; tail += 5) {
-				static struct pkt p, snap;
-				struct sip_msg m;
-				pkt_load(&p, in, in_len, head, tail);
-				snap = p;
-				parse_ok(p.b.data, p.b.len, &m);
-				int rc = dp_sip_forward_request(&cfg4, &p.b, &m, &src);
-				if (head + tail + strlen("noise") < growth) {
-					assert_int_equal(rc, -DP_SIP_ERR_NO_ROOM);
-					assert_memory_equal(p.mem, snap.mem, sizeof(p.mem));
-					assert_memory_equal(&p.b, &snap.b, sizeof(p.b));
-					continue;
-				}
-				assert_int_equal(rc, DP_SIP_OK);
-				assert_msg_equal(&p.b, out);
-				pkt_check_bounds(&p, head, tail, in_len);
-			}
-		}
+		for (uint32_t head = 0; head <= growth + 8; head++)
+			for (uint32_t tail = 0; tail <= growth + 8; tail += 5)
+				forward_in_room(in, in_len, &src, head, tail, growth, out);
 	}
 }
 
