@@ -102,6 +102,15 @@ static const char *const shapes[] = {
     "Call-ID: 3848276298220188511@client.example.com\r\n"
     "CSeq: 1 INVITE\r\n"
     "Content-Length: 0\r\n\r\n",
+    /* our own Via as sipsteer writes it when that makes the line even: no SP after ':' */
+    "SIP/2.0 200 OK\r\n"
+    "Via:SIP/2.0/UDP 198.18.0.10:5060;branch=z9hG4bK-sst-0123456789abcdef\r\n"
+    "vIA:SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bK776asdhds;rport=5061\r\n"
+    "To: Bob <sip:bob@example.com>;tag=a6c85cf\r\n"
+    "From: Alice <sip:alice@example.com>;tag=1928301774\r\n"
+    "Call-ID: a84b4c76e66710@pc33.example.com\r\n"
+    "CSeq: 314159 INVITE\r\n"
+    "Content-Length: 0\r\n\r\n",
     "MESSAGE sip:bob@example.com SIP/2.0\r\n"
     "Via: SIP/2.0/UDP 198.18.0.1;branch=z9hG4bKmsg\r\n"
     "Max-Forwards: 070\r\n"
