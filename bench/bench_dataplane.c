@@ -12,6 +12,10 @@
  *                           worker is replaced by rx_burst -> tx_burst of the same mbufs
  *   ratio                   msgs_per_s / raw_ceiling_msgs_per_s
  *
+ * The two sides run in alternated rounds (sipsteer, forwarder, sipsteer, ...), so that what
+ * else the machine does falls on both alike; each rate is its median round's, the ratio the
+ * median of the rounds' ratios (sipsteer's round i over the forwarder's round i).
+ *
  * Traffic: whole calls, INVITE (with SDP), 100, 180, 200 (with SDP), ACK, BYE, 200, over 100000
  * distinct Call-IDs; requests come from a client, responses from a backend and carry our Via
  * with a valid branch MAC, so each is relayed. Every packet has IPv4 and UDP checksums, which
@@ -51,15 +55,18 @@
 #include "sip_proxy.h"
 #include "worker.h"
 
-#define N_CALLS      100000
-#define RING_SIZE    4096
-#define GEN_BURST    32
-#define MAX_WORKERS  8
-#define CALL_MARK    "CCCCCCCC" /* 8 hex digits of the call number */
-#define MAC_MARK     "MMMMMMMMMMMMMMMM"
-#define CLIENT_IP    "198.18.0.1"
-#define CLIENT_PORT  5061
-#define BACKEND_PORT 5060
+#define N_CALLS     100000
+#define RING_SIZE   4096
+#define GEN_BURST   32
+#define MAX_WORKERS 8
+/* Rounds of each side, alternated: sipsteer, plain forwarder, sipsteer, ... */
+#define ROUNDS_DEFAULT 5
+#define MAX_ROUNDS     50
+#define CALL_MARK      "CCCCCCCC" /* 8 hex digits of the call number */
+#define MAC_MARK       "MMMMMMMMMMMMMMMM"
+#define CLIENT_IP      "198.18.0.1"
+#define CLIENT_PORT    5061
+#define BACKEND_PORT   5060
 
 static const struct rte_ether_addr client_mac = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x01}};
 static const struct rte_ether_addr backend_mac = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x21}};
@@ -116,21 +123,30 @@ struct bench {
 	uint64_t next; /* message sequence number: call = next / 7, message = next % 7 */
 };
 
+/* One side's rounds and what they add up to. */
 struct result {
 	uint64_t drop_by[DP_DROP_COUNT];
 	double cpu_ns_per_msg; /* worker thread CPU time per message: robust on a shared machine */
-	double msgs_per_s;
-	double per_worker[MAX_WORKERS];
-	uint64_t out, drops;
+	double msgs_per_s;     /* the median round's */
+	double per_worker[MAX_WORKERS]; /* over all rounds */
+	double round_rate[MAX_ROUNDS];  /* messages per second, round by round */
+	uint32_t rounds;
+	/* sums over the rounds */
+	double elapsed;
+	double worker_out[MAX_WORKERS];
+	uint64_t out, drops, cpu_ns, handled;
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: sipsteer-bench dataplane [--json] [--seconds N] [--workers N]\n"
-	        "                                [--port memif|ring]\n\n"
+	        "usage: sipsteer-bench dataplane [--json] [--seconds N] [--rounds N]\n"
+	        "                                [--workers N] [--port memif|ring]\n\n"
 	        "  --json         one JSON object on stdout\n"
-	        "  --seconds N    measuring time of each of the two runs (default 5)\n"
+	        "  --seconds N    measuring time of each side, sipsteer and the plain\n"
+	        "                 forwarder (default 5)\n"
+	        "  --rounds N     split each side's time into N rounds, 1..%d (default %d),\n"
+	        "                 the sides' rounds alternated; rates are the median round's\n"
 	        "  --workers N    worker lcores, 1..%d (default 1); the generator is lcore 0\n"
 	        "  --port memif   the workers' port is a net_memif server, the generator its\n"
 	        "                 client in the same process: packets are copied through\n"
@@ -138,7 +154,7 @@ static void usage(FILE *out)
 	        "  --port ring    a net_ring port whose rings the generator fills and empties:\n"
 	        "                 no copy, the highest ceiling\n"
 	        "  --help         this text\n",
-	        MAX_WORKERS);
+	        MAX_ROUNDS, ROUNDS_DEFAULT, MAX_WORKERS);
 }
 
 static void mark_positions(struct template *t)
@@ -451,14 +467,17 @@ static uint64_t worker_drops(const struct dp_worker *w)
 	return d;
 }
 
-/* One timed run: launch fn on every worker, generate for warm-up + seconds, stop. */
-static void run(struct bench *b, lcore_function_t *fn, double seconds, struct result *r)
+/*
+ * One timed round: launch fn on every worker, generate for warm-up + seconds, stop; the
+ * round's figures are added to r.
+ */
+static void run_round(struct bench *b, lcore_function_t *fn, uint64_t warmup_ns, double seconds,
+                      struct result *r)
 {
 	struct dp_ctx *ctx = &b->ctx;
 	uint64_t before[MAX_WORKERS], out = 0;
-	uint64_t warmup_ns = 500000000ull, measure_ns = (uint64_t)(seconds * 1e9);
+	uint64_t measure_ns = (uint64_t)(seconds * 1e9);
 
-	memset(r, 0, sizeof(*r));
 	__atomic_store_n(&ctx->stop, false, __ATOMIC_RELEASE);
 	for (uint32_t w = 0; w < ctx->n_workers; w++) {
 		memset(&ctx->workers[w].counters, 0, sizeof(ctx->workers[w].counters));
@@ -485,26 +504,69 @@ static void run(struct bench *b, lcore_function_t *fn, double seconds, struct re
 	rte_eal_mp_wait_lcore();
 	rcu_thread_online();
 	for (uint32_t w = 0; w < ctx->n_workers; w++) {
-		r->per_worker[w] = (double)(worker_output(&ctx->workers[w]) - before[w]) / elapsed;
+		r->worker_out[w] += (double)(worker_output(&ctx->workers[w]) - before[w]);
 		r->drops += worker_drops(&ctx->workers[w]);
 		for (int d = 0; d < DP_DROP_COUNT; d++)
 			r->drop_by[d] += DP_READ(ctx->workers[w].counters.drops[d]);
-	}
-	r->out = out;
-	r->msgs_per_s = (double)out / elapsed;
-	uint64_t cpu = 0, handled = 0;
-	for (uint32_t w = 0; w < ctx->n_workers; w++) {
-		cpu += worker_cpu_ns[w];
+		r->cpu_ns += worker_cpu_ns[w];
 		worker_cpu_ns[w] = 0;
-		handled += worker_output(&ctx->workers[w]) + worker_drops(&ctx->workers[w]);
+		r->handled += worker_output(&ctx->workers[w]) + worker_drops(&ctx->workers[w]);
 	}
-	r->cpu_ns_per_msg = handled ? (double)cpu / (double)handled : 0;
-	/* Drain what is left so the next run starts empty. */
+	r->out += out;
+	r->elapsed += elapsed;
+	r->round_rate[r->rounds++] = (double)out / elapsed;
+	/* Drain what is left so the next round starts empty. */
 	for (uint32_t w = 0; w < ctx->n_workers; w++) {
 		collect(b, w);
 		drain_input(b, w);
 	}
 	collect(b, ctx->n_workers);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(const double *v, uint32_t n)
+{
+	double s[MAX_ROUNDS];
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/* A side's totals once its rounds are in. */
+static void result_finish(const struct bench *b, struct result *r)
+{
+	r->msgs_per_s = median(r->round_rate, r->rounds);
+	for (uint32_t w = 0; w < b->ctx.n_workers; w++)
+		r->per_worker[w] = r->elapsed > 0 ? r->worker_out[w] / r->elapsed : 0;
+	r->cpu_ns_per_msg = r->handled ? (double)r->cpu_ns / (double)r->handled : 0;
+}
+
+/*
+ * Both sides in alternating rounds, so that whatever else the machine does falls on both
+ * alike: sipsteer's round 1, the forwarder's round 1, sipsteer's round 2, ... The first round
+ * of each side warms up for 0.5 s, the others for 0.2 s. ratio[i] = sipsteer's round i over the
+ * forwarder's round i.
+ */
+static void run_sides(struct bench *b, double seconds, uint32_t rounds, struct result *sip,
+                      struct result *raw, double *ratio)
+{
+	memset(sip, 0, sizeof(*sip));
+	memset(raw, 0, sizeof(*raw));
+	for (uint32_t i = 0; i < rounds; i++) {
+		uint64_t warmup_ns = i == 0 ? 500000000ull : 200000000ull;
+		run_round(b, timed_worker, warmup_ns, seconds / rounds, sip);
+		run_round(b, raw_forwarder, warmup_ns, seconds / rounds, raw);
+		ratio[i] = raw->round_rate[i] > 0 ? sip->round_rate[i] / raw->round_rate[i] : 0;
+	}
+	result_finish(b, sip);
+	result_finish(b, raw);
 }
 
 static int setup_ring_port(struct bench *b)
@@ -656,6 +718,8 @@ static int eal_init(struct bench *b, uint32_t workers)
 	argv[argc++] = "--no-pci";
 	argv[argc++] = "--no-telemetry";
 	argv[argc++] = "--log-level=lib.eal:error";
+	/* the fragment table's creation note, once per worker and round */
+	argv[argc++] = "--log-level=user1:warning";
 	argv[argc++] = lcores;
 	if (b->kind == PORT_MEMIF) {
 		/* The pair's control socket: the server creates it, the client connects to it. */
@@ -721,10 +785,10 @@ static int setup(struct bench *b, uint32_t workers)
 }
 
 static void print(const struct bench *b, const struct result *sip, const struct result *raw,
-                  double seconds, bool json)
+                  const double *ratios, double seconds, bool json)
 {
 	uint32_t sizes[N_TEMPLATES];
-	double ratio = raw->msgs_per_s > 0 ? sip->msgs_per_s / raw->msgs_per_s : 0;
+	double ratio = median(ratios, sip->rounds);
 
 	for (int k = 0; k < N_TEMPLATES; k++)
 		sizes[k] = b->t[k].len;
@@ -734,6 +798,15 @@ static void print(const struct bench *b, const struct result *sip, const struct 
 		       b->ctx.n_workers, sip->msgs_per_s, raw->msgs_per_s, ratio);
 		for (uint32_t w = 0; w < b->ctx.n_workers; w++)
 			printf("%s%.0f", w ? "," : "", sip->per_worker[w]);
+		printf("],\"rounds\":%u,\"round_ratios\":[", sip->rounds);
+		for (uint32_t i = 0; i < sip->rounds; i++)
+			printf("%s%.3f", i ? "," : "", ratios[i]);
+		printf("],\"round_msgs_per_s\":[");
+		for (uint32_t i = 0; i < sip->rounds; i++)
+			printf("%s%.0f", i ? "," : "", sip->round_rate[i]);
+		printf("],\"round_raw_ceiling_msgs_per_s\":[");
+		for (uint32_t i = 0; i < raw->rounds; i++)
+			printf("%s%.0f", i ? "," : "", raw->round_rate[i]);
 		printf("],\"worker_cpu_ns_per_msg\":%.0f,\"drops\":%" PRIu64
 		       ",\"seconds\":%.1f,\"calls\":%d,\"message_bytes\":[",
 		       sip->cpu_ns_per_msg, sip->drops, seconds, N_CALLS);
@@ -752,8 +825,9 @@ static void print(const struct bench *b, const struct result *sip, const struct 
 		       b->kind == PORT_RING ? "net_ring" : "net_memif", sip_parser_impl());
 		return;
 	}
-	printf("dataplane: %u worker(s), %.1f s each run, %d calls, messages of", b->ctx.n_workers,
-	       seconds, N_CALLS);
+	printf("dataplane: %u worker(s), %.1f s each side in %u alternated rounds, %d calls, "
+	       "messages of",
+	       b->ctx.n_workers, seconds, sip->rounds, N_CALLS);
 	for (int k = 0; k < N_TEMPLATES; k++)
 		printf(" %u", sizes[k]);
 	printf(" bytes\n");
@@ -768,7 +842,10 @@ static void print(const struct bench *b, const struct result *sip, const struct 
 	printf("  worker CPU       %12.0f ns/msg (warm-up included)\n", sip->cpu_ns_per_msg);
 	printf("  raw %-5s ceiling %11.0f pkts/s\n", b->kind == PORT_RING ? "ring" : "memif",
 	       raw->msgs_per_s);
-	printf("  ratio            %12.3f\n", ratio);
+	printf("  ratio            %12.3f  (median round; rounds:", ratio);
+	for (uint32_t i = 0; i < sip->rounds; i++)
+		printf(" %.3f", ratios[i]);
+	printf(")\n");
 }
 
 int bench_dataplane_main(int argc, char **argv)
@@ -777,7 +854,9 @@ int bench_dataplane_main(int argc, char **argv)
 	bool json = false;
 	double seconds = 5;
 	uint32_t workers = 1;
-	struct result sip, raw;
+	static struct result sip, raw;
+	double ratios[MAX_ROUNDS];
+	uint32_t rounds = ROUNDS_DEFAULT;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
@@ -789,6 +868,15 @@ int bench_dataplane_main(int argc, char **argv)
 				        "sipsteer-bench dataplane: --seconds: 0 < N <= 3600\n");
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) {
+			char *end;
+			long n = strtol(argv[++i], &end, 10);
+			if (*argv[i] == '\0' || *end != '\0' || n < 1 || n > MAX_ROUNDS) {
+				fprintf(stderr, "sipsteer-bench dataplane: --rounds: 1..%d\n",
+				        MAX_ROUNDS);
+				return 2;
+			}
+			rounds = (uint32_t)n;
 		} else if (!strcmp(argv[i], "--workers") && i + 1 < argc) {
 			int n = atoi(argv[++i]);
 			if (n < 1 || n > MAX_WORKERS) {
@@ -829,9 +917,8 @@ int bench_dataplane_main(int argc, char **argv)
 	rcu_register_thread();
 	int rc = setup(&b, workers);
 	if (rc == 0) {
-		run(&b, timed_worker, seconds, &sip);
-		run(&b, raw_forwarder, seconds, &raw);
-		print(&b, &sip, &raw, seconds, json);
+		run_sides(&b, seconds, rounds, &sip, &raw, ratios);
+		print(&b, &sip, &raw, ratios, seconds, json);
 	}
 	lb_publish(&b.ctx.lb, NULL);
 	dp_neigh_publish(&b.ctx.neigh, NULL);

@@ -35,6 +35,11 @@ def test_argument_errors():
         (["--workers", "0"], "--workers: 1..8"),
         (["--workers", "9"], "--workers: 1..8"),
         (["--seconds", "0"], "--seconds: 0 < N <= 3600"),
+        (["--rounds", "0"], "--rounds: 1..50"),
+        (["--rounds", "51"], "--rounds: 1..50"),
+        (["--rounds", "2x"], "--rounds: 1..50"),
+        (["--rounds", ""], "--rounds: 1..50"),
+        (["--rounds"], "unknown argument '--rounds'"),
         (["--bogus"], "unknown argument '--bogus'"),
     ]
     for args, want in cases:
@@ -46,7 +51,7 @@ def test_argument_errors():
 
 
 def test_run(port):
-    r = run(["--port", port, "--seconds", "0.3", "--json"])
+    r = run(["--port", port, "--seconds", "0.4", "--rounds", "2", "--json"])
     check(r.returncode == 0, "--port %s: exit %d: %s" % (port, r.returncode, r.stderr[-2000:]))
     if r.returncode != 0:
         return
@@ -55,8 +60,15 @@ def test_run(port):
     d = json.loads(lines[-1])
     for key in ("bench", "workers", "msgs_per_s", "raw_ceiling_msgs_per_s", "ratio",
                 "per_worker_msgs_per_s", "worker_cpu_ns_per_msg", "drops", "drop_reasons",
-                "port", "parser"):
+                "port", "parser", "rounds", "round_ratios", "round_msgs_per_s",
+                "round_raw_ceiling_msgs_per_s"):
         check(key in d, "--port %s: no %s in %r" % (port, key, d))
+    # two alternated rounds a side, each round's figures listed
+    check(d.get("rounds") == 2, "--port %s: rounds %r" % (port, d.get("rounds")))
+    for key in ("round_ratios", "round_msgs_per_s", "round_raw_ceiling_msgs_per_s"):
+        check(len(d.get(key, [])) == 2, "--port %s: %s %r" % (port, key, d.get(key)))
+    check(all(x > 0 for x in d.get("round_msgs_per_s", [0])),
+          "--port %s: a round forwarded nothing: %r" % (port, d))
     check(d.get("port") == "net_" + port, "--port %s: port %r" % (port, d.get("port")))
     check(d.get("msgs_per_s", 0) > 0, "--port %s: nothing forwarded: %r" % (port, d))
     check(d.get("raw_ceiling_msgs_per_s", 0) > 0, "--port %s: no ceiling: %r" % (port, d))
