@@ -276,6 +276,31 @@ static inline bool text_equal(const char *a, const char *b, size_t len)
 	return len <= 16 ? short_equal(a, b, len) : memcmp(a, b, len) == 0;
 }
 
+/*
+ * a[0..len) == b[0..len) for 16 <= len (a Via head): 16 bytes a step, the last step overlapping
+ * the one before; only a[0..len) and b[0..len) are read. Not constant time.
+ */
+static inline __attribute__((always_inline)) bool head_equal(const char *a, const char *b,
+                                                             size_t len)
+{
+#if defined(__SSE2__)
+	uint32_t ne = 0;
+	size_t i = 0;
+	for (; i + 16 < len; i += 16)
+		ne |= (uint32_t)_mm_movemask_epi8(
+		          _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + i)),
+		                         _mm_loadu_si128((const __m128i *)(const void *)(b + i)))) ^
+		      0xffffu;
+	ne |= (uint32_t)_mm_movemask_epi8(
+	          _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + len - 16)),
+	                         _mm_loadu_si128((const __m128i *)(const void *)(b + len - 16)))) ^
+	      0xffffu;
+	return ne == 0;
+#else
+	return memcmp(a, b, len) == 0;
+#endif
+}
+
 static inline char lower(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
@@ -848,10 +873,9 @@ static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
  * out directly: two segments around it, no loops. The same result as edits_apply() in every
  * case, the tie of two equally long segments included. A relay's deletion, a forward's Via.
  */
-static inline __attribute__((always_inline)) int edit_apply_one(struct dp_sip_buf *b,
-                                                                uint32_t msg_len, uint32_t off,
-                                                                uint32_t del, const char *ins,
-                                                                uint32_t ins_len, int32_t ins_sum)
+static inline __attribute__((always_inline)) int
+edit_apply_one(struct dp_sip_buf *b, uint32_t msg_len, uint32_t off, uint32_t del, const char *ins,
+               uint32_t ins_len, int32_t ins_sum, int32_t del_sum)
 {
 	if (msg_len > b->len || off > msg_len || del > msg_len - off)
 		return -DP_SIP_ERR_NO_ROOM;
@@ -884,7 +908,10 @@ static inline __attribute__((always_inline)) int edit_apply_one(struct dp_sip_bu
 	char *data = b->data;
 	if (b->sum_valid) {
 		uint16_t sum = b->sum;
-		if (del != 0)
+		if (del != 0 && del_sum >= 0) /* summed by the caller, at an even offset */
+			sum = dp_sum16_sub(sum, (off & 1) ? dp_sum16_swap((uint16_t)del_sum)
+			                                  : (uint16_t)del_sum);
+		else if (del != 0)
 			sum = dp_sum16_sub(sum, dp_sum16_at(data + off, del, off & 1));
 		if (ins_len != 0 && ins_sum >= 0) /* summed by the caller, at an even offset */
 			sum = dp_sum16_add(sum, (off & 1) ? dp_sum16_swap((uint16_t)ins_sum)
@@ -1535,7 +1562,7 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 			                       (hex_at & 1) ? dp_sum16_swap(rest) : rest);
 		}
 		rc = edit_apply_one(b, msg_len, l.e[0].off, l.e[0].del, l.e[0].ins, l.e[0].ins_len,
-		                    top_sum);
+		                    top_sum, -1);
 	} else {
 		if (mf.n != 0 && !mf_place(&mf, &l, &mf_at))
 			return -DP_SIP_ERR_NO_ROOM;
@@ -1692,6 +1719,30 @@ via_is_self(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_via 
 }
 
 /*
+ * The sum (at an even offset) of the top Via line when it is spelled as dp_sip_forward() wrote
+ * it: cfg->via_head, the branch (its MAC checked already), CRLF. The constant part's sum is kept
+ * in cfg (via_fixed_sum), only the MAC's hex digits and the CRLF are summed here. -1 when the
+ * line is spelled otherwise (the deletion then sums the bytes it removes).
+ */
+static inline __attribute__((always_inline)) int32_t our_via_line_sum(const struct dp_sip_cfg *cfg,
+                                                                      const char *buf,
+                                                                      struct sip_str line,
+                                                                      struct sip_str branch)
+{
+	const uint32_t head = cfg->via_head_len;
+	const uint32_t hex_at = head + (uint32_t)sizeof(DP_BRANCH_PREFIX) - 1;
+	const uint32_t rest = DP_BRANCH_LEN - ((uint32_t)sizeof(DP_BRANCH_PREFIX) - 1) + 2;
+	const char *p = buf + line.off;
+
+	if (line.len != head + DP_BRANCH_LEN + 2 || branch.off != line.off + head ||
+	    branch.len != DP_BRANCH_LEN || p[line.len - 2] != '\r' || p[line.len - 1] != '\n' ||
+	    !head_equal(p, cfg->via_head, head))
+		return -1;
+	uint16_t s = dp_sum16_small(p + hex_at, rest);
+	return dp_sum16_add(cfg->via_fixed_sum, (hex_at & 1) ? dp_sum16_swap(s) : s);
+}
+
+/*
  * The next hop of a response from the Via below ours (RFC 3261 18.2.2, RFC 3581 4). quad: its
  * destination (received, else sent-by) already parsed when that is a dotted quad, else NULL;
  * the caller has refused it already when it is unusable.
@@ -1758,10 +1809,12 @@ int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
 	if (msg->vias[1].off < line_end && msg->vias[1].off > msg->vias[0].off)
 		/* "Via: ours, client": drop our value and its comma */
 		rc = edit_apply_one(b, message_end(buf, b->len, msg), msg->vias[0].off,
-		                    msg->vias[1].off - msg->vias[0].off, NULL, 0, -1);
+		                    msg->vias[1].off - msg->vias[0].off, NULL, 0, -1, -1);
 	else
-		rc = edit_apply_one(b, message_end(buf, b->len, msg), msg->top_via_line.off,
-		                    msg->top_via_line.len, NULL, 0, -1);
+		rc = edit_apply_one(
+		    b, message_end(buf, b->len, msg), msg->top_via_line.off, msg->top_via_line.len,
+		    NULL, 0, -1,
+		    our_via_line_sum(cfg, buf, msg->top_via_line, msg->top_via.branch));
 	if (rc != DP_SIP_OK)
 		return rc;
 	*next = target;

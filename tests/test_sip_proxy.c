@@ -1657,6 +1657,62 @@ static void test_relay(void **state)
 	}
 }
 
+/*
+ * Our Via line removed by a relay: its sum is known without reading it only when it is spelled
+ * exactly as the forward wrote it (the line is taken verbatim from the forwarded request here). A
+ * respelled header name of the same length is summed as it is; both at an odd and at an even
+ * offset (the status line's length), for an IPv4 and an IPv6 VIP.
+ */
+static void test_relay_sum_own_via_spellings(void **state)
+{
+	static struct pkt req, resp;
+	static char text[PKT_CAP];
+	static const char *const status[] = {"SIP/2.0 180 Ringing\r\n", "SIP/2.0 180 Ring\r\n"};
+	static const char *const name[] = {NULL, "VIA:", "via:"};
+	static const struct {
+		const struct dp_sip_cfg *cfg;
+		const char *via, *ip;
+	} legs[] = {
+	    {&cfg4, "SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bKsp", "192.0.2.1"},
+	    {&cfg6, "SIP/2.0/UDP [2001:db8::1]:5062;branch=z9hG4bKsp", "2001:db8::1"},
+	};
+	char expected[1024], client[256];
+	struct sip_msg m;
+
+	(void)state;
+	for (size_t g = 0; g < sizeof(legs) / sizeof(legs[0]); g++) {
+		struct dp_sip_peer src = peer(legs[g].ip, 5062);
+		snprintf(client, sizeof(client), "Via: %s\r\n", legs[g].via);
+		pkt_load_str(&req,
+		             legs[g].cfg == &cfg4
+		                 ? SIMPLE_REQ("SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bKsp")
+		                 : SIMPLE_REQ("SIP/2.0/UDP [2001:db8::1]:5062;branch=z9hG4bKsp"));
+		parse_ok(req.b.data, req.b.len, &m);
+		assert_int_equal(dp_sip_forward_request(legs[g].cfg, &req.b, &m, &src), DP_SIP_OK);
+		/* our line: the first header line of the forwarded request */
+		const char *ours = strstr(req.b.data, "\r\n") + 2;
+		size_t ours_len = (size_t)(strstr(ours, "\r\n") + 2 - ours);
+		assert_memory_equal(ours, legs[g].cfg->via_head, 4);
+		for (size_t s = 0; s < sizeof(status) / sizeof(status[0]); s++) {
+			for (size_t h = 0; h < sizeof(name) / sizeof(name[0]); h++) {
+				size_t n = 0, sl = strlen(status[s]);
+				memcpy(text, status[s], sl);
+				n += sl;
+				memcpy(text + n, ours, ours_len);
+				if (name[h] != NULL)
+					memcpy(text + n, name[h], 4);
+				n += ours_len;
+				n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", client,
+				                      SIMPLE_RESP_TAIL);
+				pkt_load(&resp, text, n, HEADROOM, TAILROOM);
+				snprintf(expected, sizeof(expected), "%s%s%s", status[s], client,
+				         SIMPLE_RESP_TAIL);
+				relay_expect(legs[g].cfg, &resp, legs[g].ip, 5062, expected);
+			}
+		}
+	}
+}
+
 /* Popping our Via moves the status line forward; the rest of the response stays put. */
 static void test_relay_moves_status_line_only(void **state)
 {
@@ -2419,6 +2475,7 @@ int main(void)
 	    cmocka_unit_test(test_pin_parse),
 	    cmocka_unit_test(test_outbound),
 	    cmocka_unit_test(test_relay),
+	    cmocka_unit_test(test_relay_sum_own_via_spellings),
 	    cmocka_unit_test(test_relay_moves_status_line_only),
 	    cmocka_unit_test(test_relay_keeps_lower_vias),
 	    cmocka_unit_test(test_relay_refused),
