@@ -947,6 +947,33 @@ edit_apply_one(struct dp_sip_buf *b, uint32_t msg_len, uint32_t off, uint32_t de
 	return DP_SIP_OK;
 }
 
+/*
+ * edit_apply_one() of a deletion in its commonest case, without its weighing: del (even, not 0)
+ * bytes at off removed from a message that ends the buffer (no bytes after it to drop), with
+ * more bytes behind the deletion than in front of it. edit_apply_one() then moves the off bytes
+ * in front forward by del (all in the headroom's favour, the tailroom unchanged); so does this.
+ * del_sum: the deleted bytes' sum at an even offset, needed when the buffer keeps a sum. false,
+ * with b untouched, in any other case.
+ */
+static inline __attribute__((always_inline)) bool delete_before_rest(struct dp_sip_buf *b,
+                                                                     uint32_t msg_len, uint32_t off,
+                                                                     uint32_t del, int32_t del_sum)
+{
+	if (msg_len != b->len || off > msg_len || del > msg_len - off || del == 0 ||
+	    (del & 1) != 0 || msg_len - off - del <= off || (b->sum_valid && del_sum < 0))
+		return false;
+	char *data = b->data;
+	if (b->sum_valid)
+		b->sum = dp_sum16_sub(b->sum, (off & 1) ? dp_sum16_swap((uint16_t)del_sum)
+		                                        : (uint16_t)del_sum);
+	if (off != 0)
+		move_short(data + del, data, off);
+	b->data = data + del;
+	b->headroom += del;
+	b->len = msg_len - del;
+	return true;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Message geometry
  */
@@ -1810,11 +1837,15 @@ int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
 		/* "Via: ours, client": drop our value and its comma */
 		rc = edit_apply_one(b, message_end(buf, b->len, msg), msg->vias[0].off,
 		                    msg->vias[1].off - msg->vias[0].off, NULL, 0, -1, -1);
-	else
-		rc = edit_apply_one(
-		    b, message_end(buf, b->len, msg), msg->top_via_line.off, msg->top_via_line.len,
-		    NULL, 0, -1,
-		    our_via_line_sum(cfg, buf, msg->top_via_line, msg->top_via.branch));
+	else {
+		uint32_t end = message_end(buf, b->len, msg);
+		int32_t line_sum =
+		    our_via_line_sum(cfg, buf, msg->top_via_line, msg->top_via.branch);
+		if (!delete_before_rest(b, end, msg->top_via_line.off, msg->top_via_line.len,
+		                        line_sum))
+			rc = edit_apply_one(b, end, msg->top_via_line.off, msg->top_via_line.len,
+			                    NULL, 0, -1, line_sum);
+	}
 	if (rc != DP_SIP_OK)
 		return rc;
 	*next = target;

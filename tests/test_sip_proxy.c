@@ -1661,14 +1661,20 @@ static void test_relay(void **state)
  * Our Via line removed by a relay: its sum is known without reading it only when it is spelled
  * exactly as the forward wrote it (the line is taken verbatim from the forwarded request here). A
  * respelled header name of the same length is summed as it is; both at an odd and at an even
- * offset (the status line's length), for an IPv4 and an IPv6 VIP.
+ * offset (the status line's length), for an IPv4 and an IPv6 VIP. The bytes in front move
+ * forward when they are fewer than those behind (a short status line), else those behind move
+ * back (a status line longer than the rest); noise after the message is cut either way.
  */
+#define LONG_REASON "and ringing and ringing and ringing and ringing and ringing and ringing "
 static void test_relay_sum_own_via_spellings(void **state)
 {
 	static struct pkt req, resp;
 	static char text[PKT_CAP];
-	static const char *const status[] = {"SIP/2.0 180 Ringing\r\n", "SIP/2.0 180 Ring\r\n"};
+	static const char *const status[] = {
+	    "SIP/2.0 180 Ringing\r\n", "SIP/2.0 180 Ring\r\n",
+	    "SIP/2.0 180 Ringing " LONG_REASON LONG_REASON LONG_REASON LONG_REASON "\r\n"};
 	static const char *const name[] = {NULL, "VIA:", "via:"};
+	static const char *const noise[] = {"", "noise"};
 	static const struct {
 		const struct dp_sip_cfg *cfg;
 		const char *via, *ip;
@@ -1694,16 +1700,17 @@ static void test_relay_sum_own_via_spellings(void **state)
 		size_t ours_len = (size_t)(strstr(ours, "\r\n") + 2 - ours);
 		assert_memory_equal(ours, legs[g].cfg->via_head, 4);
 		for (size_t s = 0; s < sizeof(status) / sizeof(status[0]); s++) {
-			for (size_t h = 0; h < sizeof(name) / sizeof(name[0]); h++) {
+			for (size_t h = 0; h < 2 * sizeof(name) / sizeof(name[0]); h++) {
 				size_t n = 0, sl = strlen(status[s]);
+				const char *tail = noise[h % 2];
 				memcpy(text, status[s], sl);
 				n += sl;
 				memcpy(text + n, ours, ours_len);
-				if (name[h] != NULL)
-					memcpy(text + n, name[h], 4);
+				if (name[h / 2] != NULL)
+					memcpy(text + n, name[h / 2], 4);
 				n += ours_len;
-				n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", client,
-				                      SIMPLE_RESP_TAIL);
+				n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s%s", client,
+				                      SIMPLE_RESP_TAIL, tail);
 				pkt_load(&resp, text, n, HEADROOM, TAILROOM);
 				snprintf(expected, sizeof(expected), "%s%s%s", status[s], client,
 				         SIMPLE_RESP_TAIL);
