@@ -1720,6 +1720,35 @@ static void test_relay_sum_own_via_spellings(void **state)
 	}
 }
 
+/* A branch MAC wrong in any one of its bytes (each compared, in both halves the comparison
+ * takes) is refused; the untouched one is relayed. */
+static void test_relay_branch_one_byte_off(void **state)
+{
+	static struct pkt signed_resp, resp;
+	struct dp_sip_peer src = peer("192.0.2.1", 5062), next;
+	struct sip_msg m;
+
+	(void)state;
+	round_trip(&cfg4, SIMPLE_REQ("SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bKob"), &src, false,
+	           &signed_resp);
+	parse_ok(signed_resp.b.data, signed_resp.b.len, &m);
+	assert_int_equal(m.top_via.branch.len, DP_BRANCH_LEN);
+	const uint32_t at = m.top_via.branch.off;
+	for (uint32_t i = 0; i <= DP_BRANCH_LEN; i++) {
+		pkt_load(&resp, signed_resp.b.data, signed_resp.b.len, HEADROOM, TAILROOM);
+		if (i < DP_BRANCH_LEN) /* i == DP_BRANCH_LEN: the control, untouched */
+			resp.b.data[at + i] = resp.b.data[at + i] == '0' ? '1' : '0';
+		parse_ok(resp.b.data, resp.b.len, &m);
+		int rc = dp_sip_relay_response(&cfg4, &resp.b, &m, &next);
+		if (i < sizeof(DP_BRANCH_PREFIX) - 1)
+			assert_int_equal(rc, -DP_SIP_ERR_NOT_OUR_VIA); /* no longer our prefix */
+		else if (i < DP_BRANCH_LEN)
+			assert_int_equal(rc, -DP_SIP_ERR_BAD_BRANCH_MAC);
+		else
+			assert_int_equal(rc, DP_SIP_OK);
+	}
+}
+
 /* Popping our Via moves the status line forward; the rest of the response stays put. */
 static void test_relay_moves_status_line_only(void **state)
 {
@@ -2483,6 +2512,7 @@ int main(void)
 	    cmocka_unit_test(test_outbound),
 	    cmocka_unit_test(test_relay),
 	    cmocka_unit_test(test_relay_sum_own_via_spellings),
+	    cmocka_unit_test(test_relay_branch_one_byte_off),
 	    cmocka_unit_test(test_relay_moves_status_line_only),
 	    cmocka_unit_test(test_relay_keeps_lower_vias),
 	    cmocka_unit_test(test_relay_refused),
