@@ -381,6 +381,14 @@ static uint32_t skip_lws(const char *p, uint32_t i, uint32_t end)
 static inline void copy_short(uint8_t *dst, const char *src, size_t len)
 {
 #if defined(__SSE2__)
+	if (len >= 16 && len <= 32) {
+		/* two overlapping steps, no loop: a Call-ID, a branch */
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)src);
+		__m128i z = _mm_loadu_si128((const __m128i *)(const void *)(src + len - 16));
+		_mm_storeu_si128((__m128i *)(void *)dst, a);
+		_mm_storeu_si128((__m128i *)(void *)(dst + len - 16), z);
+		return;
+	}
 	if (len >= 16) {
 		__m128i v;
 		for (size_t i = 0; i + 16 < len; i += 16) {

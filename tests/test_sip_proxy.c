@@ -709,6 +709,36 @@ static void test_forward_cuts_noise(void **state)
 	               "Call-ID: reg1\r\nCSeq: 8 REGISTER\r\nContent-Length: 0\r\n\r\n");
 }
 
+/* The branch MAC's input copied right for every Call-ID and branch length (the copies take
+ * 1-7, 8-15, 16-32 and longer paths): the MAC is that of the input written out by hand. */
+static void test_branch_every_length(void **state)
+{
+	static char msg[1024], input[512], id[97], br[97];
+	char want[DP_BRANCH_LEN + 1], b[DP_BRANCH_LEN + 1];
+
+	(void)state;
+	for (size_t len = 1; len < sizeof(id); len++) {
+		for (size_t i = 0; i < len; i++) {
+			id[i] = (char)('a' + (i * 7 + len) % 26);
+			br[i] = (char)('A' + (i * 5 + len) % 26);
+		}
+		id[len] = br[len] = '\0';
+		snprintf(msg, sizeof(msg),
+		         "INVITE sip:bob@example.com SIP/2.0\r\n"
+		         "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK%s\r\n"
+		         "Max-Forwards: 70\r\nTo: <sip:bob@example.com>\r\n"
+		         "From: <sip:alice@example.com>;tag=%s\r\nCall-ID: %s\r\n"
+		         "CSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n",
+		         br, id, id);
+		int n = snprintf(input, sizeof(input), "%s%c7%c192.0.2.1:5060%cz9hG4bK%s%c%s", id,
+		                 0, 0, 0, br, 0, id);
+		snprintf(want, sizeof(want), DP_BRANCH_PREFIX "%016" PRIx64,
+		         dp_siphash24(cfg4.key, input, (size_t)n));
+		branch_of(&cfg4, msg, b);
+		assert_string_equal(b, want);
+	}
+}
+
 /* RFC 3261 16.11: one branch for an INVITE, its retransmission, its CANCEL, its non-2xx ACK. */
 static void test_branch_stability(void **state)
 {
@@ -2501,6 +2531,7 @@ int main(void)
 	    cmocka_unit_test(test_forward_all_edits),
 	    cmocka_unit_test(test_forward_cuts_noise),
 	    cmocka_unit_test(test_branch_stability),
+	    cmocka_unit_test(test_branch_every_length),
 	    cmocka_unit_test(test_forward_no_room),
 	    cmocka_unit_test(test_forward_room_sweep),
 	    cmocka_unit_test(test_forward_one_edit_room_sweep),
