@@ -711,7 +711,7 @@ static inline void move_small(char *dst, const char *src, size_t len)
  * Max-Forwards digit): up to 128 bytes inline, every byte loaded before any is stored, so the
  * ranges may overlap. Longer moves call memmove.
  */
-static inline void move_short(char *dst, const char *src, size_t len)
+static inline __attribute__((always_inline)) void move_short(char *dst, const char *src, size_t len)
 {
 #if defined(__SSE2__)
 	if (len >= 16 && len <= 128) {
