@@ -1634,7 +1634,12 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 		int32_t top_sum = -1;
 		const uint32_t hex_at = cfg->via_head_len + (uint32_t)sizeof(DP_BRANCH_PREFIX) - 1;
 		if (b->sum_valid && l.e[0].ins == top && n <= hex_at + 32) {
-			uint16_t rest = dp_sum16_small(top + hex_at, n - hex_at);
+			/* our Via line alone (the commonest): a length known here, summed unrolled
+			 */
+			const uint32_t via_rest = DP_BRANCH_MAC_HEX + 2;
+			uint16_t rest = n - hex_at == via_rest
+			                    ? dp_sum16_small(top + hex_at, via_rest)
+			                    : dp_sum16_small(top + hex_at, n - hex_at);
 			top_sum = dp_sum16_add(cfg->via_fixed_sum,
 			                       (hex_at & 1) ? dp_sum16_swap(rest) : rest);
 		}
