@@ -1541,6 +1541,10 @@ static inline __attribute__((always_inline)) void mf_write(const struct mf_fix *
 		b->sum = dp_sum16_sub(dp_sum16_add(b->sum, gain), odd ? 256 : 1);
 	}
 	p[0] = (char)(p[0] - 1);
+	if (k == 1) { /* 70, the RFC 3261 default: one zero */
+		p[1] = '9';
+		return;
+	}
 	for (uint32_t j = 1; j <= k; j++)
 		p[j] = '9';
 }
