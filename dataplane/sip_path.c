@@ -267,12 +267,9 @@ static uint16_t backend_sender(const struct lb_set *set, const struct lb_addr *s
 /* false when the request's source has used up its rate_limit (off when rate is 0). After a
  * reload that changes rate or burst, the buckets stay and fill at the new rate up to the new
  * burst. */
-static bool rate_allows(struct dp_worker *w, const struct dp_udp_pkt *p)
+static __attribute__((noinline)) bool rate_check(struct dp_worker *w, const struct dp_udp_pkt *p)
 {
 	const struct dp_sip_policy *pol = w->policy;
-
-	if (pol == NULL || pol->rate_limit == 0)
-		return true;
 	struct dp_ratelimit *rl = dp_rl_worker_table((unsigned)(w - w->ctx->workers));
 	if (rl == NULL)
 		return true;
@@ -282,6 +279,14 @@ static bool rate_allows(struct dp_worker *w, const struct dp_udp_pkt *p)
 	struct dp_rl_params params = {
 	    .rate = pol->rate_limit, .burst = pol->rate_limit_burst, .hz = rte_get_tsc_hz()};
 	return dp_rl_allow(rl, &src.addr, rte_rdtsc(), &params);
+}
+
+/* rate_check() when a limit is set: the common case, no limit, costs no call. */
+static inline bool rate_allows(struct dp_worker *w, const struct dp_udp_pkt *p)
+{
+	const struct dp_sip_policy *pol = w->policy;
+
+	return pol == NULL || pol->rate_limit == 0 || rate_check(w, p);
 }
 
 /*
@@ -328,7 +333,7 @@ static void forward_request(struct dp_worker *w, uint16_t port, struct rte_mbuf 
 
 	/* A Route naming us: a backend's request towards a user agent, or a user agent's
 	 * in-dialog request whose pin names the backend that has the dialog. */
-	if (set != NULL && dp_sip_route_is_self(sc, p->payload, msg)) {
+	if (set != NULL && msg->has_route && dp_sip_route_is_self(sc, p->payload, msg)) {
 		uint32_t pin_id = DP_PIN_NONE;
 		if (dp_sip_route_pin(sc, p->payload, msg, set, &pin_id) != 1)
 			pin_id = DP_PIN_NONE;

@@ -276,6 +276,31 @@ static inline bool text_equal(const char *a, const char *b, size_t len)
 	return len <= 16 ? short_equal(a, b, len) : memcmp(a, b, len) == 0;
 }
 
+/*
+ * a[0..len) == b[0..len) for 16 <= len (a Via head): 16 bytes a step, the last step overlapping
+ * the one before; only a[0..len) and b[0..len) are read. Not constant time.
+ */
+static inline __attribute__((always_inline)) bool head_equal(const char *a, const char *b,
+                                                             size_t len)
+{
+#if defined(__SSE2__)
+	uint32_t ne = 0;
+	size_t i = 0;
+	for (; i + 16 < len; i += 16)
+		ne |= (uint32_t)_mm_movemask_epi8(
+		          _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + i)),
+		                         _mm_loadu_si128((const __m128i *)(const void *)(b + i)))) ^
+		      0xffffu;
+	ne |= (uint32_t)_mm_movemask_epi8(
+	          _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + len - 16)),
+	                         _mm_loadu_si128((const __m128i *)(const void *)(b + len - 16)))) ^
+	      0xffffu;
+	return ne == 0;
+#else
+	return memcmp(a, b, len) == 0;
+#endif
+}
+
 static inline char lower(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
@@ -306,6 +331,17 @@ static bool ct_equal(const char *a, const char *b, size_t n)
 			diff |= (unsigned char)(a[i] ^ b[i]);
 		return diff == 0;
 	}
+#if defined(__SSE2__)
+	if (n >= 16 && n <= 32) {
+		/* two 16-byte halves, overlapping when n < 32 (a branch: 28 bytes) */
+		__m128i d = _mm_or_si128(
+		    _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)a),
+		                  _mm_loadu_si128((const __m128i *)(const void *)b)),
+		    _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(a + n - 16)),
+		                  _mm_loadu_si128((const __m128i *)(const void *)(b + n - 16))));
+		return _mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128())) == 0xffff;
+	}
+#endif
 	for (size_t i = 0; i + 8 < n; i += 8) {
 		memcpy(&x, a + i, 8);
 		memcpy(&y, b + i, 8);
@@ -345,6 +381,14 @@ static uint32_t skip_lws(const char *p, uint32_t i, uint32_t end)
 static inline void copy_short(uint8_t *dst, const char *src, size_t len)
 {
 #if defined(__SSE2__)
+	if (len >= 16 && len <= 32) {
+		/* two overlapping steps, no loop: a Call-ID, a branch */
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)src);
+		__m128i z = _mm_loadu_si128((const __m128i *)(const void *)(src + len - 16));
+		_mm_storeu_si128((__m128i *)(void *)dst, a);
+		_mm_storeu_si128((__m128i *)(void *)(dst + len - 16), z);
+		return;
+	}
 	if (len >= 16) {
 		__m128i v;
 		for (size_t i = 0; i + 16 < len; i += 16) {
@@ -667,7 +711,7 @@ static inline void move_small(char *dst, const char *src, size_t len)
  * Max-Forwards digit): up to 128 bytes inline, every byte loaded before any is stored, so the
  * ranges may overlap. Longer moves call memmove.
  */
-static inline void move_short(char *dst, const char *src, size_t len)
+static inline __attribute__((always_inline)) void move_short(char *dst, const char *src, size_t len)
 {
 #if defined(__SSE2__)
 	if (len >= 16 && len <= 128) {
@@ -848,10 +892,9 @@ static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
  * out directly: two segments around it, no loops. The same result as edits_apply() in every
  * case, the tie of two equally long segments included. A relay's deletion, a forward's Via.
  */
-static inline __attribute__((always_inline)) int edit_apply_one(struct dp_sip_buf *b,
-                                                                uint32_t msg_len, uint32_t off,
-                                                                uint32_t del, const char *ins,
-                                                                uint32_t ins_len, int32_t ins_sum)
+static inline __attribute__((always_inline)) int
+edit_apply_one(struct dp_sip_buf *b, uint32_t msg_len, uint32_t off, uint32_t del, const char *ins,
+               uint32_t ins_len, int32_t ins_sum, int32_t del_sum)
 {
 	if (msg_len > b->len || off > msg_len || del > msg_len - off)
 		return -DP_SIP_ERR_NO_ROOM;
@@ -884,7 +927,10 @@ static inline __attribute__((always_inline)) int edit_apply_one(struct dp_sip_bu
 	char *data = b->data;
 	if (b->sum_valid) {
 		uint16_t sum = b->sum;
-		if (del != 0)
+		if (del != 0 && del_sum >= 0) /* summed by the caller, at an even offset */
+			sum = dp_sum16_sub(sum, (off & 1) ? dp_sum16_swap((uint16_t)del_sum)
+			                                  : (uint16_t)del_sum);
+		else if (del != 0)
 			sum = dp_sum16_sub(sum, dp_sum16_at(data + off, del, off & 1));
 		if (ins_len != 0 && ins_sum >= 0) /* summed by the caller, at an even offset */
 			sum = dp_sum16_add(sum, (off & 1) ? dp_sum16_swap((uint16_t)ins_sum)
@@ -918,6 +964,64 @@ static inline __attribute__((always_inline)) int edit_apply_one(struct dp_sip_bu
 	b->len = (uint32_t)(msg_len + growth);
 	b->tailroom = (uint32_t)(tailroom + back - growth);
 	return DP_SIP_OK;
+}
+
+/*
+ * edit_apply_one() of a deletion in its commonest case, without its weighing: del (even, not 0)
+ * bytes at off removed from a message that ends the buffer (no bytes after it to drop), with
+ * more bytes behind the deletion than in front of it. edit_apply_one() then moves the off bytes
+ * in front forward by del (all in the headroom's favour, the tailroom unchanged); so does this.
+ * del_sum: the deleted bytes' sum at an even offset, needed when the buffer keeps a sum. false,
+ * with b untouched, in any other case.
+ */
+static inline __attribute__((always_inline)) bool delete_before_rest(struct dp_sip_buf *b,
+                                                                     uint32_t msg_len, uint32_t off,
+                                                                     uint32_t del, int32_t del_sum)
+{
+	if (msg_len != b->len || off > msg_len || del > msg_len - off || del == 0 ||
+	    (del & 1) != 0 || msg_len - off - del <= off || (b->sum_valid && del_sum < 0))
+		return false;
+	char *data = b->data;
+	if (b->sum_valid)
+		b->sum = dp_sum16_sub(b->sum, (off & 1) ? dp_sum16_swap((uint16_t)del_sum)
+		                                        : (uint16_t)del_sum);
+	if (off != 0)
+		move_short(data + del, data, off);
+	b->data = data + del;
+	b->headroom += del;
+	b->len = msg_len - del;
+	return true;
+}
+
+/*
+ * edit_apply_one() of an insertion in its commonest case, without its weighing: ins_len (even,
+ * not 0, no more than the headroom) bytes inserted at off in a message that ends the buffer, with
+ * more bytes behind off than in front of it. edit_apply_one() then moves the off bytes in front
+ * back by ins_len into the headroom (the tailroom unchanged); so does this. ins_sum: the inserted
+ * bytes' sum at an even offset, or -1 (they are summed here). false, with b untouched, in any
+ * other case.
+ */
+static inline __attribute__((always_inline)) bool
+insert_before_rest(struct dp_sip_buf *b, uint32_t msg_len, uint32_t off, const char *ins,
+                   uint32_t ins_len, int32_t ins_sum)
+{
+	if (msg_len != b->len || off > msg_len || ins_len == 0 || (ins_len & 1) != 0 ||
+	    ins_len > b->headroom || msg_len - off <= off)
+		return false;
+	char *data = b->data;
+	if (b->sum_valid) {
+		uint16_t s = ins_sum >= 0 ? ((off & 1) ? dp_sum16_swap((uint16_t)ins_sum)
+		                                       : (uint16_t)ins_sum)
+		                          : dp_sum16_at(ins, ins_len, off & 1);
+		b->sum = dp_sum16_add(b->sum, s);
+	}
+	if (off != 0)
+		move_short(data - ins_len, data, off);
+	move_short(data + off - ins_len, ins, ins_len);
+	b->data = data - ins_len;
+	b->headroom -= ins_len;
+	b->len = msg_len + ins_len;
+	return true;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -1437,6 +1541,10 @@ static inline __attribute__((always_inline)) void mf_write(const struct mf_fix *
 		b->sum = dp_sum16_sub(dp_sum16_add(b->sum, gain), odd ? 256 : 1);
 	}
 	p[0] = (char)(p[0] - 1);
+	if (k == 1) { /* 70, the RFC 3261 default: one zero */
+		p[1] = '9';
+		return;
+	}
 	for (uint32_t j = 1; j <= k; j++)
 		p[j] = '9';
 }
@@ -1530,12 +1638,21 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 		int32_t top_sum = -1;
 		const uint32_t hex_at = cfg->via_head_len + (uint32_t)sizeof(DP_BRANCH_PREFIX) - 1;
 		if (b->sum_valid && l.e[0].ins == top && n <= hex_at + 32) {
-			uint16_t rest = dp_sum16_small(top + hex_at, n - hex_at);
+			/* our Via line alone (the commonest): a length known here, summed unrolled
+			 */
+			const uint32_t via_rest = DP_BRANCH_MAC_HEX + 2;
+			uint16_t rest = n - hex_at == via_rest
+			                    ? dp_sum16_small(top + hex_at, via_rest)
+			                    : dp_sum16_small(top + hex_at, n - hex_at);
 			top_sum = dp_sum16_add(cfg->via_fixed_sum,
 			                       (hex_at & 1) ? dp_sum16_swap(rest) : rest);
 		}
-		rc = edit_apply_one(b, msg_len, l.e[0].off, l.e[0].del, l.e[0].ins, l.e[0].ins_len,
-		                    top_sum);
+		if (l.e[0].del != 0 || !insert_before_rest(b, msg_len, l.e[0].off, l.e[0].ins,
+		                                           l.e[0].ins_len, top_sum))
+			rc = edit_apply_one(b, msg_len, l.e[0].off, l.e[0].del, l.e[0].ins,
+			                    l.e[0].ins_len, top_sum, -1);
+		else
+			rc = DP_SIP_OK;
 	} else {
 		if (mf.n != 0 && !mf_place(&mf, &l, &mf_at))
 			return -DP_SIP_ERR_NO_ROOM;
@@ -1692,6 +1809,30 @@ via_is_self(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_via 
 }
 
 /*
+ * The sum (at an even offset) of the top Via line when it is spelled as dp_sip_forward() wrote
+ * it: cfg->via_head, the branch (its MAC checked already), CRLF. The constant part's sum is kept
+ * in cfg (via_fixed_sum), only the MAC's hex digits and the CRLF are summed here. -1 when the
+ * line is spelled otherwise (the deletion then sums the bytes it removes).
+ */
+static inline __attribute__((always_inline)) int32_t our_via_line_sum(const struct dp_sip_cfg *cfg,
+                                                                      const char *buf,
+                                                                      struct sip_str line,
+                                                                      struct sip_str branch)
+{
+	const uint32_t head = cfg->via_head_len;
+	const uint32_t hex_at = head + (uint32_t)sizeof(DP_BRANCH_PREFIX) - 1;
+	const uint32_t rest = DP_BRANCH_LEN - ((uint32_t)sizeof(DP_BRANCH_PREFIX) - 1) + 2;
+	const char *p = buf + line.off;
+
+	if (line.len != head + DP_BRANCH_LEN + 2 || branch.off != line.off + head ||
+	    branch.len != DP_BRANCH_LEN || p[line.len - 2] != '\r' || p[line.len - 1] != '\n' ||
+	    !head_equal(p, cfg->via_head, head))
+		return -1;
+	uint16_t s = dp_sum16_small(p + hex_at, rest);
+	return dp_sum16_add(cfg->via_fixed_sum, (hex_at & 1) ? dp_sum16_swap(s) : s);
+}
+
+/*
  * The next hop of a response from the Via below ours (RFC 3261 18.2.2, RFC 3581 4). quad: its
  * destination (received, else sent-by) already parsed when that is a dotted quad, else NULL;
  * the caller has refused it already when it is unusable.
@@ -1758,10 +1899,16 @@ int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
 	if (msg->vias[1].off < line_end && msg->vias[1].off > msg->vias[0].off)
 		/* "Via: ours, client": drop our value and its comma */
 		rc = edit_apply_one(b, message_end(buf, b->len, msg), msg->vias[0].off,
-		                    msg->vias[1].off - msg->vias[0].off, NULL, 0, -1);
-	else
-		rc = edit_apply_one(b, message_end(buf, b->len, msg), msg->top_via_line.off,
-		                    msg->top_via_line.len, NULL, 0, -1);
+		                    msg->vias[1].off - msg->vias[0].off, NULL, 0, -1, -1);
+	else {
+		uint32_t end = message_end(buf, b->len, msg);
+		int32_t line_sum =
+		    our_via_line_sum(cfg, buf, msg->top_via_line, msg->top_via.branch);
+		if (!delete_before_rest(b, end, msg->top_via_line.off, msg->top_via_line.len,
+		                        line_sum))
+			rc = edit_apply_one(b, end, msg->top_via_line.off, msg->top_via_line.len,
+			                    NULL, 0, -1, line_sum);
+	}
 	if (rc != DP_SIP_OK)
 		return rc;
 	*next = target;

@@ -709,6 +709,36 @@ static void test_forward_cuts_noise(void **state)
 	               "Call-ID: reg1\r\nCSeq: 8 REGISTER\r\nContent-Length: 0\r\n\r\n");
 }
 
+/* The branch MAC's input copied right for every Call-ID and branch length (the copies take
+ * 1-7, 8-15, 16-32 and longer paths): the MAC is that of the input written out by hand. */
+static void test_branch_every_length(void **state)
+{
+	static char msg[1024], input[512], id[97], br[97];
+	char want[DP_BRANCH_LEN + 1], b[DP_BRANCH_LEN + 1];
+
+	(void)state;
+	for (size_t len = 1; len < sizeof(id); len++) {
+		for (size_t i = 0; i < len; i++) {
+			id[i] = (char)('a' + (i * 7 + len) % 26);
+			br[i] = (char)('A' + (i * 5 + len) % 26);
+		}
+		id[len] = br[len] = '\0';
+		snprintf(msg, sizeof(msg),
+		         "INVITE sip:bob@example.com SIP/2.0\r\n"
+		         "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK%s\r\n"
+		         "Max-Forwards: 70\r\nTo: <sip:bob@example.com>\r\n"
+		         "From: <sip:alice@example.com>;tag=%s\r\nCall-ID: %s\r\n"
+		         "CSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n",
+		         br, id, id);
+		int n = snprintf(input, sizeof(input), "%s%c7%c192.0.2.1:5060%cz9hG4bK%s%c%s", id,
+		                 0, 0, 0, br, 0, id);
+		snprintf(want, sizeof(want), DP_BRANCH_PREFIX "%016" PRIx64,
+		         dp_siphash24(cfg4.key, input, (size_t)n));
+		branch_of(&cfg4, msg, b);
+		assert_string_equal(b, want);
+	}
+}
+
 /* RFC 3261 16.11: one branch for an INVITE, its retransmission, its CANCEL, its non-2xx ACK. */
 static void test_branch_stability(void **state)
 {
@@ -1657,6 +1687,98 @@ static void test_relay(void **state)
 	}
 }
 
+/*
+ * Our Via line removed by a relay: its sum is known without reading it only when it is spelled
+ * exactly as the forward wrote it (the line is taken verbatim from the forwarded request here). A
+ * respelled header name of the same length is summed as it is; both at an odd and at an even
+ * offset (the status line's length), for an IPv4 and an IPv6 VIP. The bytes in front move
+ * forward when they are fewer than those behind (a short status line), else those behind move
+ * back (a status line longer than the rest); noise after the message is cut either way.
+ */
+#define LONG_REASON "and ringing and ringing and ringing and ringing and ringing and ringing "
+static void test_relay_sum_own_via_spellings(void **state)
+{
+	static struct pkt req, resp;
+	static char text[PKT_CAP];
+	static const char *const status[] = {
+	    "SIP/2.0 180 Ringing\r\n", "SIP/2.0 180 Ring\r\n",
+	    "SIP/2.0 180 Ringing " LONG_REASON LONG_REASON LONG_REASON LONG_REASON "\r\n"};
+	static const char *const name[] = {NULL, "VIA:", "via:"};
+	static const char *const noise[] = {"", "noise"};
+	static const struct {
+		const struct dp_sip_cfg *cfg;
+		const char *via, *ip;
+	} legs[] = {
+	    {&cfg4, "SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bKsp", "192.0.2.1"},
+	    {&cfg6, "SIP/2.0/UDP [2001:db8::1]:5062;branch=z9hG4bKsp", "2001:db8::1"},
+	};
+	char expected[1024], client[256];
+	struct sip_msg m;
+
+	(void)state;
+	for (size_t g = 0; g < sizeof(legs) / sizeof(legs[0]); g++) {
+		struct dp_sip_peer src = peer(legs[g].ip, 5062);
+		snprintf(client, sizeof(client), "Via: %s\r\n", legs[g].via);
+		pkt_load_str(&req,
+		             legs[g].cfg == &cfg4
+		                 ? SIMPLE_REQ("SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bKsp")
+		                 : SIMPLE_REQ("SIP/2.0/UDP [2001:db8::1]:5062;branch=z9hG4bKsp"));
+		parse_ok(req.b.data, req.b.len, &m);
+		assert_int_equal(dp_sip_forward_request(legs[g].cfg, &req.b, &m, &src), DP_SIP_OK);
+		/* our line: the first header line of the forwarded request */
+		const char *ours = strstr(req.b.data, "\r\n") + 2;
+		size_t ours_len = (size_t)(strstr(ours, "\r\n") + 2 - ours);
+		assert_memory_equal(ours, legs[g].cfg->via_head, 4);
+		for (size_t s = 0; s < sizeof(status) / sizeof(status[0]); s++) {
+			for (size_t h = 0; h < 2 * sizeof(name) / sizeof(name[0]); h++) {
+				size_t n = 0, sl = strlen(status[s]);
+				const char *tail = noise[h % 2];
+				memcpy(text, status[s], sl);
+				n += sl;
+				memcpy(text + n, ours, ours_len);
+				if (name[h / 2] != NULL)
+					memcpy(text + n, name[h / 2], 4);
+				n += ours_len;
+				n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s%s", client,
+				                      SIMPLE_RESP_TAIL, tail);
+				pkt_load(&resp, text, n, HEADROOM, TAILROOM);
+				snprintf(expected, sizeof(expected), "%s%s%s", status[s], client,
+				         SIMPLE_RESP_TAIL);
+				relay_expect(legs[g].cfg, &resp, legs[g].ip, 5062, expected);
+			}
+		}
+	}
+}
+
+/* A branch MAC wrong in any one of its bytes (each compared, in both halves the comparison
+ * takes) is refused; the untouched one is relayed. */
+static void test_relay_branch_one_byte_off(void **state)
+{
+	static struct pkt signed_resp, resp;
+	struct dp_sip_peer src = peer("192.0.2.1", 5062), next;
+	struct sip_msg m;
+
+	(void)state;
+	round_trip(&cfg4, SIMPLE_REQ("SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bKob"), &src, false,
+	           &signed_resp);
+	parse_ok(signed_resp.b.data, signed_resp.b.len, &m);
+	assert_int_equal(m.top_via.branch.len, DP_BRANCH_LEN);
+	const uint32_t at = m.top_via.branch.off;
+	for (uint32_t i = 0; i <= DP_BRANCH_LEN; i++) {
+		pkt_load(&resp, signed_resp.b.data, signed_resp.b.len, HEADROOM, TAILROOM);
+		if (i < DP_BRANCH_LEN) /* i == DP_BRANCH_LEN: the control, untouched */
+			resp.b.data[at + i] = resp.b.data[at + i] == '0' ? '1' : '0';
+		parse_ok(resp.b.data, resp.b.len, &m);
+		int rc = dp_sip_relay_response(&cfg4, &resp.b, &m, &next);
+		if (i < sizeof(DP_BRANCH_PREFIX) - 1)
+			assert_int_equal(rc, -DP_SIP_ERR_NOT_OUR_VIA); /* no longer our prefix */
+		else if (i < DP_BRANCH_LEN)
+			assert_int_equal(rc, -DP_SIP_ERR_BAD_BRANCH_MAC);
+		else
+			assert_int_equal(rc, DP_SIP_OK);
+	}
+}
+
 /* Popping our Via moves the status line forward; the rest of the response stays put. */
 static void test_relay_moves_status_line_only(void **state)
 {
@@ -2409,6 +2531,7 @@ int main(void)
 	    cmocka_unit_test(test_forward_all_edits),
 	    cmocka_unit_test(test_forward_cuts_noise),
 	    cmocka_unit_test(test_branch_stability),
+	    cmocka_unit_test(test_branch_every_length),
 	    cmocka_unit_test(test_forward_no_room),
 	    cmocka_unit_test(test_forward_room_sweep),
 	    cmocka_unit_test(test_forward_one_edit_room_sweep),
@@ -2419,6 +2542,8 @@ int main(void)
 	    cmocka_unit_test(test_pin_parse),
 	    cmocka_unit_test(test_outbound),
 	    cmocka_unit_test(test_relay),
+	    cmocka_unit_test(test_relay_sum_own_via_spellings),
+	    cmocka_unit_test(test_relay_branch_one_byte_off),
 	    cmocka_unit_test(test_relay_moves_status_line_only),
 	    cmocka_unit_test(test_relay_keeps_lower_vias),
 	    cmocka_unit_test(test_relay_refused),
