@@ -735,40 +735,29 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 
 #if defined(SIP_VARIANT_AVX2)
 /*
- * What line_scan() compares with: CR, LF and ':' in 32 bytes each, read as memory operands of
- * the compares (kept in registers they would be saved and restored around every call the line
- * loop makes, and copied between registers for every line).
+ * What line_scan() compares with: CR, LF and ':' in 32 bytes each. Each compare takes its
+ * constant as a RIP-relative memory operand, written as inline assembly: in C the compiler
+ * either builds the constant in registers (saved and restored around every call the line loop
+ * makes, and copied between registers for every line) or, hidden behind a pointer, keeps that
+ * pointer in a register, spills it and reloads it and the constants for every line.
  */
-struct line_marks {
-	const char (*k)[32];
-};
+static const char line_marks[3][32] __attribute__((aligned(32))) = {
+    {'\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r',
+     '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r',
+     '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r'},
+    {'\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',
+     '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',
+     '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n'},
+    {':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':',
+     ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':'}};
 
-static inline __attribute__((always_inline)) SIP_TARGET void line_marks_init(struct line_marks *m)
-{
-	static const char marks[3][32] __attribute__((aligned(32))) = {
-	    {'\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r',
-	     '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r',
-	     '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r'},
-	    {'\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',
-	     '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',
-	     '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n'},
-	    {':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':',
-	     ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':'}};
-	m->k = marks;
-	/* opaque to the compiler, which would otherwise build the constants in registers */
-	__asm__("" : "+r"(m->k));
-}
-
-#define LINE_MARK(m, i) _mm256_load_si256((const __m256i *)(const void *)(m)->k[i])
-#else
-struct line_marks {
-	char none;
-};
-
-static inline SIP_TARGET void line_marks_init(struct line_marks *k)
-{
-	k->none = 0;
-}
+/* _mm256_cmpeq_epi8(v, line_marks[i]) with line_marks[i] as the memory operand */
+#define LINE_MARK_EQ(v, i)                                                                         \
+	({                                                                                         \
+		__m256i eq_;                                                                       \
+		__asm__("vpcmpeqb %1, %2, %0" : "=x"(eq_) : "m"(line_marks[i]), "x"(v));           \
+		eq_;                                                                               \
+	})
 #endif
 
 /*
@@ -777,17 +766,14 @@ static inline SIP_TARGET void line_marks_init(struct line_marks *k)
  * looked at).
  */
 static inline __attribute__((always_inline)) SIP_TARGET size_t line_scan(const char *buf, size_t p,
-                                                                         size_t len,
-                                                                         const struct line_marks *k,
-                                                                         size_t *colon)
+                                                                         size_t len, size_t *colon)
 {
 #if defined(SIP_VARIANT_AVX2)
 	if (p + 32 <= len) {
 		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(buf + p));
-		uint32_t ends = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
-		    _mm256_cmpeq_epi8(v, LINE_MARK(k, 0)), _mm256_cmpeq_epi8(v, LINE_MARK(k, 1))));
-		uint64_t colons =
-		    (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, LINE_MARK(k, 2)));
+		uint32_t ends = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_or_si256(LINE_MARK_EQ(v, 0), LINE_MARK_EQ(v, 1)));
+		uint64_t colons = (uint32_t)_mm256_movemask_epi8(LINE_MARK_EQ(v, 2));
 		*colon = (size_t)__builtin_ctzll(colons | 1ull << 32);
 		for (;;) {
 			if (__builtin_expect(ends != 0, 1))
@@ -797,12 +783,9 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t line_scan(const c
 				return sip_scan_eol(buf, p, len);
 			v = _mm256_loadu_si256((const __m256i *)(const void *)(buf + p));
 			ends = (uint32_t)_mm256_movemask_epi8(
-			    _mm256_or_si256(_mm256_cmpeq_epi8(v, LINE_MARK(k, 0)),
-			                    _mm256_cmpeq_epi8(v, LINE_MARK(k, 1))));
+			    _mm256_or_si256(LINE_MARK_EQ(v, 0), LINE_MARK_EQ(v, 1)));
 		}
 	}
-#else
-	(void)k;
 #endif
 	*colon = SIZE_MAX;
 	return sip_scan_eol(buf, p, len);
@@ -840,14 +823,12 @@ SIP_FN int parse_fast(struct parse_state *st)
 {
 	const char *buf = st->buf;
 	size_t len = st->len, p, eol;
-	struct line_marks marks;
 	uint16_t crlf;
 
 	if (len < 2 || buf[0] == '\r' || buf[0] == '\n')
 		return SIP_FAST_BAIL;
 	/* the start line's end as every header line's (its ':' is not looked at) */
-	line_marks_init(&marks);
-	eol = line_scan(buf, 0, len, &marks, &p);
+	eol = line_scan(buf, 0, len, &p);
 	if (eol + 2 > len || buf[eol] != '\r' || buf[eol + 1] != '\n' || !start_line_fast(st, eol))
 		return SIP_FAST_BAIL;
 	p = eol + 2;
@@ -857,7 +838,7 @@ SIP_FN int parse_fast(struct parse_state *st)
 	for (;;) {
 		size_t colon;
 		unsigned char next;
-		eol = line_scan(buf, p, len, &marks, &colon);
+		eol = line_scan(buf, p, len, &colon);
 		/* CRLF and one byte after it (a header block cut off by the end of the datagram
 		 * gives up here, as does a line without its CRLF) */
 		if (eol + 3 > len)
