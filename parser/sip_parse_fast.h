@@ -603,6 +603,14 @@ SIP_FN bool content_length_fast(struct parse_state *st, size_t vs, size_t ve)
 	return true;
 }
 
+/* The 8 bytes at p as a word (in memory order on little-endian machines). */
+static inline SIP_TARGET uint64_t word_at(const char *p)
+{
+	uint64_t w;
+	memcpy(&w, p, 8);
+	return w;
+}
+
 /* buf[s..s+n) are all token bytes; 0 < n < 32 and 32 bytes readable at s. */
 static inline __attribute__((always_inline)) SIP_TARGET bool token_run(const char *buf, size_t s,
                                                                        size_t n)
@@ -644,7 +652,7 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	const char *buf = st->buf;
 	size_t n = colon, vs;
-	uint64_t w0, w1;
+	uint64_t w0;
 
 	/* line_scan() found the ':' in the 32 bytes it read (16 readable), or did not look */
 	if (n - 1 >= 31) {
@@ -655,8 +663,9 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 			return false;
 	}
 	memcpy(&w0, buf + line, 8);
-	memcpy(&w1, buf + line + 8, 8);
 	vs = line + n + 2;
+	/* the name's second word, read only for the long names that need it */
+#define W1 word_at(buf + line + 8)
 	/* each compare takes the name's bytes and its ':', so vs - 1 is on the line */
 	/* the names but Call-ID are compared with the SP after their ':' (value_sp_plain()); the
 	 * name alone, without that SP, is left to header() */
@@ -690,22 +699,29 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 	case 7:
 		if (SIP_WEQ(w0, "call-id:"))
 			return value_plain(buf, vs, eol) && call_id_fast(st, vs, eol);
+		/* Contact, skipped, in almost every INVITE and 2xx: its name needs no token_run()
+		 */
+		if (SIP_WEQ(w0, "contact:"))
+			return true;
 		break;
 	case 12:
 		if (SIP_WEQ(w0, "max-forw")) {
-			if (SIP_WEQ(w1, "ards: "))
+			if (SIP_WEQ(W1, "ards: "))
 				return value_sp_plain(buf, vs, eol) &&
 				       max_forwards_fast(st, vs, eol);
-			if (SIP_WEQ(w1, "ards:"))
+			if (SIP_WEQ(W1, "ards:"))
 				return false;
 		}
+		/* Content-Type, skipped, as Contact */
+		if (SIP_WEQ(w0, "content-") && SIP_WEQ(W1, "type:"))
+			return true;
 		break;
 	case 14:
 		if (SIP_WEQ(w0, "content-")) {
-			if (SIP_WEQ(w1, "length: "))
+			if (SIP_WEQ(W1, "length: "))
 				return value_sp_plain(buf, vs, eol) &&
 				       content_length_fast(st, vs, eol);
-			if (SIP_WEQ(w1, "length:"))
+			if (SIP_WEQ(W1, "length:"))
 				return false;
 		}
 		break;
@@ -720,10 +736,11 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 	case 5:
 		return !SIP_WEQ(w0, "route:");
 	case 12:
-		return !(SIP_WEQ(w0, "record-r") && SIP_WEQ(w1, "oute:"));
+		return !(SIP_WEQ(w0, "record-r") && SIP_WEQ(W1, "oute:"));
 	default:
 		return true;
 	}
+#undef W1
 #else
 	(void)st;
 	(void)line;

@@ -120,6 +120,22 @@ static const char *const shapes[] = {
     "CSeq: 0000012 MESSAGE\r\n"
     "Content-Type: text/plain\r\n"
     "Content-Length: 5\r\n\r\nhello",
+    /* Contact and Content-Type, which the fast path skips after one compare, in other
+     * spellings, and their neighbours */
+    "NOTIFY sip:bob@198.18.0.21 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKn1\r\n"
+    "Max-Forwards: 70\r\n"
+    "From: <sip:alice@example.com>;tag=n1\r\n"
+    "To: <sip:bob@example.com>;tag=n2\r\n"
+    "Call-ID: notify-1@198.18.0.1\r\n"
+    "CSeq: 7 NOTIFY\r\n"
+    "contact:<sip:alice@198.18.0.1>\r\n"
+    "CONTACT : <sip:alice@198.18.0.1>\r\n"
+    "Contacts: x\r\n"
+    "Content-typE:text/plain\r\n"
+    "Content-Types: x\r\n"
+    "Content-Type :text/plain\r\n"
+    "Content-Length: 5\r\n\r\nhello",
 };
 
 /* Bytes a mutation puts in: the ones the parsers decide on. */
