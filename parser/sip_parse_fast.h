@@ -33,6 +33,14 @@
 /* parse_fast(): the message is not of the common shape, run the general parser. */
 #define SIP_FAST_BAIL INT_MIN
 
+/* The 8 bytes at p as a word (in memory order on little-endian machines). */
+static inline SIP_TARGET uint64_t word_at(const char *p)
+{
+	uint64_t w;
+	memcpy(&w, p, 8);
+	return w;
+}
+
 /*
  * First byte of buf[p..end) outside cls, or end, for the short runs inside one header line:
  * with AVX2, 32-byte loads from p while they stay inside buf[0..limit) (limit >= end), and no
@@ -375,6 +383,9 @@ static inline __attribute__((always_inline)) SIP_TARGET bool uri_plain(const cha
 	       sip_find_byte(buf, s, e, '?') == e;
 }
 
+/* The little-endian word of the first (up to 8) bytes of a literal, the rest zero. */
+#define lit_word(lit) SIP_LIT_WORD(SIP_LIT_BYTE, lit, 0)
+
 /*
  * Start line of the usual shapes: "METHOD SP sip:uri SP SIP/2.0" with a Request-URI of visible
  * bytes and no '?', or "SIP/2.0 SP 3DIGIT [SP reason]" with a code of 100-699. buf[e] is the
@@ -400,14 +411,37 @@ SIP_FN bool start_line_fast(struct parse_state *st, size_t e)
 	}
 	if (e < 14 || !SIP_IEQ(buf + e - 8, " sip/2.0"))
 		return false;
-	size_t sp = fast_skip_cls(buf, 0, e, st->len, &sip_class_token);
+	/* INVITE, ACK and BYE with their SP (methods are case-sensitive), each by one compare of
+	 * the line's first word (little-endian): what the token scan and sip_method_match()
+	 * below would find */
+	size_t sp;
+	enum sip_method method;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t w = word_at(buf);
+	if ((w & 0x00ffffffffffffffull) == lit_word("INVITE ")) {
+		sp = 6;
+		method = SIP_METHOD_INVITE;
+	} else if ((uint32_t)w == (uint32_t)lit_word("ACK ")) {
+		sp = 3;
+		method = SIP_METHOD_ACK;
+	} else if ((uint32_t)w == (uint32_t)lit_word("BYE ")) {
+		sp = 3;
+		method = SIP_METHOD_BYE;
+	} else
+#endif
+	{
+		sp = fast_skip_cls(buf, 0, e, st->len, &sip_class_token);
+		method = SIP_METHOD_OTHER; /* looked up below, once the line is known good */
+	}
 	size_t us = sp + 1, ue = e - 8;
 	if (sp == 0 || buf[sp] != ' ' || us + 4 > ue || !SIP_IEQ(buf + us, "sip:") ||
 	    !uri_plain(buf, us, ue, st->len))
 		return false;
+	if (method == SIP_METHOD_OTHER)
+		method = sip_method_match(buf, sp);
 	msg->is_request = true;
 	msg->method_name = view(0, sp);
-	msg->method = sip_method_match(buf, sp);
+	msg->method = method;
 	msg->request_uri = view(us, ue);
 	msg->start_line = view(0, e);
 	return true;
@@ -601,14 +635,6 @@ SIP_FN bool content_length_fast(struct parse_state *st, size_t vs, size_t ve)
 	msg->has_content_length = true;
 	msg->content_length = v;
 	return true;
-}
-
-/* The 8 bytes at p as a word (in memory order on little-endian machines). */
-static inline SIP_TARGET uint64_t word_at(const char *p)
-{
-	uint64_t w;
-	memcpy(&w, p, 8);
-	return w;
 }
 
 /* buf[s..s+n) are all token bytes; 0 < n < 32 and 32 bytes readable at s. */
