@@ -677,7 +677,7 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	const char *buf = st->buf;
-	size_t n = colon, vs;
+	size_t n = colon;
 	uint64_t w0;
 
 	/* line_scan() found the ':' in the 32 bytes it read (16 readable), or did not look */
@@ -689,52 +689,57 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 			return false;
 	}
 	memcpy(&w0, buf + line, 8);
-	vs = line + n + 2;
 	/* the name's second word, read only for the long names that need it */
 #define W1 word_at(buf + line + 8)
-	/* each compare takes the name's bytes and its ':', so vs - 1 is on the line */
+	/*
+	 * Where the value starts after "name: ", a constant offset from line in each case
+	 * (computed once before the switch, it was one more value kept and spilled across it).
+	 */
+#define VALUE(n) (line + (n) + 2)
+	/* each compare takes the name's bytes and its ':', so VALUE(n) - 1 is on the line */
 	/* the names but Call-ID are compared with the SP after their ':' (value_sp_plain()); the
 	 * name alone, without that SP, is left to header() */
 	switch (n) {
 	case 2:
 		if (SIP_WEQ(w0, "to: "))
-			return value_sp_plain(buf, vs, eol) &&
-			       from_to_fast(st, vs, eol, &st->has_to, &st->msg->to,
+			return value_sp_plain(buf, VALUE(2), eol) &&
+			       from_to_fast(st, VALUE(2), eol, &st->has_to, &st->msg->to,
 			                    &st->msg->to_uri, &st->msg->to_tag);
 		if (SIP_WEQ(w0, "to:"))
 			return false;
 		break;
 	case 3:
 		if (SIP_WEQ(w0, "via: "))
-			return value_sp_plain(buf, vs, eol) && via_fast(st, line, vs, eol);
+			return value_sp_plain(buf, VALUE(3), eol) &&
+			       via_fast(st, line, VALUE(3), eol);
 		/* "Via:" and the value at once: sipsteer writes its own Via so when that makes
 		 * the line's length even, and every response it relays brings it back */
 		if (SIP_WEQ(w0, "via:"))
-			return value_sp_plain(buf, vs - 1, eol) && via_fast(st, line, vs - 1, eol);
+			return value_sp_plain(buf, VALUE(3) - 1, eol) &&
+			       via_fast(st, line, VALUE(3) - 1, eol);
 		break;
 	case 4:
 		if (SIP_WEQ(w0, "from: "))
-			return value_sp_plain(buf, vs, eol) &&
-			       from_to_fast(st, vs, eol, &st->has_from, &st->msg->from, NULL,
+			return value_sp_plain(buf, VALUE(4), eol) &&
+			       from_to_fast(st, VALUE(4), eol, &st->has_from, &st->msg->from, NULL,
 			                    &st->msg->from_tag);
 		if (SIP_WEQ(w0, "cseq: "))
-			return value_sp_plain(buf, vs, eol) && cseq_fast(st, vs, eol);
+			return value_sp_plain(buf, VALUE(4), eol) && cseq_fast(st, VALUE(4), eol);
 		if (SIP_WEQ(w0, "from:") || SIP_WEQ(w0, "cseq:"))
 			return false;
 		break;
 	case 7:
 		if (SIP_WEQ(w0, "call-id:"))
-			return value_plain(buf, vs, eol) && call_id_fast(st, vs, eol);
-		/* Contact, skipped, in almost every INVITE and 2xx: its name needs no token_run()
-		 */
+			return value_plain(buf, VALUE(7), eol) && call_id_fast(st, VALUE(7), eol);
+		/* Contact, skipped, in most INVITEs and 2xx: its name needs no token_run() */
 		if (SIP_WEQ(w0, "contact:"))
 			return true;
 		break;
 	case 12:
 		if (SIP_WEQ(w0, "max-forw")) {
 			if (SIP_WEQ(W1, "ards: "))
-				return value_sp_plain(buf, vs, eol) &&
-				       max_forwards_fast(st, vs, eol);
+				return value_sp_plain(buf, VALUE(12), eol) &&
+				       max_forwards_fast(st, VALUE(12), eol);
 			if (SIP_WEQ(W1, "ards:"))
 				return false;
 		}
@@ -745,8 +750,8 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 	case 14:
 		if (SIP_WEQ(w0, "content-")) {
 			if (SIP_WEQ(W1, "length: "))
-				return value_sp_plain(buf, vs, eol) &&
-				       content_length_fast(st, vs, eol);
+				return value_sp_plain(buf, VALUE(14), eol) &&
+				       content_length_fast(st, VALUE(14), eol);
 			if (SIP_WEQ(W1, "length:"))
 				return false;
 		}
@@ -767,6 +772,7 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 		return true;
 	}
 #undef W1
+#undef VALUE
 #else
 	(void)st;
 	(void)line;
