@@ -137,17 +137,40 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t dec_run8(const ch
 	return n;
 }
 
-/* buf[s..e) is 1 to 9 decimal digits (so the value fits in 32 bits): *value, true. */
+/*
+ * buf[s..e) is 1 to 9 decimal digits (so the value fits in 32 bits): *value, true. buf[e] and
+ * buf[e + 1] are readable (the line's CRLF), so the first three bytes are read before the
+ * length decides how many of them count: the usual 1 to 3 digits without a loop.
+ */
 static inline SIP_TARGET bool digits_fast(const char *buf, size_t s, size_t e, uint32_t *value)
 {
-	uint32_t v = 0;
-	if (e - s - 1 > 8)
+	size_t n = e - s;
+	unsigned d0, d1, d2;
+	uint32_t v;
+
+	if (n - 1 > 8)
 		return false;
-	for (size_t i = s; i < e; i++) {
-		unsigned d = (unsigned char)buf[i] - (unsigned)'0';
-		if (d > 9)
+	d0 = (unsigned char)buf[s] - (unsigned)'0';
+	d1 = (unsigned char)buf[s + 1] - (unsigned)'0';
+	d2 = (unsigned char)buf[s + 2] - (unsigned)'0';
+	if (d0 > 9)
+		return false;
+	v = d0;
+	if (n >= 2) {
+		if (d1 > 9)
 			return false;
-		v = v * 10 + d;
+		v = v * 10 + d1;
+		if (n >= 3) {
+			if (d2 > 9)
+				return false;
+			v = v * 10 + d2;
+			for (size_t i = s + 3; i < e; i++) {
+				unsigned d = (unsigned char)buf[i] - (unsigned)'0';
+				if (d > 9)
+					return false;
+				v = v * 10 + d;
+			}
+		}
 	}
 	*value = v;
 	return true;
@@ -678,18 +701,12 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	const char *buf = st->buf;
 	size_t n = colon;
-	uint64_t w0;
 
-	/* line_scan() found the ':' in the 32 bytes it read (16 readable), or did not look */
-	if (n - 1 >= 31) {
-		if (n != SIZE_MAX)
-			return false;
-		n = fast_skip_cls(buf, line, eol, st->len, &sip_class_token) - line;
-		if (buf[line + n] != ':' || st->len - line < 16 || n - 1 >= 31)
-			return false;
-	}
-	memcpy(&w0, buf + line, 8);
-	/* the name's second word, read only for the long names that need it */
+	/*
+	 * The name's two words, read where a case compares them: 16 bytes are readable at line
+	 * once n is a length from 1 to 31 (line_scan() read 32 there, or the default case checks).
+	 */
+#define W0 word_at(buf + line)
 #define W1 word_at(buf + line + 8)
 	/*
 	 * Where the value starts after "name: ", a constant offset from line in each case
@@ -699,44 +716,45 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 	/* each compare takes the name's bytes and its ':', so VALUE(n) - 1 is on the line */
 	/* the names but Call-ID are compared with the SP after their ':' (value_sp_plain()); the
 	 * name alone, without that SP, is left to header() */
+again:
 	switch (n) {
 	case 2:
-		if (SIP_WEQ(w0, "to: "))
+		if (SIP_WEQ(W0, "to: "))
 			return value_sp_plain(buf, VALUE(2), eol) &&
 			       from_to_fast(st, VALUE(2), eol, &st->has_to, &st->msg->to,
 			                    &st->msg->to_uri, &st->msg->to_tag);
-		if (SIP_WEQ(w0, "to:"))
+		if (SIP_WEQ(W0, "to:"))
 			return false;
 		break;
 	case 3:
-		if (SIP_WEQ(w0, "via: "))
+		if (SIP_WEQ(W0, "via: "))
 			return value_sp_plain(buf, VALUE(3), eol) &&
 			       via_fast(st, line, VALUE(3), eol);
 		/* "Via:" and the value at once: sipsteer writes its own Via so when that makes
 		 * the line's length even, and every response it relays brings it back */
-		if (SIP_WEQ(w0, "via:"))
+		if (SIP_WEQ(W0, "via:"))
 			return value_sp_plain(buf, VALUE(3) - 1, eol) &&
 			       via_fast(st, line, VALUE(3) - 1, eol);
 		break;
 	case 4:
-		if (SIP_WEQ(w0, "from: "))
+		if (SIP_WEQ(W0, "from: "))
 			return value_sp_plain(buf, VALUE(4), eol) &&
 			       from_to_fast(st, VALUE(4), eol, &st->has_from, &st->msg->from, NULL,
 			                    &st->msg->from_tag);
-		if (SIP_WEQ(w0, "cseq: "))
+		if (SIP_WEQ(W0, "cseq: "))
 			return value_sp_plain(buf, VALUE(4), eol) && cseq_fast(st, VALUE(4), eol);
-		if (SIP_WEQ(w0, "from:") || SIP_WEQ(w0, "cseq:"))
+		if (SIP_WEQ(W0, "from:") || SIP_WEQ(W0, "cseq:"))
 			return false;
 		break;
 	case 7:
-		if (SIP_WEQ(w0, "call-id:"))
+		if (SIP_WEQ(W0, "call-id:"))
 			return value_plain(buf, VALUE(7), eol) && call_id_fast(st, VALUE(7), eol);
 		/* Contact, skipped, in most INVITEs and 2xx: its name needs no token_run() */
-		if (SIP_WEQ(w0, "contact:"))
+		if (SIP_WEQ(W0, "contact:"))
 			return true;
 		break;
 	case 12:
-		if (SIP_WEQ(w0, "max-forw")) {
+		if (SIP_WEQ(W0, "max-forw")) {
 			if (SIP_WEQ(W1, "ards: "))
 				return value_sp_plain(buf, VALUE(12), eol) &&
 				       max_forwards_fast(st, VALUE(12), eol);
@@ -744,16 +762,28 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 				return false;
 		}
 		/* Content-Type, skipped, as Contact */
-		if (SIP_WEQ(w0, "content-") && SIP_WEQ(W1, "type:"))
+		if (SIP_WEQ(W0, "content-") && SIP_WEQ(W1, "type:"))
 			return true;
 		break;
 	case 14:
-		if (SIP_WEQ(w0, "content-")) {
+		if (SIP_WEQ(W0, "content-")) {
 			if (SIP_WEQ(W1, "length: "))
 				return value_sp_plain(buf, VALUE(14), eol) &&
 				       content_length_fast(st, VALUE(14), eol);
 			if (SIP_WEQ(W1, "length:"))
 				return false;
+		}
+		break;
+	default:
+		/* line_scan() found no ':' in the 32 bytes it read (n 32), or one at the line's
+		 * start (0), or did not look (SIZE_MAX): the name's length then comes from here */
+		if (n - 1 >= 31) {
+			if (n != SIZE_MAX)
+				return false;
+			n = fast_skip_cls(buf, line, eol, st->len, &sip_class_token) - line;
+			if (buf[line + n] != ':' || st->len - line < 16 || n - 1 >= 31)
+				return false;
+			goto again;
 		}
 		break;
 	}
@@ -765,12 +795,13 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 	case 1:
 		return false;
 	case 5:
-		return !SIP_WEQ(w0, "route:");
+		return !SIP_WEQ(W0, "route:");
 	case 12:
-		return !(SIP_WEQ(w0, "record-r") && SIP_WEQ(W1, "oute:"));
+		return !(SIP_WEQ(W0, "record-r") && SIP_WEQ(W1, "oute:"));
 	default:
 		return true;
 	}
+#undef W0
 #undef W1
 #undef VALUE
 #else
