@@ -92,6 +92,14 @@ static inline __attribute__((always_inline)) bool sip_ieq_words(const char *s, s
                                                                 const char *lower)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n > 4 && n < 8) {
+		/* two 4-byte loads that overlap, rather than a copy of n bytes into a zeroed word
+		 * (which the compiler does through memory) */
+		uint32_t lo, hi;
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		return ((lo | (uint64_t)hi << (8 * (n - 4))) | head_case) == head;
+	}
 	if (n <= 8) {
 		uint64_t w = 0;
 		memcpy(&w, s, n);

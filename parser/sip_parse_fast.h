@@ -33,6 +33,14 @@
 /* parse_fast(): the message is not of the common shape, run the general parser. */
 #define SIP_FAST_BAIL INT_MIN
 
+/* The 8 bytes at p as a word (in memory order on little-endian machines). */
+static inline SIP_TARGET uint64_t word_at(const char *p)
+{
+	uint64_t w;
+	memcpy(&w, p, 8);
+	return w;
+}
+
 /*
  * First byte of buf[p..end) outside cls, or end, for the short runs inside one header line:
  * with AVX2, 32-byte loads from p while they stay inside buf[0..limit) (limit >= end), and no
@@ -129,17 +137,40 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t dec_run8(const ch
 	return n;
 }
 
-/* buf[s..e) is 1 to 9 decimal digits (so the value fits in 32 bits): *value, true. */
+/*
+ * buf[s..e) is 1 to 9 decimal digits (so the value fits in 32 bits): *value, true. buf[e] and
+ * buf[e + 1] are readable (the line's CRLF), so the first three bytes are read before the
+ * length decides how many of them count: the usual 1 to 3 digits without a loop.
+ */
 static inline SIP_TARGET bool digits_fast(const char *buf, size_t s, size_t e, uint32_t *value)
 {
-	uint32_t v = 0;
-	if (e - s - 1 > 8)
+	size_t n = e - s;
+	unsigned d0, d1, d2;
+	uint32_t v;
+
+	if (n - 1 > 8)
 		return false;
-	for (size_t i = s; i < e; i++) {
-		unsigned d = (unsigned char)buf[i] - (unsigned)'0';
-		if (d > 9)
+	d0 = (unsigned char)buf[s] - (unsigned)'0';
+	d1 = (unsigned char)buf[s + 1] - (unsigned)'0';
+	d2 = (unsigned char)buf[s + 2] - (unsigned)'0';
+	if (d0 > 9)
+		return false;
+	v = d0;
+	if (n >= 2) {
+		if (d1 > 9)
 			return false;
-		v = v * 10 + d;
+		v = v * 10 + d1;
+		if (n >= 3) {
+			if (d2 > 9)
+				return false;
+			v = v * 10 + d2;
+			for (size_t i = s + 3; i < e; i++) {
+				unsigned d = (unsigned char)buf[i] - (unsigned)'0';
+				if (d > 9)
+					return false;
+				v = v * 10 + d;
+			}
+		}
 	}
 	*value = v;
 	return true;
@@ -375,6 +406,9 @@ static inline __attribute__((always_inline)) SIP_TARGET bool uri_plain(const cha
 	       sip_find_byte(buf, s, e, '?') == e;
 }
 
+/* The little-endian word of the first (up to 8) bytes of a literal, the rest zero. */
+#define lit_word(lit) SIP_LIT_WORD(SIP_LIT_BYTE, lit, 0)
+
 /*
  * Start line of the usual shapes: "METHOD SP sip:uri SP SIP/2.0" with a Request-URI of visible
  * bytes and no '?', or "SIP/2.0 SP 3DIGIT [SP reason]" with a code of 100-699. buf[e] is the
@@ -400,14 +434,37 @@ SIP_FN bool start_line_fast(struct parse_state *st, size_t e)
 	}
 	if (e < 14 || !SIP_IEQ(buf + e - 8, " sip/2.0"))
 		return false;
-	size_t sp = fast_skip_cls(buf, 0, e, st->len, &sip_class_token);
+	/* INVITE, ACK and BYE with their SP (methods are case-sensitive), each by one compare of
+	 * the line's first word (little-endian): what the token scan and sip_method_match()
+	 * below would find */
+	size_t sp;
+	enum sip_method method;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t w = word_at(buf);
+	if ((w & 0x00ffffffffffffffull) == lit_word("INVITE ")) {
+		sp = 6;
+		method = SIP_METHOD_INVITE;
+	} else if ((uint32_t)w == (uint32_t)lit_word("ACK ")) {
+		sp = 3;
+		method = SIP_METHOD_ACK;
+	} else if ((uint32_t)w == (uint32_t)lit_word("BYE ")) {
+		sp = 3;
+		method = SIP_METHOD_BYE;
+	} else
+#endif
+	{
+		sp = fast_skip_cls(buf, 0, e, st->len, &sip_class_token);
+		method = SIP_METHOD_OTHER; /* looked up below, once the line is known good */
+	}
 	size_t us = sp + 1, ue = e - 8;
 	if (sp == 0 || buf[sp] != ' ' || us + 4 > ue || !SIP_IEQ(buf + us, "sip:") ||
 	    !uri_plain(buf, us, ue, st->len))
 		return false;
+	if (method == SIP_METHOD_OTHER)
+		method = sip_method_match(buf, sp);
 	msg->is_request = true;
 	msg->method_name = view(0, sp);
-	msg->method = sip_method_match(buf, sp);
+	msg->method = method;
 	msg->request_uri = view(us, ue);
 	msg->start_line = view(0, e);
 	return true;
@@ -643,70 +700,90 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	const char *buf = st->buf;
-	size_t n = colon, vs;
-	uint64_t w0, w1;
+	size_t n = colon;
 
-	/* line_scan() found the ':' in the 32 bytes it read (16 readable), or did not look */
-	if (n - 1 >= 31) {
-		if (n != SIZE_MAX)
-			return false;
-		n = fast_skip_cls(buf, line, eol, st->len, &sip_class_token) - line;
-		if (buf[line + n] != ':' || st->len - line < 16 || n - 1 >= 31)
-			return false;
-	}
-	memcpy(&w0, buf + line, 8);
-	memcpy(&w1, buf + line + 8, 8);
-	vs = line + n + 2;
-	/* each compare takes the name's bytes and its ':', so vs - 1 is on the line */
+	/*
+	 * The name's two words, read where a case compares them: 16 bytes are readable at line
+	 * once n is a length from 1 to 31 (line_scan() read 32 there, or the default case checks).
+	 */
+#define W0 word_at(buf + line)
+#define W1 word_at(buf + line + 8)
+	/*
+	 * Where the value starts after "name: ", a constant offset from line in each case
+	 * (computed once before the switch, it was one more value kept and spilled across it).
+	 */
+#define VALUE(n) (line + (n) + 2)
+	/* each compare takes the name's bytes and its ':', so VALUE(n) - 1 is on the line */
 	/* the names but Call-ID are compared with the SP after their ':' (value_sp_plain()); the
 	 * name alone, without that SP, is left to header() */
+again:
 	switch (n) {
 	case 2:
-		if (SIP_WEQ(w0, "to: "))
-			return value_sp_plain(buf, vs, eol) &&
-			       from_to_fast(st, vs, eol, &st->has_to, &st->msg->to,
+		if (SIP_WEQ(W0, "to: "))
+			return value_sp_plain(buf, VALUE(2), eol) &&
+			       from_to_fast(st, VALUE(2), eol, &st->has_to, &st->msg->to,
 			                    &st->msg->to_uri, &st->msg->to_tag);
-		if (SIP_WEQ(w0, "to:"))
+		if (SIP_WEQ(W0, "to:"))
 			return false;
 		break;
 	case 3:
-		if (SIP_WEQ(w0, "via: "))
-			return value_sp_plain(buf, vs, eol) && via_fast(st, line, vs, eol);
+		if (SIP_WEQ(W0, "via: "))
+			return value_sp_plain(buf, VALUE(3), eol) &&
+			       via_fast(st, line, VALUE(3), eol);
 		/* "Via:" and the value at once: sipsteer writes its own Via so when that makes
 		 * the line's length even, and every response it relays brings it back */
-		if (SIP_WEQ(w0, "via:"))
-			return value_sp_plain(buf, vs - 1, eol) && via_fast(st, line, vs - 1, eol);
+		if (SIP_WEQ(W0, "via:"))
+			return value_sp_plain(buf, VALUE(3) - 1, eol) &&
+			       via_fast(st, line, VALUE(3) - 1, eol);
 		break;
 	case 4:
-		if (SIP_WEQ(w0, "from: "))
-			return value_sp_plain(buf, vs, eol) &&
-			       from_to_fast(st, vs, eol, &st->has_from, &st->msg->from, NULL,
+		if (SIP_WEQ(W0, "from: "))
+			return value_sp_plain(buf, VALUE(4), eol) &&
+			       from_to_fast(st, VALUE(4), eol, &st->has_from, &st->msg->from, NULL,
 			                    &st->msg->from_tag);
-		if (SIP_WEQ(w0, "cseq: "))
-			return value_sp_plain(buf, vs, eol) && cseq_fast(st, vs, eol);
-		if (SIP_WEQ(w0, "from:") || SIP_WEQ(w0, "cseq:"))
+		if (SIP_WEQ(W0, "cseq: "))
+			return value_sp_plain(buf, VALUE(4), eol) && cseq_fast(st, VALUE(4), eol);
+		if (SIP_WEQ(W0, "from:") || SIP_WEQ(W0, "cseq:"))
 			return false;
 		break;
 	case 7:
-		if (SIP_WEQ(w0, "call-id:"))
-			return value_plain(buf, vs, eol) && call_id_fast(st, vs, eol);
+		if (SIP_WEQ(W0, "call-id:"))
+			return value_plain(buf, VALUE(7), eol) && call_id_fast(st, VALUE(7), eol);
+		/* Contact, skipped, in most INVITEs and 2xx: its name needs no token_run() */
+		if (SIP_WEQ(W0, "contact:"))
+			return true;
 		break;
 	case 12:
-		if (SIP_WEQ(w0, "max-forw")) {
-			if (SIP_WEQ(w1, "ards: "))
-				return value_sp_plain(buf, vs, eol) &&
-				       max_forwards_fast(st, vs, eol);
-			if (SIP_WEQ(w1, "ards:"))
+		if (SIP_WEQ(W0, "max-forw")) {
+			if (SIP_WEQ(W1, "ards: "))
+				return value_sp_plain(buf, VALUE(12), eol) &&
+				       max_forwards_fast(st, VALUE(12), eol);
+			if (SIP_WEQ(W1, "ards:"))
+				return false;
+		}
+		/* Content-Type, skipped, as Contact */
+		if (SIP_WEQ(W0, "content-") && SIP_WEQ(W1, "type:"))
+			return true;
+		break;
+	case 14:
+		if (SIP_WEQ(W0, "content-")) {
+			if (SIP_WEQ(W1, "length: "))
+				return value_sp_plain(buf, VALUE(14), eol) &&
+				       content_length_fast(st, VALUE(14), eol);
+			if (SIP_WEQ(W1, "length:"))
 				return false;
 		}
 		break;
-	case 14:
-		if (SIP_WEQ(w0, "content-")) {
-			if (SIP_WEQ(w1, "length: "))
-				return value_sp_plain(buf, vs, eol) &&
-				       content_length_fast(st, vs, eol);
-			if (SIP_WEQ(w1, "length:"))
+	default:
+		/* line_scan() found no ':' in the 32 bytes it read (n 32), or one at the line's
+		 * start (0), or did not look (SIZE_MAX): the name's length then comes from here */
+		if (n - 1 >= 31) {
+			if (n != SIZE_MAX)
 				return false;
+			n = fast_skip_cls(buf, line, eol, st->len, &sip_class_token) - line;
+			if (buf[line + n] != ':' || st->len - line < 16 || n - 1 >= 31)
+				return false;
+			goto again;
 		}
 		break;
 	}
@@ -718,12 +795,15 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 	case 1:
 		return false;
 	case 5:
-		return !SIP_WEQ(w0, "route:");
+		return !SIP_WEQ(W0, "route:");
 	case 12:
-		return !(SIP_WEQ(w0, "record-r") && SIP_WEQ(w1, "oute:"));
+		return !(SIP_WEQ(W0, "record-r") && SIP_WEQ(W1, "oute:"));
 	default:
 		return true;
 	}
+#undef W0
+#undef W1
+#undef VALUE
 #else
 	(void)st;
 	(void)line;
@@ -735,40 +815,29 @@ SIP_FN bool header_fast(struct parse_state *st, size_t line, size_t eol, size_t 
 
 #if defined(SIP_VARIANT_AVX2)
 /*
- * What line_scan() compares with: CR, LF and ':' in 32 bytes each, read as memory operands of
- * the compares (kept in registers they would be saved and restored around every call the line
- * loop makes, and copied between registers for every line).
+ * What line_scan() compares with: CR, LF and ':' in 32 bytes each. Each compare takes its
+ * constant as a RIP-relative memory operand, written as inline assembly: in C the compiler
+ * either builds the constant in registers (saved and restored around every call the line loop
+ * makes, and copied between registers for every line) or, hidden behind a pointer, keeps that
+ * pointer in a register, spills it and reloads it and the constants for every line.
  */
-struct line_marks {
-	const char (*k)[32];
-};
+static const char line_marks[3][32] __attribute__((aligned(32))) = {
+    {'\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r',
+     '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r',
+     '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r'},
+    {'\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',
+     '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',
+     '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n'},
+    {':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':',
+     ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':'}};
 
-static inline __attribute__((always_inline)) SIP_TARGET void line_marks_init(struct line_marks *m)
-{
-	static const char marks[3][32] __attribute__((aligned(32))) = {
-	    {'\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r',
-	     '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r',
-	     '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r'},
-	    {'\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',
-	     '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',
-	     '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n'},
-	    {':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':',
-	     ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':'}};
-	m->k = marks;
-	/* opaque to the compiler, which would otherwise build the constants in registers */
-	__asm__("" : "+r"(m->k));
-}
-
-#define LINE_MARK(m, i) _mm256_load_si256((const __m256i *)(const void *)(m)->k[i])
-#else
-struct line_marks {
-	char none;
-};
-
-static inline SIP_TARGET void line_marks_init(struct line_marks *k)
-{
-	k->none = 0;
-}
+/* _mm256_cmpeq_epi8(v, line_marks[i]) with line_marks[i] as the memory operand */
+#define LINE_MARK_EQ(v, i)                                                                         \
+	({                                                                                         \
+		__m256i eq_;                                                                       \
+		__asm__("vpcmpeqb %1, %2, %0" : "=x"(eq_) : "m"(line_marks[i]), "x"(v));           \
+		eq_;                                                                               \
+	})
 #endif
 
 /*
@@ -777,17 +846,14 @@ static inline SIP_TARGET void line_marks_init(struct line_marks *k)
  * looked at).
  */
 static inline __attribute__((always_inline)) SIP_TARGET size_t line_scan(const char *buf, size_t p,
-                                                                         size_t len,
-                                                                         const struct line_marks *k,
-                                                                         size_t *colon)
+                                                                         size_t len, size_t *colon)
 {
 #if defined(SIP_VARIANT_AVX2)
 	if (p + 32 <= len) {
 		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(buf + p));
-		uint32_t ends = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
-		    _mm256_cmpeq_epi8(v, LINE_MARK(k, 0)), _mm256_cmpeq_epi8(v, LINE_MARK(k, 1))));
-		uint64_t colons =
-		    (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, LINE_MARK(k, 2)));
+		uint32_t ends = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_or_si256(LINE_MARK_EQ(v, 0), LINE_MARK_EQ(v, 1)));
+		uint64_t colons = (uint32_t)_mm256_movemask_epi8(LINE_MARK_EQ(v, 2));
 		*colon = (size_t)__builtin_ctzll(colons | 1ull << 32);
 		for (;;) {
 			if (__builtin_expect(ends != 0, 1))
@@ -797,12 +863,9 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t line_scan(const c
 				return sip_scan_eol(buf, p, len);
 			v = _mm256_loadu_si256((const __m256i *)(const void *)(buf + p));
 			ends = (uint32_t)_mm256_movemask_epi8(
-			    _mm256_or_si256(_mm256_cmpeq_epi8(v, LINE_MARK(k, 0)),
-			                    _mm256_cmpeq_epi8(v, LINE_MARK(k, 1))));
+			    _mm256_or_si256(LINE_MARK_EQ(v, 0), LINE_MARK_EQ(v, 1)));
 		}
 	}
-#else
-	(void)k;
 #endif
 	*colon = SIZE_MAX;
 	return sip_scan_eol(buf, p, len);
@@ -840,14 +903,12 @@ SIP_FN int parse_fast(struct parse_state *st)
 {
 	const char *buf = st->buf;
 	size_t len = st->len, p, eol;
-	struct line_marks marks;
 	uint16_t crlf;
 
 	if (len < 2 || buf[0] == '\r' || buf[0] == '\n')
 		return SIP_FAST_BAIL;
 	/* the start line's end as every header line's (its ':' is not looked at) */
-	line_marks_init(&marks);
-	eol = line_scan(buf, 0, len, &marks, &p);
+	eol = line_scan(buf, 0, len, &p);
 	if (eol + 2 > len || buf[eol] != '\r' || buf[eol + 1] != '\n' || !start_line_fast(st, eol))
 		return SIP_FAST_BAIL;
 	p = eol + 2;
@@ -857,7 +918,7 @@ SIP_FN int parse_fast(struct parse_state *st)
 	for (;;) {
 		size_t colon;
 		unsigned char next;
-		eol = line_scan(buf, p, len, &marks, &colon);
+		eol = line_scan(buf, p, len, &colon);
 		/* CRLF and one byte after it (a header block cut off by the end of the datagram
 		 * gives up here, as does a line without its CRLF) */
 		if (eol + 3 > len)

@@ -102,19 +102,18 @@ SIP_INLINE uint32_t sip_class_mask32(const char *at, const uint8_t lo_table[16])
 	    {0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f,
 	     0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f,
 	     0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f}};
-	const int8_t(*k)[32] = consts;
-	/* opaque to the compiler, which would otherwise build the constants in registers (three
-	 * instructions for the nibble mask) at every use rather than read them as operands */
-	__asm__("" : "+r"(k));
-	const __m256i lo =
-	    _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)lo_table));
-	const __m256i hi = _mm256_load_si256((const __m256i *)(const void *)k[0]);
-	const __m256i nib = _mm256_load_si256((const __m256i *)(const void *)k[1]);
-	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)at);
+	__m256i lo, hi, v = _mm256_loadu_si256((const __m256i *)(const void *)at), m;
+	/*
+	 * The class table and the nibble mask are read by inline assembly, each in one
+	 * instruction from its address: in C the compiler builds the nibble mask in registers
+	 * (three instructions) at every use and the broadcast in two, or, with the address
+	 * hidden from it, spends one more on loading that address. hi it reads as an operand.
+	 */
+	__asm__("vbroadcasti128 %1, %0" : "=x"(lo) : "m"(*(const __m128i *)(const void *)lo_table));
+	hi = _mm256_load_si256((const __m256i *)(const void *)consts[0]);
+	__asm__("vpand %1, %2, %0" : "=x"(m) : "m"(consts[1]), "x"(_mm256_srli_epi16(v, 4)));
 	/* the low nibble needs no mask: a byte from 0x80 up gives 0 (it is in no class) */
-	__m256i m = _mm256_and_si256(
-	    _mm256_shuffle_epi8(lo, v),
-	    _mm256_shuffle_epi8(hi, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib)));
+	m = _mm256_and_si256(_mm256_shuffle_epi8(lo, v), _mm256_shuffle_epi8(hi, m));
 	return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, _mm256_setzero_si256()));
 }
 #endif

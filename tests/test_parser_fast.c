@@ -120,6 +120,41 @@ static const char *const shapes[] = {
     "CSeq: 0000012 MESSAGE\r\n"
     "Content-Type: text/plain\r\n"
     "Content-Length: 5\r\n\r\nhello",
+    /* Contact and Content-Type, which the fast path skips after one compare, in other
+     * spellings, and their neighbours */
+    "NOTIFY sip:bob@198.18.0.21 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKn1\r\n"
+    "Max-Forwards: 70\r\n"
+    "From: <sip:alice@example.com>;tag=n1\r\n"
+    "To: <sip:bob@example.com>;tag=n2\r\n"
+    "Call-ID: notify-1@198.18.0.1\r\n"
+    "CSeq: 7 NOTIFY\r\n"
+    "contact:<sip:alice@198.18.0.1>\r\n"
+    "CONTACT : <sip:alice@198.18.0.1>\r\n"
+    "Contacts: x\r\n"
+    "Content-typE:text/plain\r\n"
+    "Content-Types: x\r\n"
+    "Content-Type :text/plain\r\n"
+    "Content-Length: 5\r\n\r\nhello",
+    /* methods near the three the fast path knows by one word compare: other case, longer */
+    "invite sip:bob@198.18.0.21 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKi1\r\n"
+    "From: <sip:alice@example.com>;tag=i1\r\n"
+    "To: <sip:bob@example.com>\r\n"
+    "Call-ID: lower-1@198.18.0.1\r\n"
+    "CSeq: 1 invite\r\n\r\n",
+    "ACKS sip:bob@198.18.0.21 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKa1\r\n"
+    "From: <sip:alice@example.com>;tag=a1\r\n"
+    "To: <sip:bob@example.com>\r\n"
+    "Call-ID: acks-1@198.18.0.1\r\n"
+    "CSeq: 1 ACKS\r\n\r\n",
+    "Bye sip:bob@198.18.0.21 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKb1\r\n"
+    "From: <sip:alice@example.com>;tag=b1\r\n"
+    "To: <sip:bob@example.com>\r\n"
+    "Call-ID: bye-1@198.18.0.1\r\n"
+    "CSeq: 2 Bye\r\n\r\n",
 };
 
 /* Bytes a mutation puts in: the ones the parsers decide on. */
