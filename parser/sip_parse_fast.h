@@ -609,10 +609,17 @@ SIP_FN bool cseq_fast(struct parse_state *st, size_t vs, size_t ve)
 	unsigned d;
 	enum sip_method method;
 
-	/* 1 to 9 digits: the number fits in 32 bits */
-	while (de < ve && (d = (unsigned char)buf[de] - (unsigned)'0') <= 9 && de - vs < 9) {
-		number = number * 10 + d;
-		de++;
+	/* the usual single digit and its SP by two byte compares (buf[vs + 1] is readable: at
+	 * worst the CR), else 1 to 9 digits: the number fits in 32 bits */
+	if ((d = (unsigned char)buf[vs] - (unsigned)'0') <= 9 && buf[vs + 1] == ' ') {
+		number = d;
+		de = vs + 1;
+	} else {
+		while (de < ve && (d = (unsigned char)buf[de] - (unsigned)'0') <= 9 &&
+		       de - vs < 9) {
+			number = number * 10 + d;
+			de++;
+		}
 	}
 	ms = de + 1;
 	if (st->has_cseq || de == vs || de == ve || buf[de] != ' ' || ms == ve)

@@ -142,6 +142,22 @@ static bool destination_unusable(const char *s, size_t n)
 	return false; /* a name: the caller resolves it, or refuses to */
 }
 
+/*
+ * destination_unusable() for a host the Via parser took as SIP_HOST_IPV4: a dotted quad that
+ * sip_ipv4_parse() takes (four parts of 1 to 3 digits, each at most 255), so only its first
+ * part and whether it is 255.255.255.255 (a part of at most 3 digits is 255 only as "255")
+ * decide ipv4_unusable(), without converting the whole address.
+ */
+static bool quad_unusable(const char *s, size_t n)
+{
+	unsigned first = 0;
+
+	for (size_t i = 0; s[i] != '.'; i++)
+		first = first * 10 + (unsigned)(s[i] - '0');
+	return first == 0 || (first >> 4) == 0xe ||
+	       (n == 15 && memcmp(s, "255.255.255.255", 15) == 0);
+}
+
 int sip_response_next_hop(const char *buf, const struct sip_msg *msg, struct sip_via *next)
 {
 	memset(next, 0, sizeof(*next));
@@ -149,9 +165,15 @@ int sip_response_next_hop(const char *buf, const struct sip_msg *msg, struct sip
 		return -SIP_ERR_RELAY_TARGET;
 	if (sip_via_parse(buf, msg->vias[1], next) != 0)
 		return -SIP_ERR_RELAY_TARGET;
-	struct sip_str dest = next->has_received ? next->received : next->host;
 	/* RFC 4475 3.3.10: never relay a response to a broadcast or multicast address. */
-	if (destination_unusable(buf + dest.off, dest.len))
+	if (next->has_received) {
+		if (destination_unusable(buf + next->received.off, next->received.len))
+			return -SIP_ERR_RELAY_TARGET;
+	} else if (next->host_kind == SIP_HOST_IPV4) {
+		if (quad_unusable(buf + next->host.off, next->host.len))
+			return -SIP_ERR_RELAY_TARGET;
+	} else if (destination_unusable(buf + next->host.off, next->host.len)) {
 		return -SIP_ERR_RELAY_TARGET;
+	}
 	return 0;
 }

@@ -718,10 +718,31 @@ static void test_relay_target(void **state)
 	    RESP(TOPV "Via: SIP/2.0/UDP [::ffff:224.0.0.5]\r\n"),
 	    RESP(TOPV "Via: SIP/2.0/UDP h;received=[ff05::2]\r\n"),
 	    RESP(TOPV "Via: SIP/2.0/UDP 192.0.2.1;;\r\n"),
+	    RESP(TOPV "Via: SIP/2.0/UDP 000.1.2.3\r\n"),
+	    RESP(TOPV "Via: SIP/2.0/UDP 0.255.255.255:5060\r\n"),
+	    RESP(TOPV "Via: SIP/2.0/UDP 239.0.0.1;branch=z9hG4bK1\r\n"),
+	    RESP(TOPV "Via: SIP/2.0/UDP 229.10.0.1\r\n"),
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (next_hop(bad[i], &next) != -SIP_ERR_RELAY_TARGET)
 			fail_msg("relayed: %s", bad[i]);
+
+	/* IPv4 hosts next to the unusable ranges, and a received= that overrides an unusable
+	 * host */
+	static const char *const good[] = {
+	    RESP(TOPV "Via: SIP/2.0/UDP 1.0.0.0\r\n"),
+	    RESP(TOPV "Via: SIP/2.0/UDP 10.255.255.255:5060\r\n"),
+	    RESP(TOPV "Via: SIP/2.0/UDP 223.255.255.255;branch=z9hG4bK1\r\n"),
+	    RESP(TOPV "Via: SIP/2.0/UDP 240.0.0.1\r\n"),
+	    RESP(TOPV "Via: SIP/2.0/UDP 255.255.255.254\r\n"),
+	    RESP(TOPV "Via: SIP/2.0/UDP 254.255.255.255\r\n"),
+	    RESP(TOPV "Via: SIP/2.0/UDP 224.0.0.1;received=192.0.2.7\r\n"),
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (next_hop(good[i], &next) != 0)
+			fail_msg("not relayed: %s", good[i]);
+		assert_true(next.has_received || next.host_kind == SIP_HOST_IPV4);
+	}
 }
 
 /* sip_ipv4_parse(): exactly four parts of 1 to 3 digits, each at most 255, and nothing else. */

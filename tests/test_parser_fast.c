@@ -155,6 +155,31 @@ static const char *const shapes[] = {
     "To: <sip:bob@example.com>\r\n"
     "Call-ID: bye-1@198.18.0.1\r\n"
     "CSeq: 2 Bye\r\n\r\n",
+    /* CSeq near the single digit and SP cseq_fast() reads by two byte compares */
+    "INVITE sip:bob@198.18.0.21 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKc1\r\n"
+    "From: <sip:alice@example.com>;tag=c1\r\n"
+    "To: <sip:bob@example.com>\r\n"
+    "Call-ID: cseq-1@198.18.0.1\r\n"
+    "CSeq: 1\tINVITE\r\n\r\n",
+    "INVITE sip:bob@198.18.0.21 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKc2\r\n"
+    "From: <sip:alice@example.com>;tag=c2\r\n"
+    "To: <sip:bob@example.com>\r\n"
+    "Call-ID: cseq-2@198.18.0.1\r\n"
+    "CSeq: 1  INVITE\r\n\r\n",
+    "SIP/2.0 200 OK\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKc3\r\n"
+    "From: <sip:alice@example.com>;tag=c3\r\n"
+    "To: <sip:bob@example.com>;tag=c3b\r\n"
+    "Call-ID: cseq-3@198.18.0.1\r\n"
+    "CSeq: 42 INVITE\r\n\r\n",
+    "SIP/2.0 200 OK\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKc4\r\n"
+    "From: <sip:alice@example.com>;tag=c4\r\n"
+    "To: <sip:bob@example.com>;tag=c4b\r\n"
+    "Call-ID: cseq-4@198.18.0.1\r\n"
+    "CSeq: 0 BYE\r\n\r\n",
 };
 
 /* Bytes a mutation puts in: the ones the parsers decide on. */
