@@ -345,6 +345,25 @@ via_parse_fast(const char *buf, struct sip_str value, size_t limit, struct sip_v
 			}
 			continue;
 		}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		if (end - p > 7 && p + 15 <= limit && SIP_IEQ(buf + p, ";rport=")) {
+			/* the ";rport=N" sipsteer's own Via brings back on every response: 1 to 5
+			 * digits up to 65535 and not 0, ended by ';' or the value's end, are the
+			 * whole pvalue run and what port_parse() takes in via_param(); anything
+			 * else goes the general way below */
+			uint32_t rport;
+			size_t n = dec_run8(buf, p + 7, &rport), q = p + 7 + n;
+			if (n - 1 < 5 && rport - 1 < 65535 &&
+			    (q == end || (q < end && buf[q] == ';'))) {
+				if (!via->has_rport) {
+					via->has_rport = true;
+					via->rport = (uint16_t)rport;
+				}
+				p = q;
+				continue;
+			}
+		}
+#endif
 		size_t name = p + 1,
 		       name_end = fast_skip_cls(buf, name, end, limit, &sip_class_token);
 		size_t val = name_end, val_end = name_end;
@@ -782,7 +801,7 @@ again:
 		}
 		break;
 	default:
-		/* line_scan() found no ':' in the 32 bytes it read (n 32), or one at the line's
+		/* line_scan() found no ':' in the 32 bytes it read (n 64), or one at the line's
 		 * start (0), or did not look (SIZE_MAX): the name's length then comes from here */
 		if (n - 1 >= 31) {
 			if (n != SIZE_MAX)
@@ -849,7 +868,7 @@ static const char line_marks[3][32] __attribute__((aligned(32))) = {
 
 /*
  * The end of the line at p (first CR or LF, or len) and, with AVX2 and 32 bytes readable, where
- * its first ':' is from the same 32 bytes (*colon: 32 when none is there; SIZE_MAX when not
+ * its first ':' is from the same 32 bytes (*colon: 64 when none is there; SIZE_MAX when not
  * looked at).
  */
 static inline __attribute__((always_inline)) SIP_TARGET size_t line_scan(const char *buf, size_t p,
@@ -860,8 +879,9 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t line_scan(const c
 		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(buf + p));
 		uint32_t ends = (uint32_t)_mm256_movemask_epi8(
 		    _mm256_or_si256(LINE_MARK_EQ(v, 0), LINE_MARK_EQ(v, 1)));
-		uint64_t colons = (uint32_t)_mm256_movemask_epi8(LINE_MARK_EQ(v, 2));
-		*colon = (size_t)__builtin_ctzll(colons | 1ull << 32);
+		/* 64 for no ':' in the 32 bytes: tzcnt (BMI, which the AVX2 build targets) of the
+		 * zero-extended mask */
+		*colon = (size_t)_tzcnt_u64((uint32_t)_mm256_movemask_epi8(LINE_MARK_EQ(v, 2)));
 		for (;;) {
 			if (__builtin_expect(ends != 0, 1))
 				return p + (size_t)__builtin_ctz(ends);

@@ -329,12 +329,23 @@ static void test_corpus(void **state)
  * (leading zeros, past 65535, past 8 digits), at the value's end, before a parameter, before a
  * second Via of the list, and with the message cut right after it (fewer than 8 bytes left).
  */
+/* Port numbers and near misses, for the sent-by port and for rport=. */
+static const char *const ports[] = {
+    "",      "0",         "1",          "9",      "50",      "5060",     "05060",
+    "65535", "65536",     "99999",      "100000", "0000005", "00000005", "0000000000005060",
+    "5060a", "123456789", "4294967301", ":5060",  "5 060"};
+
+/* ports[i] is a port number a Via may carry (1 to 65535, digits only): *want */
+static bool port_good(size_t i, unsigned long *want)
+{
+	char *end;
+
+	*want = strtoul(ports[i], &end, 10);
+	return *ports[i] >= '0' && *ports[i] <= '9' && *end == '\0' && *want >= 1 && *want <= 65535;
+}
+
 static void test_via_ports(void **state)
 {
-	static const char *const ports[] = {
-	    "",      "0",         "1",          "9",      "50",      "5060",     "05060",
-	    "65535", "65536",     "99999",      "100000", "0000005", "00000005", "0000000000005060",
-	    "5060a", "123456789", "4294967301", ":5060",  "5 060"};
 	static const char *const after[] = {";branch=z9hG4bKp1", "", ", SIP/2.0/UDP 198.18.0.2",
 	                                    ";rport;branch=z9hG4bKp2"};
 	char buf[512];
@@ -355,16 +366,49 @@ static void test_via_ports(void **state)
 				same_everywhere(buf, len);
 			struct sip_msg m;
 			int rc = sip_parse(buf, (size_t)n, &m);
-			char *end;
-			unsigned long want = strtoul(ports[i], &end, 10);
-			bool good = *ports[i] >= '0' && *ports[i] <= '9' && *end == '\0' &&
-			            want >= 1 && want <= 65535;
-			if (good) {
+			unsigned long want;
+			if (port_good(i, &want)) {
 				assert_int_equal(rc, n);
 				assert_int_equal(m.top_via.port, want);
 			} else if (rc > 0) {
 				/* the parse may hold, but never with a port it could not read */
 				assert_true(m.top_via.port == 0 || m.top_via.port == want);
+			}
+		}
+	}
+}
+
+/* ";rport=N" (read by via_parse_fast() without the general param scan) and what follows it. */
+static void test_via_rports(void **state)
+{
+	static const char *const after[] = {
+	    "",  ";received=198.18.0.3",   ";rport=7", ";rport", " ;x",
+	    "x", ",SIP/2.0/UDP 198.18.0.2"};
+	char buf[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		for (size_t j = 0; j < sizeof(after) / sizeof(after[0]); j++) {
+			int n = snprintf(
+			    buf, sizeof(buf),
+			    "SIP/2.0 200 OK\r\n"
+			    "Via: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKr;RPort=%s%s\r\n"
+			    "Via: SIP/2.0/UDP 192.0.2.1:5060;rport=%s%s\r\n"
+			    "Call-ID: rport-%zu-%zu\r\n"
+			    "CSeq: 1 OPTIONS\r\n"
+			    "From: <sip:a@example.com>;tag=1\r\n"
+			    "To: <sip:b@example.com>;tag=2\r\n\r\n",
+			    ports[i], after[j], ports[i], after[j], i, j);
+			assert_true(n > 0 && (size_t)n < sizeof(buf));
+			for (size_t len = (size_t)n - 40; len <= (size_t)n; len++)
+				same_everywhere(buf, len);
+			struct sip_msg m;
+			int rc = sip_parse(buf, (size_t)n, &m);
+			unsigned long want;
+			if (port_good(i, &want) && (j < 4 || j == 6)) {
+				assert_int_equal(rc, n);
+				assert_true(m.top_via.has_rport);
+				assert_int_equal(m.top_via.rport, want);
 			}
 		}
 	}
@@ -385,6 +429,7 @@ int main(void)
 	    cmocka_unit_test(test_mutations),
 	    cmocka_unit_test(test_corpus),
 	    cmocka_unit_test(test_via_ports),
+	    cmocka_unit_test(test_via_rports),
 	    cmocka_unit_test(test_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
