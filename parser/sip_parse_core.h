@@ -1127,7 +1127,7 @@ SIP_FN int via_parse_general(const char *buf, struct sip_str value, struct sip_v
 /* The Via fast path first, reading only the value's bytes; else the general parser. */
 SIP_TARGET int SIP_ENTRY(sip_via_parse)(const char *buf, struct sip_str value, struct sip_via *via)
 {
-	if (via_parse_fast(buf, value, (size_t)value.off + value.len, via))
+	if (via_parse_fast(buf, value, (size_t)value.off + value.len, via, false))
 		return 0;
 	return via_parse_general(buf, value, via);
 }

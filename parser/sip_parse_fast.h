@@ -266,20 +266,23 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t ipv4_run16(const 
  * holds anything: the general parser zeroes it again). Reads buf[value.off..limit) only, limit
  * at or after the value's end.
  * With AVX2 inlined into both callers: there a call from the line loop costs more than the
- * copy (in the other builds it does not pay).
+ * copy (in the other builds it does not pay). zeroed: *via is all zero already (the top Via as
+ * parse_init() left it), so no memset.
  */
 #if defined(SIP_VARIANT_AVX2)
 static inline __attribute__((always_inline)) SIP_TARGET bool
 #else
 SIP_FN bool
 #endif
-via_parse_fast(const char *buf, struct sip_str value, size_t limit, struct sip_via *via)
+via_parse_fast(const char *buf, struct sip_str value, size_t limit, struct sip_via *via,
+               bool zeroed)
 {
 	size_t s = value.off, end = (size_t)value.off + value.len, p;
 
 	if (end - s <= 12 || !SIP_IEQ(buf + s, "sip/2.0/udp "))
 		return false;
-	memset(via, 0, sizeof(*via));
+	if (!zeroed)
+		memset(via, 0, sizeof(*via));
 	via->value = value;
 	via->protocol = view(s, s + 11);
 	via->transport_name = view(s + 8, s + 11);
@@ -501,8 +504,10 @@ SIP_FN bool top_via_fast(struct parse_state *st, size_t line, size_t vs, size_t 
 {
 	struct sip_msg *msg = st->msg;
 
-	/* via_parse_fast() took every byte as protocol, host, port or param: no separator */
-	if (!via_parse_fast(st->buf, view(vs, ve), st->len, &msg->top_via)) {
+	/* via_parse_fast() took every byte as protocol, host, port or param: no separator. The
+	 * top Via is still as parse_init() left it (it is written with the first via_count only,
+	 * and zeroed again below when the fast path gives up). */
+	if (!via_parse_fast(st->buf, view(vs, ve), st->len, &msg->top_via, true)) {
 		memset(&msg->top_via, 0, sizeof(msg->top_via));
 		return false;
 	}

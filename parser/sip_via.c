@@ -150,19 +150,22 @@ static bool destination_unusable(const char *s, size_t n)
  */
 static bool quad_unusable(const char *s, size_t n)
 {
-	unsigned first = 0;
+	/* the first part's 1 to 3 digits end at the first dot: s[1] or s[2] or s[3] (n >= 7) */
+	unsigned d0 = (unsigned)(s[0] - '0'), d1 = (unsigned)(s[1] - '0'),
+	         d2 = (unsigned)(s[2] - '0');
+	unsigned first = s[1] == '.' ? d0 : s[2] == '.' ? d0 * 10 + d1 : d0 * 100 + d1 * 10 + d2;
 
-	for (size_t i = 0; s[i] != '.'; i++)
-		first = first * 10 + (unsigned)(s[i] - '0');
 	return first == 0 || (first >> 4) == 0xe ||
 	       (n == 15 && memcmp(s, "255.255.255.255", 15) == 0);
 }
 
 int sip_response_next_hop(const char *buf, const struct sip_msg *msg, struct sip_via *next)
 {
-	memset(next, 0, sizeof(*next));
-	if (msg->via_count < 2)
+	if (msg->via_count < 2) {
+		memset(next, 0, sizeof(*next));
 		return -SIP_ERR_RELAY_TARGET;
+	}
+	/* sip_via_parse() fills all of *next, whatever it returns */
 	if (sip_via_parse(buf, msg->vias[1], next) != 0)
 		return -SIP_ERR_RELAY_TARGET;
 	/* RFC 4475 3.3.10: never relay a response to a broadcast or multicast address. */
