@@ -476,11 +476,13 @@ SIP_FN bool start_line_fast(struct parse_state *st, size_t e)
 #endif
 	{
 		sp = fast_skip_cls(buf, 0, e, st->len, &sip_class_token);
+		/* the method and its SP (the three words above hold both) */
+		if (sp == 0 || buf[sp] != ' ')
+			return false;
 		method = SIP_METHOD_OTHER; /* looked up below, once the line is known good */
 	}
 	size_t us = sp + 1, ue = e - 8;
-	if (sp == 0 || buf[sp] != ' ' || us + 4 > ue || !SIP_IEQ(buf + us, "sip:") ||
-	    !uri_plain(buf, us, ue, st->len))
+	if (us + 4 > ue || !SIP_IEQ(buf + us, "sip:") || !uri_plain(buf, us, ue, st->len))
 		return false;
 	if (method == SIP_METHOD_OTHER)
 		method = sip_method_match(buf, sp);
