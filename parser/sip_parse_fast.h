@@ -260,6 +260,16 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t ipv4_run16(const 
 }
 
 /*
+ * c is SP, HTAB or another byte up to SP. In the fast path's checks it stands for LWS: a byte
+ * that sip_cc_is(c, SIP_CC_LWS) would let through but this catches (a control byte) only sends
+ * the value the general way, and one compare does where the class table takes two.
+ */
+static inline SIP_TARGET bool sp_or_ctl(char c)
+{
+	return (unsigned char)c <= ' ';
+}
+
+/*
  * The common Via value: "SIP/2.0/UDP" SP host [ ":" port ] *( ";" name [ "=" value ] ), host
  * an IPv4 literal or a name that starts with a letter, no LWS anywhere but the one SP, no quoted
  * value. Fills *via as via_parse_general() does and returns true, or returns false (*via then
@@ -336,7 +346,7 @@ via_parse_fast(const char *buf, struct sip_str value, size_t limit, struct sip_v
 		if (buf[p] != ';')
 			return false;
 		if (end - p > 8 && SIP_IEQ(buf + p, ";branch=") && buf[p + 8] != '"' &&
-		    !sip_cc_is(buf[p + 8], SIP_CC_LWS)) {
+		    !sp_or_ctl(buf[p + 8])) {
 			/* the usual ";branch=value": via_param() for it, without the name scan */
 			size_t val = p + 8;
 			p = fast_skip_cls(buf, val, end, limit, &sip_class_pvalue);
@@ -552,12 +562,11 @@ name_addr_fast(const char *buf, size_t vs, size_t ve, size_t limit, struct sip_s
 	}
 	if (buf[p] == '<') {
 		size_t gt = fast_find_byte(buf, p + 1, ve, limit, '>');
-		if (gt == ve || sip_cc_is(buf[p + 1], SIP_CC_LWS) ||
-		    sip_cc_is(buf[gt - 1], SIP_CC_LWS))
+		if (gt == ve || sp_or_ctl(buf[p + 1]) || sp_or_ctl(buf[gt - 1]))
 			return false;
 		*uri = view(p + 1, gt);
 		params = gt + 1;
-	} else if (buf[p] == ';' && !sip_cc_is(buf[p - 1], SIP_CC_LWS)) {
+	} else if (buf[p] == ';' && !sp_or_ctl(buf[p - 1])) {
 		*uri = view(vs, p);
 		params = p;
 	} else {
@@ -566,8 +575,8 @@ name_addr_fast(const char *buf, size_t vs, size_t ve, size_t limit, struct sip_s
 	/* find_tag(), its first step for the usual ";tag=value" done here */
 	if (params == ve)
 		*tag = view(ve, ve);
-	else if (ve - params > 5 && SIP_IEQ(buf + params, ";tag=") &&
-	         !sip_cc_is(buf[params + 5], SIP_CC_LWS) && buf[params + 5] != '"')
+	else if (ve - params > 5 && SIP_IEQ(buf + params, ";tag=") && !sp_or_ctl(buf[params + 5]) &&
+	         buf[params + 5] != '"')
 		*tag =
 		    view(params + 5, fast_skip_cls(buf, params + 5, ve, limit, &sip_class_pvalue));
 	else

@@ -414,6 +414,38 @@ static void test_via_rports(void **state)
 	}
 }
 
+/*
+ * Control bytes and HTAB where the fast path checks for LWS by one compare with SP (next to
+ * '<', '>' and ';' in From and To, at the start of a tag or a branch): the same result as the
+ * general parser, whichever way it goes.
+ */
+static void test_bytes_below_sp(void **state)
+{
+	static const char *const forms[] = {
+	    "From: <%csip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>\r\n",
+	    "From: <sip:a@example.com%c>;tag=1\r\nTo: <sip:b@example.com>\r\n",
+	    "From: <sip:a@example.com>;tag=%c1\r\nTo: <sip:b@example.com>\r\n",
+	    "From: sip:a@example.com%c;tag=1\r\nTo: <sip:b@example.com>\r\n",
+	    "From: A <sip:a@example.com>;tag=1\r\nTo: B <%csip:b@example.com>;tag=2\r\n",
+	    "From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>;tag=%c\r\n"};
+	static const char below[] = {'\t', '\x01', '\x1f', ' '};
+	char head[256], buf[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		for (size_t j = 0; j < sizeof(below); j++) {
+			snprintf(head, sizeof(head), forms[i], below[j]);
+			int n = snprintf(buf, sizeof(buf),
+			                 "INVITE sip:b@198.18.0.10 SIP/2.0\r\n"
+			                 "Via: SIP/2.0/UDP 198.18.0.1:5060;branch=%cz9hG4bK%zu\r\n"
+			                 "%sCall-ID: below-%zu-%zu\r\nCSeq: 1 INVITE\r\n\r\n",
+			                 below[j], i, head, i, j);
+			assert_true(n > 0 && (size_t)n < sizeof(buf));
+			same_everywhere(buf, (size_t)n);
+		}
+	}
+}
+
 static void test_counts(void **state)
 {
 	(void)state;
@@ -430,6 +462,7 @@ int main(void)
 	    cmocka_unit_test(test_corpus),
 	    cmocka_unit_test(test_via_ports),
 	    cmocka_unit_test(test_via_rports),
+	    cmocka_unit_test(test_bytes_below_sp),
 	    cmocka_unit_test(test_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
