@@ -180,6 +180,19 @@ static const char *const shapes[] = {
     "To: <sip:bob@example.com>;tag=c4b\r\n"
     "Call-ID: cseq-4@198.18.0.1\r\n"
     "CSeq: 0 BYE\r\n\r\n",
+    /* response CSeq methods near INVITE, which cseq_fast() knows by one word compare */
+    "SIP/2.0 200 OK\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKc5\r\n"
+    "From: <sip:alice@example.com>;tag=c5\r\n"
+    "To: <sip:bob@example.com>;tag=c5b\r\n"
+    "Call-ID: cseq-5@198.18.0.1\r\n"
+    "CSeq: 5 INVITEX\r\n\r\n",
+    "SIP/2.0 200 OK\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKc6\r\n"
+    "From: <sip:alice@example.com>;tag=c6\r\n"
+    "To: <sip:bob@example.com>;tag=c6b\r\n"
+    "Call-ID: cseq-6@198.18.0.1\r\n"
+    "CSeq: 6 Invite\r\n\r\n",
 };
 
 /* Bytes a mutation puts in: the ones the parsers decide on. */
