@@ -220,9 +220,14 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t ipv4_run16(const 
 	    (d & d >> 1 & d >> 2 & d >> 3) != 0)
 		return 0;
 	uint32_t starts3 = d & d >> 1 & d >> 2;
-	if (starts3) {
-		/* signed compares: only digits are looked at */
-		__m128i two = _mm_load_si128((const __m128i *)(const void *)k[3]);
+	/* signed compares: only digits are looked at */
+	__m128i two = _mm_load_si128((const __m128i *)(const void *)k[3]);
+	/*
+	 * A three-digit part that starts with 0 or 1 is at most 199: one compare (digits below
+	 * '2') settles the usual quads (10.x, 172.x, 192.x) before the four that judge a part
+	 * starting with 2 or more.
+	 */
+	if (starts3 & ~(uint32_t)_mm_movemask_epi8(_mm_cmpgt_epi8(two, v))) {
 		__m128i five = _mm_load_si128((const __m128i *)(const void *)k[4]);
 		uint32_t above2 = (uint32_t)_mm_movemask_epi8(_mm_cmpgt_epi8(v, two));
 		uint32_t is2 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, two));
