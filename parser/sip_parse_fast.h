@@ -429,29 +429,34 @@ static inline __attribute__((always_inline)) SIP_TARGET bool uri_plain(const cha
 {
 #if defined(SIP_VARIANT_AVX2)
 	if (e - s <= 32 && s + 32 <= limit) {
-		/* SP, DEL and '?', each in 32 bytes */
+		/*
+		 * SP, '~' and '?', each in 32 bytes, read as the memory operands of the compares
+		 * (inline assembly, as line_scan() does): the compiler would otherwise build each
+		 * constant in three instructions, or keep the table's address in a register.
+		 */
 		static const char marks[3][32] __attribute__((aligned(32))) = {
 		    {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
 		     ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
 		     ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '},
-		    {0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f,
-		     0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f,
-		     0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f},
+		    {'~', '~', '~', '~', '~', '~', '~', '~', '~', '~', '~',
+		     '~', '~', '~', '~', '~', '~', '~', '~', '~', '~', '~',
+		     '~', '~', '~', '~', '~', '~', '~', '~', '~', '~'},
 		    {'?', '?', '?', '?', '?', '?', '?', '?', '?', '?', '?',
 		     '?', '?', '?', '?', '?', '?', '?', '?', '?', '?', '?',
 		     '?', '?', '?', '?', '?', '?', '?', '?', '?', '?'}};
-		const char(*k)[32] = marks;
-		/* opaque to the compiler, which would otherwise build each constant in three
-		 * instructions rather than read it as an operand */
-		__asm__("" : "+r"(k));
-		/* signed compares: bytes from 0x80 up are below SP */
+#define URI_OP(insn, x, row)                                                                       \
+	({                                                                                         \
+		__m256i r_;                                                                        \
+		__asm__(insn " %1, %2, %0" : "=x"(r_) : "m"(marks[row]), "x"(x));                  \
+		r_;                                                                                \
+	})
+		/* signed compares: bytes from 0x80 up are below SP; a byte is visible when it
+		 * is above SP and not above '~' (DEL) */
 		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(buf + s));
-		__m256i visible = _mm256_and_si256(
-		    _mm256_cmpgt_epi8(v, _mm256_load_si256((const __m256i *)(const void *)k[0])),
-		    _mm256_cmpgt_epi8(_mm256_load_si256((const __m256i *)(const void *)k[1]), v));
-		uint32_t ok = (uint32_t)_mm256_movemask_epi8(_mm256_andnot_si256(
-		    _mm256_cmpeq_epi8(v, _mm256_load_si256((const __m256i *)(const void *)k[2])),
-		    visible));
+		__m256i bad = _mm256_or_si256(URI_OP("vpcmpgtb", v, 1), URI_OP("vpcmpeqb", v, 2));
+		uint32_t ok = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_andnot_si256(bad, URI_OP("vpcmpgtb", v, 0)));
+#undef URI_OP
 		uint32_t want = e - s == 32 ? ~0u : (1u << (e - s)) - 1;
 		return (ok & want) == want;
 	}

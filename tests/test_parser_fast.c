@@ -507,6 +507,42 @@ static void test_via_ipv4_parts(void **state)
 	}
 }
 
+/*
+ * Every byte value in the Request-URI, which the fast path checks for visible bytes other than
+ * '?' with 32-byte compares: near its start, its middle and the last of the 32 bytes, in URIs
+ * shorter than 32 bytes, of 32 and longer.
+ */
+static void test_request_uri_bytes(void **state)
+{
+	static const char *const uris[] = {"sip:bob@198.18.0.10", "sip:bob@biloxi.example.com:5060",
+	                                   "sip:bob-and-alice@biloxi.example.com:5060"};
+	char uri[64], buf[512];
+
+	(void)state;
+	for (size_t u = 0; u < sizeof(uris) / sizeof(uris[0]); u++) {
+		size_t ulen = strlen(uris[u]);
+		size_t at[] = {5, ulen / 2, ulen < 32 ? ulen - 1 : 31};
+		for (size_t a = 0; a < sizeof(at) / sizeof(at[0]); a++) {
+			for (unsigned c = 1; c < 256; c++) {
+				memcpy(uri, uris[u], ulen + 1);
+				uri[at[a]] = (char)c;
+				int n =
+				    snprintf(buf, sizeof(buf),
+				             "INVITE %s SIP/2.0\r\n"
+				             "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKu\r\n"
+				             "Call-ID: uri-%zu-%zu-%u\r\n"
+				             "CSeq: 1 INVITE\r\n"
+				             "From: <sip:a@example.com>;tag=1\r\n"
+				             "To: <sip:b@example.com>\r\n"
+				             "Max-Forwards: 70\r\n\r\n",
+				             uri, u, a, c);
+				assert_true(n > 0 && (size_t)n < sizeof(buf));
+				same_everywhere(buf, (size_t)n);
+			}
+		}
+	}
+}
+
 static void test_counts(void **state)
 {
 	(void)state;
@@ -525,6 +561,7 @@ int main(void)
 	    cmocka_unit_test(test_via_rports),
 	    cmocka_unit_test(test_bytes_below_sp),
 	    cmocka_unit_test(test_via_ipv4_parts),
+	    cmocka_unit_test(test_request_uri_bytes),
 	    cmocka_unit_test(test_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
