@@ -194,23 +194,40 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t ipv4_run16(const 
 	 * (starts3: a digit followed by two more) is above 255 when its first digit is above 2,
 	 * or is 2 and the second is above 5, or is 25 and the third is above 5.
 	 */
-	static const char marks[5][16] __attribute__((aligned(16))) = {
+	static const char marks[6][16] __attribute__((aligned(16))) = {
 	    {'0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'},
 	    {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9},
 	    {'.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.'},
 	    {'2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2'},
-	    {'5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5'}};
+	    {'5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5'},
+	    {'1', '1', '1', '1', '1', '1', '1', '1', '1', '1', '1', '1', '1', '1', '1', '1'}};
+#if defined(SIP_VARIANT_AVX2)
+	/*
+	 * QUAD_OP(f, insn, x, row): f(x, marks[row]), with marks[row] read as the memory operand
+	 * of one VEX instruction (inline assembly, as line_scan() does): the compiler would
+	 * otherwise build each constant in three instructions, or, with the table's address
+	 * hidden from it, keep that address in a register, which the top Via's parse has none
+	 * spare for (it spills).
+	 */
+#define QUAD_OP(f, insn, x, row)                                                                   \
+	({                                                                                         \
+		__m128i r_;                                                                        \
+		__asm__(insn " %1, %2, %0" : "=x"(r_) : "m"(marks[row]), "x"(x));                  \
+		r_;                                                                                \
+	})
+#else
 	const char(*k)[16] = marks;
 	/* opaque to the compiler, which would otherwise build each constant in three
 	 * instructions rather than read it as an operand */
 	__asm__("" : "+r"(k));
+#define QUAD_OP(f, insn, x, row) f(x, _mm_load_si128((const __m128i *)(const void *)k[row]))
+#endif
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + p));
 	/* a digit is a byte whose distance from '0' is at most 9 */
-	__m128i off = _mm_sub_epi8(v, _mm_load_si128((const __m128i *)(const void *)k[0]));
-	uint32_t digit = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(
-	    _mm_min_epu8(off, _mm_load_si128((const __m128i *)(const void *)k[1])), off));
-	uint32_t dot = (uint32_t)_mm_movemask_epi8(
-	    _mm_cmpeq_epi8(v, _mm_load_si128((const __m128i *)(const void *)k[2])));
+	__m128i off = QUAD_OP(_mm_sub_epi8, "vpsubb", v, 0);
+	uint32_t digit = (uint32_t)_mm_movemask_epi8(
+	    _mm_cmpeq_epi8(QUAD_OP(_mm_min_epu8, "vpminub", off, 1), off));
+	uint32_t dot = (uint32_t)_mm_movemask_epi8(QUAD_OP(_mm_cmpeq_epi8, "vpcmpeqb", v, 2));
 	uint32_t n = (uint32_t)__builtin_ctz(~(digit | dot));
 	if (n >= 16 || !(digit & 1))
 		return 0;
@@ -220,17 +237,24 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t ipv4_run16(const 
 	    (d & d >> 1 & d >> 2 & d >> 3) != 0)
 		return 0;
 	uint32_t starts3 = d & d >> 1 & d >> 2;
-	if (starts3) {
-		/* signed compares: only digits are looked at */
-		__m128i two = _mm_load_si128((const __m128i *)(const void *)k[3]);
-		__m128i five = _mm_load_si128((const __m128i *)(const void *)k[4]);
-		uint32_t above2 = (uint32_t)_mm_movemask_epi8(_mm_cmpgt_epi8(v, two));
-		uint32_t is2 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, two));
-		uint32_t above5 = (uint32_t)_mm_movemask_epi8(_mm_cmpgt_epi8(v, five));
-		uint32_t is5 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, five));
+	/*
+	 * A three-digit part that starts with 0 or 1 is at most 199: one compare (digits above
+	 * '1'; signed compares: only digits are looked at) settles the usual quads (10.x, 172.x,
+	 * 192.x) before the four that judge a part starting with 2 or more.
+	 */
+	if (starts3 & (uint32_t)_mm_movemask_epi8(QUAD_OP(_mm_cmpgt_epi8, "vpcmpgtb", v, 5))) {
+		uint32_t above2 =
+		    (uint32_t)_mm_movemask_epi8(QUAD_OP(_mm_cmpgt_epi8, "vpcmpgtb", v, 3));
+		uint32_t is2 =
+		    (uint32_t)_mm_movemask_epi8(QUAD_OP(_mm_cmpeq_epi8, "vpcmpeqb", v, 3));
+		uint32_t above5 =
+		    (uint32_t)_mm_movemask_epi8(QUAD_OP(_mm_cmpgt_epi8, "vpcmpgtb", v, 4));
+		uint32_t is5 =
+		    (uint32_t)_mm_movemask_epi8(QUAD_OP(_mm_cmpeq_epi8, "vpcmpeqb", v, 4));
 		if (starts3 & (above2 | (is2 & (above5 >> 1 | (is5 >> 1 & above5 >> 2)))))
 			return 0;
 	}
+#undef QUAD_OP
 	p += n;
 #else
 	const unsigned char *u = (const unsigned char *)buf;
@@ -405,29 +429,34 @@ static inline __attribute__((always_inline)) SIP_TARGET bool uri_plain(const cha
 {
 #if defined(SIP_VARIANT_AVX2)
 	if (e - s <= 32 && s + 32 <= limit) {
-		/* SP, DEL and '?', each in 32 bytes */
+		/*
+		 * SP, '~' and '?', each in 32 bytes, read as the memory operands of the compares
+		 * (inline assembly, as line_scan() does): the compiler would otherwise build each
+		 * constant in three instructions, or keep the table's address in a register.
+		 */
 		static const char marks[3][32] __attribute__((aligned(32))) = {
 		    {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
 		     ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
 		     ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '},
-		    {0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f,
-		     0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f,
-		     0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f},
+		    {'~', '~', '~', '~', '~', '~', '~', '~', '~', '~', '~',
+		     '~', '~', '~', '~', '~', '~', '~', '~', '~', '~', '~',
+		     '~', '~', '~', '~', '~', '~', '~', '~', '~', '~'},
 		    {'?', '?', '?', '?', '?', '?', '?', '?', '?', '?', '?',
 		     '?', '?', '?', '?', '?', '?', '?', '?', '?', '?', '?',
 		     '?', '?', '?', '?', '?', '?', '?', '?', '?', '?'}};
-		const char(*k)[32] = marks;
-		/* opaque to the compiler, which would otherwise build each constant in three
-		 * instructions rather than read it as an operand */
-		__asm__("" : "+r"(k));
-		/* signed compares: bytes from 0x80 up are below SP */
+#define URI_OP(insn, x, row)                                                                       \
+	({                                                                                         \
+		__m256i r_;                                                                        \
+		__asm__(insn " %1, %2, %0" : "=x"(r_) : "m"(marks[row]), "x"(x));                  \
+		r_;                                                                                \
+	})
+		/* signed compares: bytes from 0x80 up are below SP; a byte is visible when it
+		 * is above SP and not above '~' (DEL) */
 		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(buf + s));
-		__m256i visible = _mm256_and_si256(
-		    _mm256_cmpgt_epi8(v, _mm256_load_si256((const __m256i *)(const void *)k[0])),
-		    _mm256_cmpgt_epi8(_mm256_load_si256((const __m256i *)(const void *)k[1]), v));
-		uint32_t ok = (uint32_t)_mm256_movemask_epi8(_mm256_andnot_si256(
-		    _mm256_cmpeq_epi8(v, _mm256_load_si256((const __m256i *)(const void *)k[2])),
-		    visible));
+		__m256i bad = _mm256_or_si256(URI_OP("vpcmpgtb", v, 1), URI_OP("vpcmpeqb", v, 2));
+		uint32_t ok = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_andnot_si256(bad, URI_OP("vpcmpgtb", v, 0)));
+#undef URI_OP
 		uint32_t want = e - s == 32 ? ~0u : (1u << (e - s)) - 1;
 		return (ok & want) == want;
 	}

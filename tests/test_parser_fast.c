@@ -459,6 +459,90 @@ static void test_bytes_below_sp(void **state)
 	}
 }
 
+/*
+ * IPv4 sent-by hosts, which the fast path judges from one 16-byte load (a three-digit part that
+ * starts with 0 or 1 by one compare, one that starts with 2 or more by four): each part value
+ * and near miss in each of the four places, in the top Via and in the next one, before a port,
+ * a parameter and the value's end.
+ */
+static void test_via_ipv4_parts(void **state)
+{
+	static const char *const parts[] = {"0",    "1",   "9",   "10",  "99",  "100", "101",
+	                                    "199",  "200", "209", "249", "250", "255", "256",
+	                                    "259",  "260", "299", "300", "310", "999", "0255",
+	                                    "1000", "01",  "001", "2a5", ""};
+	static const char *const after[] = {":5060;branch=z9hG4bKq", ";branch=z9hG4bKq", ""};
+	char host[64], buf[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		for (int place = 0; place < 4; place++) {
+			snprintf(host, sizeof(host), "%s.%s.%s.%s", place == 0 ? parts[i] : "192",
+			         place == 1 ? parts[i] : "168", place == 2 ? parts[i] : "2",
+			         place == 3 ? parts[i] : "101");
+			for (size_t j = 0; j < sizeof(after) / sizeof(after[0]); j++) {
+				int n = snprintf(buf, sizeof(buf),
+				                 "SIP/2.0 200 OK\r\n"
+				                 "Via: SIP/2.0/UDP %s%s\r\n"
+				                 "Via: SIP/2.0/UDP %s%s\r\n"
+				                 "Call-ID: quad-%zu-%d-%zu\r\n"
+				                 "CSeq: 1 OPTIONS\r\n"
+				                 "From: <sip:a@example.com>;tag=1\r\n"
+				                 "To: <sip:b@example.com>;tag=2\r\n\r\n",
+				                 host, after[j], host, after[j], i, place, j);
+				assert_true(n > 0 && (size_t)n < sizeof(buf));
+				same_everywhere(buf, (size_t)n);
+				struct sip_msg m;
+				struct sip_via next;
+				uint32_t a4;
+				bool quad = sip_ipv4_parse(host, strlen(host), &a4);
+				if (sip_parse(buf, (size_t)n, &m) == n) {
+					assert_int_equal(m.top_via.host_kind == SIP_HOST_IPV4,
+					                 quad);
+					assert_int_equal(sip_via_parse(buf, m.vias[1], &next), 0);
+					assert_int_equal(next.host_kind == SIP_HOST_IPV4, quad);
+				}
+			}
+		}
+	}
+}
+
+/*
+ * Every byte value in the Request-URI, which the fast path checks for visible bytes other than
+ * '?' with 32-byte compares: near its start, its middle and the last of the 32 bytes, in URIs
+ * shorter than 32 bytes, of 32 and longer.
+ */
+static void test_request_uri_bytes(void **state)
+{
+	static const char *const uris[] = {"sip:bob@198.18.0.10", "sip:bob@biloxi.example.com:5060",
+	                                   "sip:bob-and-alice@biloxi.example.com:5060"};
+	char uri[64], buf[512];
+
+	(void)state;
+	for (size_t u = 0; u < sizeof(uris) / sizeof(uris[0]); u++) {
+		size_t ulen = strlen(uris[u]);
+		size_t at[] = {5, ulen / 2, ulen < 32 ? ulen - 1 : 31};
+		for (size_t a = 0; a < sizeof(at) / sizeof(at[0]); a++) {
+			for (unsigned c = 1; c < 256; c++) {
+				memcpy(uri, uris[u], ulen + 1);
+				uri[at[a]] = (char)c;
+				int n =
+				    snprintf(buf, sizeof(buf),
+				             "INVITE %s SIP/2.0\r\n"
+				             "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKu\r\n"
+				             "Call-ID: uri-%zu-%zu-%u\r\n"
+				             "CSeq: 1 INVITE\r\n"
+				             "From: <sip:a@example.com>;tag=1\r\n"
+				             "To: <sip:b@example.com>\r\n"
+				             "Max-Forwards: 70\r\n\r\n",
+				             uri, u, a, c);
+				assert_true(n > 0 && (size_t)n < sizeof(buf));
+				same_everywhere(buf, (size_t)n);
+			}
+		}
+	}
+}
+
 static void test_counts(void **state)
 {
 	(void)state;
@@ -476,6 +560,8 @@ int main(void)
 	    cmocka_unit_test(test_via_ports),
 	    cmocka_unit_test(test_via_rports),
 	    cmocka_unit_test(test_bytes_below_sp),
+	    cmocka_unit_test(test_via_ipv4_parts),
+	    cmocka_unit_test(test_request_uri_bytes),
 	    cmocka_unit_test(test_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
