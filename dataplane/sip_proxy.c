@@ -373,10 +373,35 @@ static uint32_t skip_lws(const char *p, uint32_t i, uint32_t end)
 	}
 }
 
+/* memmove of 0..16 bytes (len must not be more), inline: every byte loaded before any is stored. */
+static inline void move_small(char *dst, const char *src, size_t len)
+{
+	if (len >= 8) {
+		/* two overlapping words each way */
+		uint64_t lo, hi;
+		memcpy(&lo, src, 8);
+		memcpy(&hi, src + len - 8, 8);
+		memcpy(dst, &lo, 8);
+		memcpy(dst + len - 8, &hi, 8);
+	} else if (len >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, src, 4);
+		memcpy(&hi, src + len - 4, 4);
+		memcpy(dst, &lo, 4);
+		memcpy(dst + len - 4, &hi, 4);
+	} else if (len != 0) {
+		/* first, middle and last (the same byte for short lengths) */
+		char f = src[0], m = src[len / 2], l = src[len - 1];
+		dst[0] = f;
+		dst[len / 2] = m;
+		dst[len - 1] = l;
+	}
+}
+
 /*
  * Copy len bytes from src to dst, inline: 16 bytes a step, the last step overlapping the one
- * before (8 to 15 bytes: two overlapping 8-byte copies), so only src[0..len) is read and
- * dst[0..len) written. A header value is a few dozen bytes: cheaper than a call to memcpy.
+ * before (up to 16 bytes: move_small()), so only src[0..len) is read and dst[0..len) written.
+ * A header value is a few dozen bytes: cheaper than a call to memcpy.
  */
 static inline void copy_short(uint8_t *dst, const char *src, size_t len)
 {
@@ -410,30 +435,19 @@ static inline void copy_short(uint8_t *dst, const char *src, size_t len)
 		return;
 	}
 #endif
-	if (len >= 8) {
-		uint64_t w;
-		for (size_t i = 0; i + 8 < len; i += 8) {
-			memcpy(&w, src + i, 8);
-			memcpy(dst + i, &w, 8);
-			__asm__("" : "+r"(i));
-		}
-		memcpy(&w, src + len - 8, 8);
-		memcpy(dst + len - 8, &w, 8);
-	} else if (len >= 4) {
-		uint32_t lo, hi;
-		memcpy(&lo, src, 4);
-		memcpy(&hi, src + len - 4, 4);
-		memcpy(dst, &lo, 4);
-		memcpy(dst + len - 4, &hi, 4);
-	} else if (len >= 2) {
-		uint16_t lo, hi;
-		memcpy(&lo, src, 2);
-		memcpy(&hi, src + len - 2, 2);
-		memcpy(dst, &lo, 2);
-		memcpy(dst + len - 2, &hi, 2);
-	} else if (len != 0) {
-		dst[0] = (uint8_t)src[0];
+	if (len <= 16) {
+		move_small((char *)dst, src, len);
+		return;
 	}
+	/* without SSE2: 8 bytes a step, the last one overlapping the one before */
+	uint64_t w;
+	for (size_t i = 0; i + 8 < len; i += 8) {
+		memcpy(&w, src + i, 8);
+		memcpy(dst + i, &w, 8);
+		__asm__("" : "+r"(i));
+	}
+	memcpy(&w, src + len - 8, 8);
+	memcpy(dst + len - 8, &w, 8);
 }
 
 /*
@@ -679,31 +693,6 @@ edit_add(struct dp_edits *l, uint32_t off, uint32_t del, const char *ins, uint32
 		i--;
 	}
 	l->e[i] = (struct dp_edit){.off = off, .del = del, .ins_len = ins_len, .ins = ins};
-}
-
-/* memmove of 0..16 bytes (len must not be more), inline: every byte loaded before any is stored. */
-static inline void move_small(char *dst, const char *src, size_t len)
-{
-	if (len >= 8) {
-		/* two overlapping words each way */
-		uint64_t lo, hi;
-		memcpy(&lo, src, 8);
-		memcpy(&hi, src + len - 8, 8);
-		memcpy(dst, &lo, 8);
-		memcpy(dst + len - 8, &hi, 8);
-	} else if (len >= 4) {
-		uint32_t lo, hi;
-		memcpy(&lo, src, 4);
-		memcpy(&hi, src + len - 4, 4);
-		memcpy(dst, &lo, 4);
-		memcpy(dst + len - 4, &hi, 4);
-	} else if (len != 0) {
-		/* first, middle and last (the same byte for short lengths) */
-		char f = src[0], m = src[len / 2], l = src[len - 1];
-		dst[0] = f;
-		dst[len / 2] = m;
-		dst[len - 1] = l;
-	}
 }
 
 /*
