@@ -195,12 +195,8 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t ipv4_run16(const 
 	 * or is 2 and the second is above 5, or is 25 and the third is above 5.
 	 */
 	static const char marks[6][16] __attribute__((aligned(16))) = {
-	    {'0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'},
-	    {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9},
-	    {'.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.', '.'},
-	    {'2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2', '2'},
-	    {'5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5', '5'},
-	    {'1', '1', '1', '1', '1', '1', '1', '1', '1', '1', '1', '1', '1', '1', '1', '1'}};
+	    {SIP_SPLAT16('0')}, {SIP_SPLAT16(9)},   {SIP_SPLAT16('.')},
+	    {SIP_SPLAT16('2')}, {SIP_SPLAT16('5')}, {SIP_SPLAT16('1')}};
 #if defined(SIP_VARIANT_AVX2)
 	/*
 	 * QUAD_OP(f, insn, x, row): f(x, marks[row]), with marks[row] read as the memory operand
@@ -435,15 +431,7 @@ static inline __attribute__((always_inline)) SIP_TARGET bool uri_plain(const cha
 		 * constant in three instructions, or keep the table's address in a register.
 		 */
 		static const char marks[3][32] __attribute__((aligned(32))) = {
-		    {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
-		     ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
-		     ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '},
-		    {'~', '~', '~', '~', '~', '~', '~', '~', '~', '~', '~',
-		     '~', '~', '~', '~', '~', '~', '~', '~', '~', '~', '~',
-		     '~', '~', '~', '~', '~', '~', '~', '~', '~', '~'},
-		    {'?', '?', '?', '?', '?', '?', '?', '?', '?', '?', '?',
-		     '?', '?', '?', '?', '?', '?', '?', '?', '?', '?', '?',
-		     '?', '?', '?', '?', '?', '?', '?', '?', '?', '?'}};
+		    {SIP_SPLAT32(' ')}, {SIP_SPLAT32('~')}, {SIP_SPLAT32('?')}};
 #define URI_OP(insn, x, row)                                                                       \
 	({                                                                                         \
 		__m256i r_;                                                                        \
@@ -900,15 +888,8 @@ again:
  * makes, and copied between registers for every line) or, hidden behind a pointer, keeps that
  * pointer in a register, spills it and reloads it and the constants for every line.
  */
-static const char line_marks[3][32] __attribute__((aligned(32))) = {
-    {'\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r',
-     '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r',
-     '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r'},
-    {'\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',
-     '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',
-     '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n'},
-    {':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':',
-     ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':'}};
+static const char line_marks[3][32]
+    __attribute__((aligned(32))) = {{SIP_SPLAT32('\r')}, {SIP_SPLAT32('\n')}, {SIP_SPLAT32(':')}};
 
 /* _mm256_cmpeq_epi8(v, line_marks[i]) with line_marks[i] as the memory operand */
 #define LINE_MARK_EQ(v, i)                                                                         \

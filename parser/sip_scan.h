@@ -63,6 +63,11 @@ static inline bool sip_class_has(const struct sip_class *cls, unsigned char c)
 
 #define SIP_INLINE static inline __attribute__((always_inline)) SIP_TARGET
 
+/* An initializer of 16 or 32 copies of c: a row of a table of compare constants. */
+#define SIP_SPLAT4(c)  c, c, c, c
+#define SIP_SPLAT16(c) SIP_SPLAT4(c), SIP_SPLAT4(c), SIP_SPLAT4(c), SIP_SPLAT4(c)
+#define SIP_SPLAT32(c) SIP_SPLAT16(c), SIP_SPLAT16(c)
+
 SIP_INLINE size_t sip_scan_eol_swar(const char *buf, size_t p, size_t end)
 {
 	const uint64_t ones = 0x0101010101010101ull, lows = 0x7f7f7f7f7f7f7f7full;
@@ -96,12 +101,10 @@ SIP_INLINE uint32_t sip_eol_mask32(const char *at)
 SIP_INLINE uint32_t sip_class_mask32(const char *at, const uint8_t lo_table[16])
 {
 	/* hi: bit (c >> 4) for each high nibble up to 7; nib: the nibble mask */
-	static const int8_t consts[2][32] __attribute__((aligned(32))) = {
-	    {1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0,
-	     1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0},
-	    {0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f,
-	     0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f,
-	     0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f}};
+	static const int8_t consts[2][32]
+	    __attribute__((aligned(32))) = {{1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0,
+	                                     1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0},
+	                                    {SIP_SPLAT32(0x0f)}};
 	__m256i lo, hi, v = _mm256_loadu_si256((const __m256i *)(const void *)at), m;
 	/*
 	 * The class table and the nibble mask are read by inline assembly, each in one
