@@ -426,14 +426,6 @@ static inline void copy_short(uint8_t *dst, const char *src, size_t len)
 		_mm_storeu_si128((__m128i *)(void *)(dst + len - 16), v);
 		return;
 	}
-	if (len >= 8) {
-		uint64_t lo, hi;
-		memcpy(&lo, src, 8);
-		memcpy(&hi, src + len - 8, 8);
-		memcpy(dst, &lo, 8);
-		memcpy(dst + len - 8, &hi, 8);
-		return;
-	}
 #endif
 	if (len <= 16) {
 		move_small((char *)dst, src, len);
