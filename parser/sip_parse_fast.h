@@ -540,6 +540,14 @@ SIP_FN bool top_via_fast(struct parse_state *st, size_t line, size_t vs, size_t 
 		memset(&msg->top_via, 0, sizeof(msg->top_via));
 		return false;
 	}
+	/*
+	 * A line folded on the next one: parse_fast() gives up once it sees the fold, after this
+	 * line, and the general parser may then stop before it reads the Via (a message cut off
+	 * in the fold), so nothing may be written to msg->vias[], which parse_init() does not
+	 * zero again (every other field it does). buf[ve + 2] is readable: parse_fast() checked.
+	 */
+	if (is_wsp(st->buf[ve + 2]))
+		return true;
 	msg->top_via_line = view(line, ve + 2);
 	msg->vias[0] = view(vs, ve);
 	msg->via_count = 1;
@@ -557,6 +565,8 @@ via_fast(struct parse_state *st, size_t line, size_t vs, size_t ve)
 		return top_via_fast(st, line, vs, ve);
 	if (i >= SIP_MAX_VIAS || fast_find_cls(st->buf, vs, ve, st->len, &sip_class_via_sep) != ve)
 		return false;
+	if (is_wsp(st->buf[ve + 2]))
+		return true; /* a fold: see top_via_fast() */
 	msg->vias[i] = view(vs, ve);
 	msg->via_count = (uint16_t)(i + 1);
 	return true;
@@ -933,6 +943,18 @@ static inline __attribute__((always_inline)) SIP_TARGET size_t line_scan(const c
 }
 
 /*
+ * header() for a line header_fast() did not take, with its CRLF at eol, unless the line is
+ * folded on the next one (see top_via_fast(): header() writes msg->vias[] too). Not inlined,
+ * as header() is not: the check stays out of the line loop.
+ */
+static __attribute__((noinline)) SIP_TARGET void header_unfolded(struct parse_state *st,
+                                                                 size_t line, size_t eol)
+{
+	if (!is_wsp(st->buf[eol + 2]))
+		header(st, line, eol);
+}
+
+/*
  * finish() for the usual end: no defect found, every required header seen, a Content-Length
  * that fits, Max-Forwards not 0 on a request. Anything else goes to finish() itself.
  */
@@ -976,9 +998,15 @@ SIP_FN int parse_fast(struct parse_state *st)
 	/* the first header line: the checks below run for the line before each one */
 	if (p + 2 > len || (unsigned char)buf[p] <= ' ')
 		return SIP_FAST_BAIL;
+	/*
+	 * Each line is read before the byte after its CRLF is looked at: that byte decides
+	 * whether the line was whole (a byte above SP starts the next header, a CR the empty
+	 * line, SP or HTAB a fold, anything else is an error), but a line read too early does no
+	 * harm, as anything but the empty line gives up and the general parser starts again
+	 * from a zeroed struct. So the loop tests that byte once, at its end.
+	 */
 	for (;;) {
 		size_t colon;
-		unsigned char next;
 		eol = line_scan(buf, p, len, &colon);
 		/* CRLF and one byte after it (a header block cut off by the end of the datagram
 		 * gives up here, as does a line without its CRLF) */
@@ -987,19 +1015,15 @@ SIP_FN int parse_fast(struct parse_state *st)
 		memcpy(&crlf, buf + eol, 2);
 		if (crlf != ('\r' | '\n' << 8))
 			return SIP_FAST_BAIL;
-		/* the next line starts with a byte above SP (a header name) in the common case; a
-		 * CR starts the empty line, SP or HTAB a fold and anything else an error */
-		next = (unsigned char)buf[eol + 2];
-		if (next <= ' ' && next != '\r')
-			return SIP_FAST_BAIL;
 		if (!header_fast(st, p, eol, colon))
-			header(st, p, eol);
+			header_unfolded(st, p, eol);
 		p = eol + 2;
-		if (next == '\r') {
-			if (p + 2 > len || buf[p + 1] != '\n')
-				return SIP_FAST_BAIL;
-			int rc = finish_fast(st, p, p + 2);
-			return rc < 0 ? SIP_FAST_BAIL : rc;
-		}
+		if ((unsigned char)buf[p] <= ' ')
+			break;
 	}
+	/* the empty line (CRLF) ends the header block; a fold or a control byte gives up */
+	if (buf[p] != '\r' || p + 2 > len || buf[p + 1] != '\n')
+		return SIP_FAST_BAIL;
+	int rc = finish_fast(st, p, p + 2);
+	return rc < 0 ? SIP_FAST_BAIL : rc;
 }

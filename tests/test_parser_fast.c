@@ -193,6 +193,21 @@ static const char *const shapes[] = {
     "To: <sip:bob@example.com>;tag=c6b\r\n"
     "Call-ID: cseq-6@198.18.0.1\r\n"
     "CSeq: 6 Invite\r\n\r\n",
+    /* the fast path reads a line before it looks at the byte after its CRLF: folds after the
+     * headers it reads (the top Via, a second Via, From, To, CSeq) */
+    "INVITE sip:bob@198.18.0.21 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061\r\n ;branch=z9hG4bKf1\r\n"
+    "From: <sip:alice@example.com>\r\n ;tag=f1\r\n"
+    "To: <sip:bob@example.com>\r\n\t;tag=f1b\r\n"
+    "Call-ID: fold-1@198.18.0.1\r\n"
+    "CSeq: 1\r\n INVITE\r\n\r\n",
+    "SIP/2.0 200 OK\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=z9hG4bK-sst-f2\r\n"
+    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKf2\r\n\t;rport=5061\r\n"
+    "From: <sip:alice@example.com>;tag=f2\r\n"
+    "To: <sip:bob@example.com>;tag=f2b\r\n"
+    "Call-ID: fold-2@198.18.0.1\r\n"
+    "CSeq: 2 INVITE\r\n\r\n",
 };
 
 /* Bytes a mutation puts in: the ones the parsers decide on. */
@@ -466,6 +481,51 @@ static void test_bytes_below_sp(void **state)
 }
 
 /*
+ * The byte that starts the next line, which the fast path looks at only after it has read the
+ * line before (a Via, a second Via, From, To, Call-ID, CSeq, a header it skips): a fold (SP,
+ * HTAB), another control byte, a CR without its LF, DEL, each after every line, the message
+ * whole and cut at every length.
+ */
+static void test_next_line_starts(void **state)
+{
+	static const char *const lines[] = {
+	    "SIP/2.0 200 OK\r\n",
+	    "Via: SIP/2.0/UDP 198.18.0.10:5060;branch=z9hG4bK-sst-n1;rport=5060\r\n",
+	    "Via: SIP/2.0/UDP 198.18.0.1:5061;branch=z9hG4bKn1\r\n",
+	    "From: <sip:alice@example.com>;tag=n1\r\n",
+	    "To: <sip:bob@example.com>;tag=n1b\r\n",
+	    "Call-ID: next-1@198.18.0.1\r\n",
+	    "CSeq: 1 INVITE\r\n",
+	    "Contact: <sip:bob@198.18.0.4>\r\n",
+	    "Content-Length: 0\r\n"};
+	static const char *const starts[] = {" ", "\t", "\x01", "\x1f", "\rX", "\x7f", "\r"};
+	char buf[512];
+
+	(void)state;
+	for (size_t at = 1; at <= sizeof(lines) / sizeof(lines[0]); at++) {
+		for (size_t j = 0; j < sizeof(starts) / sizeof(starts[0]); j++) {
+			size_t n = 0;
+			for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+				if (i == at) {
+					memcpy(buf + n, starts[j], strlen(starts[j]));
+					n += strlen(starts[j]);
+				}
+				memcpy(buf + n, lines[i], strlen(lines[i]));
+				n += strlen(lines[i]);
+			}
+			if (at == sizeof(lines) / sizeof(lines[0])) {
+				memcpy(buf + n, starts[j], strlen(starts[j]));
+				n += strlen(starts[j]);
+			}
+			memcpy(buf + n, "\r\n", 2);
+			n += 2;
+			for (size_t len = 0; len <= n; len++)
+				same_everywhere(buf, len);
+		}
+	}
+}
+
+/*
  * IPv4 sent-by hosts, which the fast path judges from one 16-byte load (a three-digit part that
  * starts with 0 or 1 by one compare, one that starts with 2 or more by four): each part value
  * and near miss in each of the four places, in the top Via and in the next one, before a port,
@@ -566,6 +626,7 @@ int main(void)
 	    cmocka_unit_test(test_via_ports),
 	    cmocka_unit_test(test_via_rports),
 	    cmocka_unit_test(test_bytes_below_sp),
+	    cmocka_unit_test(test_next_line_starts),
 	    cmocka_unit_test(test_via_ipv4_parts),
 	    cmocka_unit_test(test_request_uri_bytes),
 	    cmocka_unit_test(test_counts),
