@@ -1010,7 +1010,9 @@ SIP_FN int parse_fast(struct parse_state *st)
 		eol = line_scan(buf, p, len, &colon);
 		/* CRLF and one byte after it (a header block cut off by the end of the datagram
 		 * gives up here, as does a line without its CRLF) */
-		if (eol + 3 > len)
+		/* eol + 3 > len, as one compare with len - 3 (no wrap: the start line and the
+		 * first header's two bytes are there, so len is at least 15) */
+		if (eol > len - 3)
 			return SIP_FAST_BAIL;
 		memcpy(&crlf, buf + eol, 2);
 		if (crlf != ('\r' | '\n' << 8))
