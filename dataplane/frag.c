@@ -38,13 +38,14 @@ static uint32_t big_pool_seq;
 int dp_frag_init(const struct dp_worker *w)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
-	int socket = (int)rte_socket_id();
 	struct frag_state *s;
 
+	/* Called every poll: the thread-local answers before anything else is looked up. */
 	if (tls_frag != NULL)
 		return 0;
 	if (tls_frag_failed)
 		return -ENOMEM;
+	int socket = (int)rte_socket_id();
 	s = rte_zmalloc_socket("frag", sizeof(*s), RTE_CACHE_LINE_SIZE, socket);
 	if (s == NULL)
 		goto fail;
