@@ -33,6 +33,12 @@ static inline void prefetch_packet(const struct rte_mbuf *m)
 		rte_prefetch0(d + o);
 }
 
+void dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum dp_drop reason)
+{
+	DP_COUNT(w->counters.drops[reason]);
+	rte_pktmbuf_free(m);
+}
+
 void dp_worker_flush_port(struct dp_worker *w, uint16_t port)
 {
 	struct dp_txbuf *b = &w->tx[port];
