@@ -34,6 +34,7 @@
 #include <sched.h>
 #include <sys/socket.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_eth_ring.h>
@@ -107,6 +108,7 @@ struct template
 enum port_kind {
 	PORT_MEMIF, /* the worker's port is a memif server, the generator its client */
 	PORT_RING,  /* the worker's port is a ring port, the generator owns its rings */
+	PORT_LOOP,  /* PORT_RING with the generator and the worker on one lcore, taking turns */
 };
 
 struct bench {
@@ -141,7 +143,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: sipsteer-bench dataplane [--json] [--seconds N] [--rounds N]\n"
-	        "                                [--workers N] [--port memif|ring]\n\n"
+	        "                                [--workers N] [--port memif|ring|loop]\n\n"
 	        "  --json         one JSON object on stdout\n"
 	        "  --seconds N    measuring time of each side, sipsteer and the plain\n"
 	        "                 forwarder (default 5)\n"
@@ -153,6 +155,10 @@ static void usage(FILE *out)
 	        "                 shared-memory rings both ways (default)\n"
 	        "  --port ring    a net_ring port whose rings the generator fills and empties:\n"
 	        "                 no copy, the highest ceiling\n"
+	        "  --port loop    the ring port with the generator and one worker taking turns\n"
+	        "                 on one core: the worker's own time per message (TSC), its\n"
+	        "                 input in cache and no other core in the way; no ceiling.\n"
+	        "                 The steadiest figure for comparing two builds\n"
 	        "  --help         this text\n",
 	        MAX_ROUNDS, ROUNDS_DEFAULT, MAX_WORKERS);
 }
@@ -358,7 +364,7 @@ static void generate(struct bench *b, uint32_t w)
 {
 	struct rte_mbuf *pkts[GEN_BURST];
 
-	if (b->kind == PORT_RING && rte_ring_free_count(b->rx[w]) < GEN_BURST)
+	if (b->kind != PORT_MEMIF && rte_ring_free_count(b->rx[w]) < GEN_BURST)
 		return;
 	if (rte_pktmbuf_alloc_bulk(b->ctx.pool, pkts, GEN_BURST) != 0)
 		return;
@@ -377,7 +383,7 @@ static void generate(struct bench *b, uint32_t w)
 			dp_udp4_write(pkts[i], &client_mac, &b->ctx.ports[0].mac, b->client_ip,
 			              CLIENT_PORT, b->ctx.vip4, b->ctx.sip_ports[0], len);
 	}
-	unsigned int n = b->kind == PORT_RING
+	unsigned int n = b->kind != PORT_MEMIF
 	                     ? rte_ring_sp_enqueue_burst(b->rx[w], (void **)pkts, GEN_BURST, NULL)
 	                     : rte_eth_tx_burst(b->gen_port, (uint16_t)w, pkts, GEN_BURST);
 	if (n < GEN_BURST)
@@ -392,7 +398,7 @@ static uint64_t collect(struct bench *b, uint32_t q)
 	unsigned int n;
 
 	do {
-		n = b->kind == PORT_RING
+		n = b->kind != PORT_MEMIF
 		        ? rte_ring_sc_dequeue_burst(b->tx[q], (void **)pkts, RTE_DIM(pkts), NULL)
 		        : rte_eth_rx_burst(b->gen_port, (uint16_t)q, pkts, RTE_DIM(pkts));
 		rte_pktmbuf_free_bulk(pkts, n);
@@ -407,7 +413,7 @@ static void drain_input(struct bench *b, uint32_t w)
 	struct rte_mbuf *pkts[256];
 	unsigned int n;
 
-	if (b->kind != PORT_RING)
+	if (b->kind == PORT_MEMIF)
 		return;
 	do {
 		n = rte_ring_sc_dequeue_burst(b->rx[w], (void **)pkts, RTE_DIM(pkts), NULL);
@@ -668,7 +674,7 @@ static int setup_memif_port(struct bench *b)
 
 static int setup_port(struct bench *b)
 {
-	return b->kind == PORT_RING ? setup_ring_port(b) : setup_memif_port(b);
+	return b->kind != PORT_MEMIF ? setup_ring_port(b) : setup_memif_port(b);
 }
 
 /* The backends of the embedded config, the client, all on-link: one neighbour snapshot. */
@@ -757,7 +763,7 @@ static int setup(struct bench *b, uint32_t workers)
 	    rte_pktmbuf_pool_create("bench_mbufs", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (b->ctx.pool == NULL || setup_port(b) < 0) {
 		fprintf(stderr, "sipsteer-bench: %s port: %s\n",
-		        b->kind == PORT_RING ? "ring" : "memif", rte_strerror(rte_errno));
+		        b->kind != PORT_MEMIF ? "ring" : "memif", rte_strerror(rte_errno));
 		return -1;
 	}
 	ctl_config_lb(&b->cfg, &lbc);
@@ -782,6 +788,104 @@ static int setup(struct bench *b, uint32_t workers)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * --port loop: the generator and the worker take turns on the main lcore over the ring port
+ * (a burst in, one dp_worker_poll() timed by the TSC, the output taken back and freed). With
+ * no second core there is none of the cache-line traffic between cores, nor its noise: what is
+ * left is the worker's own time per message with its input in cache. That is not a rate the
+ * worker reaches on a real port, where each packet comes from another core's or a NIC's
+ * writes, but it is the steadiest figure this machine gives for comparing two builds or two
+ * versions of the code. A warm-up round of 0.5 s comes first, uncounted.
+ */
+struct loop_result {
+	double round_ns[MAX_ROUNDS]; /* the worker's ns per message, round by round */
+	uint32_t rounds;
+	uint64_t msgs, drops;
+	uint64_t drop_by[DP_DROP_COUNT];
+};
+
+static void run_loop(struct bench *b, double seconds, uint32_t rounds, struct loop_result *r)
+{
+	struct dp_worker *w = &b->ctx.workers[0];
+	double ns_per_cycle = 1e9 / (double)rte_get_tsc_hz();
+	uint64_t round_ns = (uint64_t)(seconds / rounds * 1e9);
+
+	memset(r, 0, sizeof(*r));
+	memset(&w->counters, 0, sizeof(w->counters));
+	for (uint32_t i = 0; i <= rounds; i++) {
+		uint64_t cycles = 0, before = worker_output(w), start = bench_now_ns();
+		uint64_t length = i == 0 ? 500000000u : round_ns;
+
+		while (bench_now_ns() - start < length) {
+			for (int k = 0; k < 16; k++) {
+				generate(b, 0);
+				uint64_t t0 = rte_rdtsc();
+				dp_worker_poll(w);
+				cycles += rte_rdtsc() - t0;
+				collect(b, 0);
+			}
+			rcu_quiescent_state();
+		}
+		uint64_t out = worker_output(w) - before;
+		if (i == 0)
+			continue;
+		r->round_ns[r->rounds++] = out ? (double)cycles * ns_per_cycle / (double)out : 0;
+		r->msgs += out;
+	}
+	r->drops = worker_drops(w);
+	for (int d = 0; d < DP_DROP_COUNT; d++)
+		r->drop_by[d] = DP_READ(w->counters.drops[d]);
+	drain_input(b, 0);
+	collect(b, 0);
+}
+
+static void print_loop(const struct bench *b, const struct loop_result *r, double seconds,
+                       bool json)
+{
+	double med = median(r->round_ns, r->rounds), best = r->round_ns[0];
+
+	for (uint32_t i = 1; i < r->rounds; i++)
+		if (r->round_ns[i] < best)
+			best = r->round_ns[i];
+	if (json) {
+		printf("{\"bench\":\"dataplane\",\"port\":\"loop\",\"workers\":1,"
+		       "\"ns_per_msg\":%.1f,\"ns_per_msg_best\":%.1f,\"one_core_msgs_per_s\":%.0f,"
+		       "\"rounds\":%u,\"round_ns_per_msg\":[",
+		       med, best, med > 0 ? 1e9 / med : 0, r->rounds);
+		for (uint32_t i = 0; i < r->rounds; i++)
+			printf("%s%.1f", i ? "," : "", r->round_ns[i]);
+		printf("],\"messages\":%" PRIu64 ",\"drops\":%" PRIu64
+		       ",\"seconds\":%.1f,\"calls\":%d,\"message_bytes\":[",
+		       r->msgs, r->drops, seconds, N_CALLS);
+		for (int k = 0; k < N_TEMPLATES; k++)
+			printf("%s%u", k ? "," : "", b->t[k].len);
+		printf("],\"drop_reasons\":{");
+		bool first = true;
+		for (int d = 0; d < DP_DROP_COUNT; d++) {
+			if (r->drop_by[d] == 0)
+				continue;
+			printf("%s\"%s\":%" PRIu64, first ? "" : ",", dp_drop_name((enum dp_drop)d),
+			       r->drop_by[d]);
+			first = false;
+		}
+		printf("},\"parser\":\"%s\"}\n", sip_parser_impl());
+		return;
+	}
+	printf("dataplane, loop: generator and one worker taking turns on one core, %.1f s in %u "
+	       "rounds, %d calls\n",
+	       seconds, r->rounds, N_CALLS);
+	printf("  worker           %12.1f ns/msg  (median round; best %.1f; rounds:", med, best);
+	for (uint32_t i = 0; i < r->rounds; i++)
+		printf(" %.1f", r->round_ns[i]);
+	printf(")\n  one core         %12.0f msgs/s  (its input in cache; no port ceiling)\n",
+	       med > 0 ? 1e9 / med : 0);
+	printf("  messages         %12" PRIu64 "  (drops %" PRIu64 ")\n", r->msgs, r->drops);
+	for (int d = 0; d < DP_DROP_COUNT; d++)
+		if (r->drop_by[d] != 0)
+			printf("    dropped %-22s %" PRIu64 "\n", dp_drop_name((enum dp_drop)d),
+			       r->drop_by[d]);
 }
 
 static void print(const struct bench *b, const struct result *sip, const struct result *raw,
@@ -891,11 +995,13 @@ int bench_dataplane_main(int argc, char **argv)
 				b.kind = PORT_MEMIF;
 			} else if (!strcmp(argv[i], "ring")) {
 				b.kind = PORT_RING;
+			} else if (!strcmp(argv[i], "loop")) {
+				b.kind = PORT_LOOP;
 			} else {
-				fprintf(
-				    stderr,
-				    "sipsteer-bench dataplane: --port: memif or ring, not '%s'\n",
-				    argv[i]);
+				fprintf(stderr,
+				        "sipsteer-bench dataplane: --port: memif, ring or loop, "
+				        "not '%s'\n",
+				        argv[i]);
 				return 2;
 			}
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -908,6 +1014,11 @@ int bench_dataplane_main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (b.kind == PORT_LOOP && workers != 1) {
+		fprintf(stderr, "sipsteer-bench dataplane: --port loop runs one worker, not %u\n",
+		        workers);
+		return 2;
+	}
 	log_set_level(LOG_LEVEL_ERROR);
 	dp_drop_names_init();
 	if (eal_init(&b, workers) < 0) {
@@ -916,7 +1027,11 @@ int bench_dataplane_main(int argc, char **argv)
 	}
 	rcu_register_thread();
 	int rc = setup(&b, workers);
-	if (rc == 0) {
+	if (rc == 0 && b.kind == PORT_LOOP) {
+		static struct loop_result lr;
+		run_loop(&b, seconds, rounds, &lr);
+		print_loop(&b, &lr, seconds, json);
+	} else if (rc == 0) {
 		run_sides(&b, seconds, rounds, &sip, &raw, ratios);
 		print(&b, &sip, &raw, ratios, seconds, json);
 	}

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """sipsteer-bench dataplane as a command: every argument error exits 2 with a message naming
-it; a short run on each port kind (net_memif pair, net_ring) prints one JSON object with the
-fields docs/tools.md lists, forwards messages and drops none for a parse or proxy reason.
+it; a short run on each port kind (net_memif pair, net_ring, and the one-core loop) prints one
+JSON object with the fields docs/tools.md lists, forwards messages and drops none for a parse or
+proxy reason.
 
     test_bench_dataplane.py SIPSTEER_BENCH
 
@@ -31,7 +32,8 @@ def run(args, timeout=120):
 def test_argument_errors():
     cases = [
         (["--port"], "unknown argument '--port'"),
-        (["--port", "tap"], "--port: memif or ring, not 'tap'"),
+        (["--port", "tap"], "--port: memif, ring or loop, not 'tap'"),
+        (["--port", "loop", "--workers", "2"], "--port loop runs one worker, not 2"),
         (["--workers", "0"], "--workers: 1..8"),
         (["--workers", "9"], "--workers: 1..8"),
         (["--seconds", "0"], "--seconds: 0 < N <= 3600"),
@@ -47,7 +49,8 @@ def test_argument_errors():
         check(r.returncode == 2, "%s: exit %d, want 2" % (args, r.returncode))
         check(want in r.stderr, "%s: stderr %r lacks %r" % (args, r.stderr, want))
     r = run(["--help"])
-    check(r.returncode == 0 and "--port memif" in r.stdout, "--help: %r" % r.stdout)
+    check(r.returncode == 0 and "--port memif" in r.stdout and "--port loop" in r.stdout,
+          "--help: %r" % r.stdout)
 
 
 def test_run(port):
@@ -77,9 +80,32 @@ def test_run(port):
         check(reason == "tx_full", "--port %s: %d dropped for %s" % (port, n, reason))
 
 
+def test_loop():
+    r = run(["--port", "loop", "--seconds", "0.4", "--rounds", "2", "--json"])
+    check(r.returncode == 0, "--port loop: exit %d: %s" % (r.returncode, r.stderr[-2000:]))
+    if r.returncode != 0:
+        return
+    lines = [l for l in r.stdout.splitlines() if l.startswith("{")]
+    check(len(lines) == 1, "--port loop: one JSON line, got %r" % r.stdout)
+    d = json.loads(lines[-1])
+    for key in ("bench", "port", "workers", "ns_per_msg", "ns_per_msg_best",
+                "one_core_msgs_per_s", "rounds", "round_ns_per_msg", "messages", "drops",
+                "drop_reasons", "parser"):
+        check(key in d, "--port loop: no %s in %r" % (key, d))
+    check(d.get("port") == "loop" and d.get("workers") == 1, "--port loop: %r" % d)
+    check(len(d.get("round_ns_per_msg", [])) == 2, "--port loop: rounds %r" % d)
+    check(all(x > 0 for x in d.get("round_ns_per_msg", [0])), "--port loop: a round is 0: %r" % d)
+    check(d.get("messages", 0) > 0, "--port loop: nothing forwarded: %r" % d)
+    # one core, the output taken back after every poll: nothing may be dropped at all
+    check(d.get("drops") == 0 and d.get("drop_reasons") == {}, "--port loop: drops in %r" % d)
+    r = run(["--port", "loop", "--seconds", "0.2", "--rounds", "1"])
+    check(r.returncode == 0 and "ns/msg" in r.stdout, "--port loop, text: %r" % r.stdout)
+
+
 test_argument_errors()
 test_run("memif")
 test_run("ring")
+test_loop()
 if failures:
     print("%d failure(s)" % len(failures))
     sys.exit(1)
