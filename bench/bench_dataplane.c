@@ -790,6 +790,34 @@ static int setup(struct bench *b, uint32_t workers)
 	return 0;
 }
 
+/* "message_bytes":[...],"drop_reasons":{...} of a JSON result (no comma around). */
+static void print_json_sizes_drops(const struct bench *b, const uint64_t *drop_by)
+{
+	bool first = true;
+
+	printf("\"message_bytes\":[");
+	for (int k = 0; k < N_TEMPLATES; k++)
+		printf("%s%u", k ? "," : "", b->t[k].len);
+	printf("],\"drop_reasons\":{");
+	for (int d = 0; d < DP_DROP_COUNT; d++) {
+		if (drop_by[d] == 0)
+			continue;
+		printf("%s\"%s\":%" PRIu64, first ? "" : ",", dp_drop_name((enum dp_drop)d),
+		       drop_by[d]);
+		first = false;
+	}
+	printf("}");
+}
+
+/* One line per drop reason that counted any. */
+static void print_text_drops(const uint64_t *drop_by)
+{
+	for (int d = 0; d < DP_DROP_COUNT; d++)
+		if (drop_by[d] != 0)
+			printf("    dropped %-22s %" PRIu64 "\n", dp_drop_name((enum dp_drop)d),
+			       drop_by[d]);
+}
+
 /*
  * --port loop: the generator and the worker take turns on the main lcore over the ring port
  * (a burst in, one dp_worker_poll() timed by the TSC, the output taken back and freed). With
@@ -857,20 +885,10 @@ static void print_loop(const struct bench *b, const struct loop_result *r, doubl
 		for (uint32_t i = 0; i < r->rounds; i++)
 			printf("%s%.1f", i ? "," : "", r->round_ns[i]);
 		printf("],\"messages\":%" PRIu64 ",\"drops\":%" PRIu64
-		       ",\"seconds\":%.1f,\"calls\":%d,\"message_bytes\":[",
+		       ",\"seconds\":%.1f,\"calls\":%d,",
 		       r->msgs, r->drops, seconds, N_CALLS);
-		for (int k = 0; k < N_TEMPLATES; k++)
-			printf("%s%u", k ? "," : "", b->t[k].len);
-		printf("],\"drop_reasons\":{");
-		bool first = true;
-		for (int d = 0; d < DP_DROP_COUNT; d++) {
-			if (r->drop_by[d] == 0)
-				continue;
-			printf("%s\"%s\":%" PRIu64, first ? "" : ",", dp_drop_name((enum dp_drop)d),
-			       r->drop_by[d]);
-			first = false;
-		}
-		printf("},\"parser\":\"%s\"}\n", sip_parser_impl());
+		print_json_sizes_drops(b, r->drop_by);
+		printf(",\"parser\":\"%s\"}\n", sip_parser_impl());
 		return;
 	}
 	printf("dataplane, loop: generator and one worker taking turns on one core, %.1f s in %u "
@@ -882,20 +900,14 @@ static void print_loop(const struct bench *b, const struct loop_result *r, doubl
 	printf(")\n  one core         %12.0f msgs/s  (its input in cache; no port ceiling)\n",
 	       med > 0 ? 1e9 / med : 0);
 	printf("  messages         %12" PRIu64 "  (drops %" PRIu64 ")\n", r->msgs, r->drops);
-	for (int d = 0; d < DP_DROP_COUNT; d++)
-		if (r->drop_by[d] != 0)
-			printf("    dropped %-22s %" PRIu64 "\n", dp_drop_name((enum dp_drop)d),
-			       r->drop_by[d]);
+	print_text_drops(r->drop_by);
 }
 
 static void print(const struct bench *b, const struct result *sip, const struct result *raw,
                   const double *ratios, double seconds, bool json)
 {
-	uint32_t sizes[N_TEMPLATES];
 	double ratio = median(ratios, sip->rounds);
 
-	for (int k = 0; k < N_TEMPLATES; k++)
-		sizes[k] = b->t[k].len;
 	if (json) {
 		printf("{\"bench\":\"dataplane\",\"workers\":%u,\"msgs_per_s\":%.0f,"
 		       "\"raw_ceiling_msgs_per_s\":%.0f,\"ratio\":%.3f,\"per_worker_msgs_per_s\":[",
@@ -912,20 +924,10 @@ static void print(const struct bench *b, const struct result *sip, const struct 
 		for (uint32_t i = 0; i < raw->rounds; i++)
 			printf("%s%.0f", i ? "," : "", raw->round_rate[i]);
 		printf("],\"worker_cpu_ns_per_msg\":%.0f,\"drops\":%" PRIu64
-		       ",\"seconds\":%.1f,\"calls\":%d,\"message_bytes\":[",
+		       ",\"seconds\":%.1f,\"calls\":%d,",
 		       sip->cpu_ns_per_msg, sip->drops, seconds, N_CALLS);
-		for (int k = 0; k < N_TEMPLATES; k++)
-			printf("%s%u", k ? "," : "", sizes[k]);
-		printf("],\"drop_reasons\":{");
-		bool first = true;
-		for (int d = 0; d < DP_DROP_COUNT; d++) {
-			if (sip->drop_by[d] == 0)
-				continue;
-			printf("%s\"%s\":%" PRIu64, first ? "" : ",", dp_drop_name((enum dp_drop)d),
-			       sip->drop_by[d]);
-			first = false;
-		}
-		printf("},\"port\":\"%s\",\"parser\":\"%s\"}\n",
+		print_json_sizes_drops(b, sip->drop_by);
+		printf(",\"port\":\"%s\",\"parser\":\"%s\"}\n",
 		       b->kind == PORT_RING ? "net_ring" : "net_memif", sip_parser_impl());
 		return;
 	}
@@ -933,14 +935,11 @@ static void print(const struct bench *b, const struct result *sip, const struct 
 	       "messages of",
 	       b->ctx.n_workers, seconds, sip->rounds, N_CALLS);
 	for (int k = 0; k < N_TEMPLATES; k++)
-		printf(" %u", sizes[k]);
+		printf(" %u", b->t[k].len);
 	printf(" bytes\n");
 	printf("  sipsteer worker  %12.0f msgs/s  (drops %" PRIu64 ")\n", sip->msgs_per_s,
 	       sip->drops);
-	for (int d = 0; d < DP_DROP_COUNT; d++)
-		if (sip->drop_by[d] != 0)
-			printf("    dropped %-22s %" PRIu64 "\n", dp_drop_name((enum dp_drop)d),
-			       sip->drop_by[d]);
+	print_text_drops(sip->drop_by);
 	for (uint32_t w = 0; w < b->ctx.n_workers; w++)
 		printf("    worker %u      %12.0f msgs/s\n", w, sip->per_worker[w]);
 	printf("  worker CPU       %12.0f ns/msg (warm-up included)\n", sip->cpu_ns_per_msg);
