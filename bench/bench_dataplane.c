@@ -157,8 +157,9 @@ static void usage(FILE *out)
 	        "                 no copy, the highest ceiling\n"
 	        "  --port loop    the ring port with the generator and one worker taking turns\n"
 	        "                 on one core: the worker's own time per message (TSC), its\n"
-	        "                 input in cache and no other core in the way; no ceiling.\n"
-	        "                 The steadiest figure for comparing two builds\n"
+	        "                 input in cache and no other core in the way; no ceiling,\n"
+	        "                 and --seconds is the whole measuring time. The steadiest\n"
+	        "                 figure for comparing two builds\n"
 	        "  --help         this text\n",
 	        MAX_ROUNDS, ROUNDS_DEFAULT, MAX_WORKERS);
 }
