@@ -106,14 +106,15 @@ struct template
 #define N_TEMPLATES 7
 
 enum port_kind {
-	PORT_MEMIF, /* the worker's port is a memif server, the generator its client */
-	PORT_RING,  /* the worker's port is a ring port, the generator owns its rings */
-	PORT_LOOP,  /* PORT_RING with the generator and the worker on one lcore, taking turns */
+	PORT_MEMIF,    /* the worker's port is a memif server, the generator its client */
+	PORT_MEMIF_ZC, /* the worker's port is a zero-copy memif client, the generator its server */
+	PORT_RING,     /* the worker's port is a ring port, the generator owns its rings */
+	PORT_LOOP,     /* PORT_RING with the generator and the worker on one lcore, taking turns */
 };
 
 struct bench {
 	enum port_kind kind;
-	uint16_t gen_port; /* PORT_MEMIF: the generator's end of the pair */
+	uint16_t gen_port; /* a memif pair: the generator's end */
 	char memif_sock[108];
 	struct template t[N_TEMPLATES];
 	char (*mac)[2][DP_BRANCH_MAC_HEX]; /* per call: our branch MAC for INVITE and BYE */
@@ -124,6 +125,12 @@ struct bench {
 	uint32_t client_ip, backend_ip;
 	uint64_t next; /* message sequence number: call = next / 7, message = next % 7 */
 };
+
+/* A port whose rings the generator fills and empties itself (ring and loop). */
+static inline bool on_rings(const struct bench *b)
+{
+	return b->kind == PORT_RING || b->kind == PORT_LOOP;
+}
 
 /* One side's rounds and what they add up to. */
 struct result {
@@ -143,7 +150,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: sipsteer-bench dataplane [--json] [--seconds N] [--rounds N]\n"
-	        "                                [--workers N] [--port memif|ring|loop]\n\n"
+	        "                                [--workers N] [--port KIND]\n\n"
 	        "  --json         one JSON object on stdout\n"
 	        "  --seconds N    measuring time of each side, sipsteer and the plain\n"
 	        "                 forwarder (default 5)\n"
@@ -153,6 +160,9 @@ static void usage(FILE *out)
 	        "  --port memif   the workers' port is a net_memif server, the generator its\n"
 	        "                 client in the same process: packets are copied through\n"
 	        "                 shared-memory rings both ways (default)\n"
+	        "  --port memif-zc\n"
+	        "                 the memif pair with the workers' end a zero-copy client:\n"
+	        "                 the generator's end copies into the workers' own mbufs\n"
 	        "  --port ring    a net_ring port whose rings the generator fills and empties:\n"
 	        "                 no copy, the highest ceiling\n"
 	        "  --port loop    the ring port with the generator and one worker taking turns\n"
@@ -365,7 +375,7 @@ static void generate(struct bench *b, uint32_t w)
 {
 	struct rte_mbuf *pkts[GEN_BURST];
 
-	if (b->kind != PORT_MEMIF && rte_ring_free_count(b->rx[w]) < GEN_BURST)
+	if (on_rings(b) && rte_ring_free_count(b->rx[w]) < GEN_BURST)
 		return;
 	if (rte_pktmbuf_alloc_bulk(b->ctx.pool, pkts, GEN_BURST) != 0)
 		return;
@@ -384,7 +394,7 @@ static void generate(struct bench *b, uint32_t w)
 			dp_udp4_write(pkts[i], &client_mac, &b->ctx.ports[0].mac, b->client_ip,
 			              CLIENT_PORT, b->ctx.vip4, b->ctx.sip_ports[0], len);
 	}
-	unsigned int n = b->kind != PORT_MEMIF
+	unsigned int n = on_rings(b)
 	                     ? rte_ring_sp_enqueue_burst(b->rx[w], (void **)pkts, GEN_BURST, NULL)
 	                     : rte_eth_tx_burst(b->gen_port, (uint16_t)w, pkts, GEN_BURST);
 	if (n < GEN_BURST)
@@ -399,7 +409,7 @@ static uint64_t collect(struct bench *b, uint32_t q)
 	unsigned int n;
 
 	do {
-		n = b->kind != PORT_MEMIF
+		n = on_rings(b)
 		        ? rte_ring_sc_dequeue_burst(b->tx[q], (void **)pkts, RTE_DIM(pkts), NULL)
 		        : rte_eth_rx_burst(b->gen_port, (uint16_t)q, pkts, RTE_DIM(pkts));
 		rte_pktmbuf_free_bulk(pkts, n);
@@ -414,7 +424,7 @@ static void drain_input(struct bench *b, uint32_t w)
 	struct rte_mbuf *pkts[256];
 	unsigned int n;
 
-	if (b->kind == PORT_MEMIF)
+	if (!on_rings(b))
 		return;
 	do {
 		n = rte_ring_sc_dequeue_burst(b->rx[w], (void **)pkts, RTE_DIM(pkts), NULL);
@@ -643,27 +653,32 @@ static int setup_memif_port(struct bench *b)
 {
 	struct dp_ctx *ctx = &b->ctx;
 	struct dp_port *p = &ctx->ports[0];
-	uint16_t server, client;
+	uint16_t wport, gport;
 	struct rte_eth_link link;
 
-	if (rte_eth_dev_get_port_by_name("net_memif0", &server) != 0 ||
-	    rte_eth_dev_get_port_by_name("net_memif1", &client) != 0)
+	if (rte_eth_dev_get_port_by_name("net_memif0", &wport) != 0 ||
+	    rte_eth_dev_get_port_by_name("net_memif1", &gport) != 0)
 		return -1;
-	p->port_id = server;
+	p->port_id = wport;
 	p->ctl_txq = (uint16_t)ctx->n_workers;
 	snprintf(p->name, sizeof(p->name), "net_memif0");
-	b->gen_port = client;
-	if (start_port(b, server, (uint16_t)ctx->n_workers, (uint16_t)(ctx->n_workers + 1)) < 0 ||
-	    start_port(b, client, (uint16_t)(ctx->n_workers + 1), (uint16_t)ctx->n_workers) < 0 ||
-	    rte_eth_macaddr_get(server, &p->mac) < 0)
+	b->gen_port = gport;
+	/* The server end is started first: a client started before it may never connect. */
+	bool gen_first = b->kind == PORT_MEMIF_ZC;
+	if ((gen_first &&
+	     start_port(b, gport, (uint16_t)(ctx->n_workers + 1), (uint16_t)ctx->n_workers) < 0) ||
+	    start_port(b, wport, (uint16_t)ctx->n_workers, (uint16_t)(ctx->n_workers + 1)) < 0 ||
+	    (!gen_first &&
+	     start_port(b, gport, (uint16_t)(ctx->n_workers + 1), (uint16_t)ctx->n_workers) < 0) ||
+	    rte_eth_macaddr_get(wport, &p->mac) < 0)
 		return -1;
 	ctx->n_ports = 1;
 	/* The two ends connect over the control socket in EAL's interrupt thread. */
 	for (int i = 0; i < 500; i++) {
 		bool up = true;
-		if (rte_eth_link_get_nowait(server, &link) < 0 || !link.link_status)
+		if (rte_eth_link_get_nowait(wport, &link) < 0 || !link.link_status)
 			up = false;
-		if (rte_eth_link_get_nowait(client, &link) < 0 || !link.link_status)
+		if (rte_eth_link_get_nowait(gport, &link) < 0 || !link.link_status)
 			up = false;
 		if (up)
 			return 0;
@@ -675,7 +690,7 @@ static int setup_memif_port(struct bench *b)
 
 static int setup_port(struct bench *b)
 {
-	return b->kind != PORT_MEMIF ? setup_ring_port(b) : setup_memif_port(b);
+	return on_rings(b) ? setup_ring_port(b) : setup_memif_port(b);
 }
 
 /* The backends of the embedded config, the client, all on-link: one neighbour snapshot. */
@@ -728,14 +743,22 @@ static int eal_init(struct bench *b, uint32_t workers)
 	/* the fragment table's creation note, once per worker and round */
 	argv[argc++] = "--log-level=user1:warning";
 	argv[argc++] = lcores;
-	if (b->kind == PORT_MEMIF) {
-		/* The pair's control socket: the server creates it, the client connects to it. */
+	if (!on_rings(b)) {
+		/*
+		 * The pair's control socket: the server creates it, the client connects to it, so
+		 * the server end comes first. net_memif0 is the workers' end: the server, or with
+		 * zero-copy (which DPDK allows on a client only, its memory in one file per segment
+		 * list) the client.
+		 */
+		bool zc = b->kind == PORT_MEMIF_ZC;
 		snprintf(b->memif_sock, sizeof(b->memif_sock), "/tmp/sipsteer-bench-%d.sock",
 		         (int)getpid());
-		snprintf(server, sizeof(server), "--vdev=net_memif0,role=server,id=0,socket=%s",
-		         b->memif_sock);
-		snprintf(client, sizeof(client), "--vdev=net_memif1,role=client,id=0,socket=%s",
-		         b->memif_sock);
+		snprintf(server, sizeof(server), "--vdev=net_memif%d,role=server,id=0,socket=%s",
+		         zc ? 1 : 0, b->memif_sock);
+		snprintf(client, sizeof(client), "--vdev=net_memif%d,role=client,id=0,socket=%s%s",
+		         zc ? 0 : 1, b->memif_sock, zc ? ",zero-copy=yes" : "");
+		if (zc)
+			argv[argc++] = "--single-file-segments";
 		argv[argc++] = server;
 		argv[argc++] = client;
 	}
@@ -763,8 +786,8 @@ static int setup(struct bench *b, uint32_t workers)
 	b->ctx.pool =
 	    rte_pktmbuf_pool_create("bench_mbufs", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (b->ctx.pool == NULL || setup_port(b) < 0) {
-		fprintf(stderr, "sipsteer-bench: %s port: %s\n",
-		        b->kind != PORT_MEMIF ? "ring" : "memif", rte_strerror(rte_errno));
+		fprintf(stderr, "sipsteer-bench: %s port: %s\n", on_rings(b) ? "ring" : "memif",
+		        rte_strerror(rte_errno));
 		return -1;
 	}
 	ctl_config_lb(&b->cfg, &lbc);
@@ -904,6 +927,13 @@ static void print_loop(const struct bench *b, const struct loop_result *r, doubl
 	print_text_drops(r->drop_by);
 }
 
+static const char *port_name(const struct bench *b)
+{
+	return b->kind == PORT_RING    ? "net_ring"
+	       : b->kind == PORT_MEMIF ? "net_memif"
+	                               : "net_memif-zc";
+}
+
 static void print(const struct bench *b, const struct result *sip, const struct result *raw,
                   const double *ratios, double seconds, bool json)
 {
@@ -928,8 +958,7 @@ static void print(const struct bench *b, const struct result *sip, const struct 
 		       ",\"seconds\":%.1f,\"calls\":%d,",
 		       sip->cpu_ns_per_msg, sip->drops, seconds, N_CALLS);
 		print_json_sizes_drops(b, sip->drop_by);
-		printf(",\"port\":\"%s\",\"parser\":\"%s\"}\n",
-		       b->kind == PORT_RING ? "net_ring" : "net_memif", sip_parser_impl());
+		printf(",\"port\":\"%s\",\"parser\":\"%s\"}\n", port_name(b), sip_parser_impl());
 		return;
 	}
 	printf("dataplane: %u worker(s), %.1f s each side in %u alternated rounds, %d calls, "
@@ -944,7 +973,7 @@ static void print(const struct bench *b, const struct result *sip, const struct 
 	for (uint32_t w = 0; w < b->ctx.n_workers; w++)
 		printf("    worker %u      %12.0f msgs/s\n", w, sip->per_worker[w]);
 	printf("  worker CPU       %12.0f ns/msg (warm-up included)\n", sip->cpu_ns_per_msg);
-	printf("  raw %-5s ceiling %11.0f pkts/s\n", b->kind == PORT_RING ? "ring" : "memif",
+	printf("  raw %-5s ceiling %11.0f pkts/s\n", on_rings(b) ? "ring" : "memif",
 	       raw->msgs_per_s);
 	printf("  ratio            %12.3f  (median round; rounds:", ratio);
 	for (uint32_t i = 0; i < sip->rounds; i++)
@@ -993,13 +1022,16 @@ int bench_dataplane_main(int argc, char **argv)
 			i++;
 			if (!strcmp(argv[i], "memif")) {
 				b.kind = PORT_MEMIF;
+			} else if (!strcmp(argv[i], "memif-zc")) {
+				b.kind = PORT_MEMIF_ZC;
 			} else if (!strcmp(argv[i], "ring")) {
 				b.kind = PORT_RING;
 			} else if (!strcmp(argv[i], "loop")) {
 				b.kind = PORT_LOOP;
 			} else {
 				fprintf(stderr,
-				        "sipsteer-bench dataplane: --port: memif, ring or loop, "
+				        "sipsteer-bench dataplane: --port: memif, memif-zc, ring "
+				        "or loop, "
 				        "not '%s'\n",
 				        argv[i]);
 				return 2;
@@ -1053,7 +1085,7 @@ int bench_dataplane_main(int argc, char **argv)
 	 * The process ends here, which frees what the pair holds; its control socket is in the
 	 * abstract namespace, with no file to remove.
 	 */
-	if (b.kind != PORT_MEMIF) {
+	if (on_rings(&b)) {
 		if (b.ctx.n_ports)
 			rte_eth_dev_stop(b.ctx.ports[0].port_id);
 		rte_eal_cleanup();

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """sipsteer-bench dataplane as a command: every argument error exits 2 with a message naming
-it; a short run on each port kind (net_memif pair, net_ring, and the one-core loop) prints one
+it; a short run on each port kind (net_memif pair, the same with zero-copy, net_ring, and the
+one-core loop) prints one
 JSON object with the fields docs/tools.md lists, forwards messages and drops none for a parse or
 proxy reason.
 
@@ -32,7 +33,7 @@ def run(args, timeout=120):
 def test_argument_errors():
     cases = [
         (["--port"], "unknown argument '--port'"),
-        (["--port", "tap"], "--port: memif, ring or loop, not 'tap'"),
+        (["--port", "tap"], "--port: memif, memif-zc, ring or loop, not 'tap'"),
         (["--port", "loop", "--workers", "2"], "--port loop runs one worker, not 2"),
         (["--workers", "0"], "--workers: 1..8"),
         (["--workers", "9"], "--workers: 1..8"),
@@ -49,7 +50,8 @@ def test_argument_errors():
         check(r.returncode == 2, "%s: exit %d, want 2" % (args, r.returncode))
         check(want in r.stderr, "%s: stderr %r lacks %r" % (args, r.stderr, want))
     r = run(["--help"])
-    check(r.returncode == 0 and "--port memif" in r.stdout and "--port loop" in r.stdout,
+    check(r.returncode == 0 and all("--port " + k in r.stdout
+                                    for k in ("memif", "memif-zc", "ring", "loop")),
           "--help: %r" % r.stdout)
 
 
@@ -104,6 +106,7 @@ def test_loop():
 
 test_argument_errors()
 test_run("memif")
+test_run("memif-zc")
 test_run("ring")
 test_loop()
 if failures:
