@@ -50,7 +50,7 @@ topo_sipsteer_start "$BIN" || die "sipsteer did not start (log above)"
 
 for i in "${!TOPO_BACKENDS[@]}"; do
 	topo_spawn "${TOPO_BACKENDS[$i]}" "uas-${TOPO_BACKENDS[$i]}" sipp -sf "$SCEN/uas.xml" \
-		-i "${TOPO_BACKEND_IPS[$i]}" -p 5060 -nostdin -aa
+		-i "${TOPO_BACKEND_IPS[$i]}" -p 5060 -nostdin -aa "${TOPO_SIPP_BUF[@]}"
 done
 # -aa: the backends answer sipsteer's health probes (OPTIONS); calls start once all are up.
 all_up() { [ "$("$CTL" backends --json | grep -o '"health": *"up"' | wc -l)" -eq 3 ]; }
@@ -62,7 +62,7 @@ else
 fi
 say "placing $CALLS calls at $RATE calls/s from the client to $TOPO_VIP:5060"
 topo_spawn client uac sipp "$TOPO_VIP:5060" -sf "$SCEN/uac.xml" -i "${TOPO_CLIENT_IPS[0]}" \
-	-p 5060 -nostdin -m "$CALLS" -r "$RATE" -l 200 -cid_str 'demo-%u@%s' \
+	-p 5060 -nostdin "${TOPO_SIPP_BUF[@]}" -m "$CALLS" -r "$RATE" -l 200 -cid_str 'demo-%u@%s' \
 	-timeout "$((SECONDS_WANTED + 40))s" -timeout_error -recv_timeout 10s \
 	-trace_stat -stf "$TOPO_DIR/uac.csv" -fd 1
 UAC=$TOPO_LAST_PID

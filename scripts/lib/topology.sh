@@ -43,6 +43,10 @@ TOPO_BACKEND_IPS6=(2001:db8::21 2001:db8::22 2001:db8::23)
 TOPO_TAP=sst0
 TOPO_BRIDGE=br0
 TOPO_TAP_MAC=02:00:c6:12:00:fe # kernel side of the tap, never the daemon's own MAC
+# sipp's socket buffers (SO_RCVBUF and SO_SNDBUF, up to net.core.rmem_max/wmem_max): sipp asks
+# for 64 KiB, about 55 small datagrams, which a burst overflows when the machine stalls for a
+# moment and the daemon then forwards what queued up meanwhile.
+TOPO_SIPP_BUF=(-buff_size 4194304)
 
 # Seconds to wait for the daemon's tap and its "ready" line.
 TOPO_START_TIMEOUT=${TOPO_START_TIMEOUT:-60}
@@ -240,6 +244,22 @@ topo_stats() {
 
 topo_stats_changed() {
 	[ -f "$TOPO_STATS" ] && [ "$(stat -c '%i %Y.%y' "$TOPO_STATS")" != "$1" ]
+}
+
+# Packets the kernel dropped outside the daemon, one line: frames for the daemon that the tap's
+# queue had no room for (they never reached it), and UDP datagrams each namespace's sockets had
+# no buffer room for. A failed test prints it, so that a loss is placed.
+topo_drops() {
+	local out="" ns n
+	n=$(awk -v dev="$TOPO_TAP:" '$1 == dev { print $13 }' /proc/net/dev)
+	[ -z "$n" ] || out="tap $TOPO_TAP queue full $n"
+	for ns in "${TOPO_NETNS[@]}"; do
+		# shellcheck disable=SC2016 # awk's own $ fields
+		n=$(ip netns exec "$ns" awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $6 }' \
+			/proc/net/snmp 2>/dev/null)
+		out="$out${out:+, }$ns udp rcvbuf ${n:-?}"
+	done
+	printf 'kernel drops: %s\n' "$out"
 }
 
 # Stop the daemon: SIGTERM, then SIGKILL after 10 s. Returns its exit status (or 137).

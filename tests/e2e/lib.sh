@@ -23,11 +23,28 @@ e2e_skip() {
 
 e2e_fail() {
 	echo "FAIL: $*"
+	[ "${#TOPO_NETNS[@]}" -gt 0 ] && topo_drops
+	e2e_sipp_errors
 	[ -n "${TOPO_DIR:-}" ] && [ -f "$TOPO_DIR/sipsteer.log" ] && {
 		echo "--- sipsteer log (last 20 lines)"
 		tail -n 20 "$TOPO_DIR/sipsteer.log"
 	}
 	exit 1
+}
+
+# What sipp's error files say, per file: the three most frequent events, Call-IDs and times
+# left out (a UAS's end-of-call "receive timeout ..., jumping to label" notes are not errors).
+e2e_sipp_errors() {
+	[ -n "${TOPO_DIR:-}" ] || return 0
+	local f name
+	for f in "$TOPO_DIR"/*.err; do
+		[ -s "$f" ] || continue
+		name=$(basename "$f")
+		tr -d '\r' <"$f" |
+			grep -oE "unexpected message for Call-Id '[^']*': [^']*'[^']*'[^']*'[A-Z0-9/.]+ ?[0-9]*|receive timeout on message [^:]*:[0-9]+ without|Dead call [^']*|unexpected [A-Z]+ for call" |
+			sed -E "s/ for Call-Id '[^']*'//; s/ without$//; s/^Dead call [^ ]+/Dead call/" |
+			sort | uniq -c | sort -rn | head -n 3 | sed "s|^|sipp errors, $name: |"
+	done
 }
 
 e2e_ok() {
@@ -82,6 +99,7 @@ e2e_uas() {
 		[ "${TOPO_BACKENDS[$i]}" = "$ns" ] && ip=${TOPO_BACKEND_IPS[$i]}
 	done
 	topo_spawn "$ns" "uas-$ns" sipp -sf "$E2E_SCEN/$scen" -i "$ip" -p 5060 -nostdin -aa \
+		"${TOPO_SIPP_BUF[@]}" \
 		-trace_shortmsg -shortmessage_file "$TOPO_DIR/$ns.short" \
 		-trace_err -error_file "$TOPO_DIR/$ns.err" "$@"
 	E2E_UAS_PIDS+=("$TOPO_LAST_PID")
@@ -122,6 +140,7 @@ e2e_uac() {
 	shift 4
 	limit=$((calls / rate + 60))
 	ip netns exec client sipp "$TOPO_VIP:5060" -sf "$E2E_SCEN/$scen" -i "${TOPO_CLIENT_IPS[0]}" \
+		"${TOPO_SIPP_BUF[@]}" \
 		-p 5060 -nostdin -m "$calls" -r "$rate" -l 200 -cid_str "$name-%u@%s" \
 		-timeout "${limit}s" -timeout_error -recv_timeout 20s \
 		-trace_stat -stf "$TOPO_DIR/$name.csv" -fd 1 \

@@ -27,7 +27,7 @@ e2e_start_sipsteer --config "$(e2e_config ipv6_probe)"
 for i in "${!TOPO_BACKENDS[@]}"; do
 	ns=${TOPO_BACKENDS[$i]}
 	topo_spawn "$ns" "uas-$ns" sipp -sf "$E2E_SCEN/uas.xml" -i "${TOPO_BACKEND_IPS6[$i]}" \
-		-p 5060 -nostdin -aa -trace_shortmsg -shortmessage_file "$TOPO_DIR/$ns.short" \
+		-p 5060 -nostdin -aa "${TOPO_SIPP_BUF[@]}" -trace_shortmsg -shortmessage_file "$TOPO_DIR/$ns.short" \
 		-trace_msg -message_file "$TOPO_DIR/$ns.msg" \
 		-trace_err -error_file "$TOPO_DIR/$ns.err"
 	E2E_UAS_PIDS+=("$TOPO_LAST_PID")
@@ -42,6 +42,7 @@ echo "probes over IPv6: every backend up"
 echo "running $CALLS calls at $RATE calls/s: $local_ip -> $target -> IPv6 backends"
 rc=0
 ip netns exec client sipp "$target" -sf "$E2E_SCEN/uac.xml" -i "$local_ip" -p 5060 -nostdin \
+	"${TOPO_SIPP_BUF[@]}" \
 	-m "$CALLS" -r "$RATE" -l 200 -cid_str "v6$MODE-%u@%s" -timeout "$((CALLS / RATE + 60))s" \
 	-timeout_error -recv_timeout 20s -trace_stat -stf "$TOPO_DIR/calls.csv" -fd 1 \
 	-trace_err -error_file "$TOPO_DIR/calls.err" </dev/null >"$TOPO_DIR/calls.log" 2>&1 || rc=$?
