@@ -36,12 +36,16 @@ e2e_fail() {
 # left out (a UAS's end-of-call "receive timeout ..., jumping to label" notes are not errors).
 e2e_sipp_errors() {
 	[ -n "${TOPO_DIR:-}" ] || return 0
-	local f name
+	local f name events
+	# An aborted call and what arrived instead; a call whose wait ran out; a message for a call
+	# already over; an unexpected request outside any call.
+	events="unexpected message for Call-Id '[^']*': [^']*'[^']*'[^']*'[A-Z0-9/.]+ ?[0-9]*"
+	events="$events|receive timeout on message [^:]*:[0-9]+ without|Dead call [^']*"
+	events="$events|unexpected [A-Z]+ for call"
 	for f in "$TOPO_DIR"/*.err; do
 		[ -s "$f" ] || continue
 		name=$(basename "$f")
-		tr -d '\r' <"$f" |
-			grep -oE "unexpected message for Call-Id '[^']*': [^']*'[^']*'[^']*'[A-Z0-9/.]+ ?[0-9]*|receive timeout on message [^:]*:[0-9]+ without|Dead call [^']*|unexpected [A-Z]+ for call" |
+		tr -d '\r' <"$f" | grep -oE "$events" |
 			sed -E "s/ for Call-Id '[^']*'//; s/ without$//; s/^Dead call [^ ]+/Dead call/" |
 			sort | uniq -c | sort -rn | head -n 3 | sed "s|^|sipp errors, $name: |"
 	done

@@ -27,7 +27,8 @@ e2e_start_sipsteer --config "$(e2e_config ipv6_probe)"
 for i in "${!TOPO_BACKENDS[@]}"; do
 	ns=${TOPO_BACKENDS[$i]}
 	topo_spawn "$ns" "uas-$ns" sipp -sf "$E2E_SCEN/uas.xml" -i "${TOPO_BACKEND_IPS6[$i]}" \
-		-p 5060 -nostdin -aa "${TOPO_SIPP_BUF[@]}" -trace_shortmsg -shortmessage_file "$TOPO_DIR/$ns.short" \
+		-p 5060 -nostdin -aa "${TOPO_SIPP_BUF[@]}" \
+		-trace_shortmsg -shortmessage_file "$TOPO_DIR/$ns.short" \
 		-trace_msg -message_file "$TOPO_DIR/$ns.msg" \
 		-trace_err -error_file "$TOPO_DIR/$ns.err"
 	E2E_UAS_PIDS+=("$TOPO_LAST_PID")
