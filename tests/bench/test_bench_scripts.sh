@@ -4,6 +4,7 @@
 # The benchmark scripts' arguments: bench/compare-kamailio.sh and bench/memif-sipsteer.sh must
 # answer each bad argument with exit status 2 and a message naming it, before they need root,
 # a network namespace or a build. --help prints the synopsis with status 0. No load is run.
+# Also the e2e suite's staller, tests/e2e/stall.sh (its arguments only; it stops nothing).
 #
 #   tests/bench/test_bench_scripts.sh [SOURCE_ROOT]
 set -u
@@ -11,6 +12,7 @@ set -u
 ROOT=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 COMPARE=$ROOT/bench/compare-kamailio.sh
 MEMIF=$ROOT/bench/memif-sipsteer.sh
+STALL=$ROOT/tests/e2e/stall.sh
 FAILED=0
 RUN=0
 
@@ -81,6 +83,12 @@ else
 	FAILED=$((FAILED + 1))
 	printf 'not ok %d - good arguments: status %d (want 77)\n' "$RUN" "$rc"
 fi
+
+# tests/e2e/stall.sh: SECONDS a whole number; 0 ends at once without stopping anything
+expect 0 'usage: .*stall.sh \[SECONDS\]' "$STALL" --help
+expect 2 "SECONDS must be a whole number, got '1.5'" "$STALL" 1.5
+expect 2 "SECONDS must be a whole number, got '-3'" "$STALL" -3
+expect 0 '^$' "$STALL" 0
 
 printf '1..%d\n' "$RUN"
 [ "$FAILED" -eq 0 ]
