@@ -33,6 +33,7 @@
 #include "port.h"
 #include "state.h"
 #include "telemetry.h"
+#include "unmap_guard.h"
 #include "worker.h"
 
 #define EXIT_CONFIG 1
@@ -195,6 +196,8 @@ static void shutdown_all(struct dp_control *control, bool control_up, bool worke
 		__atomic_store_n(&ctx.stop, true, __ATOMIC_RELEASE);
 		rte_eal_mp_wait_lcore();
 	}
+	/* No worker is left inside a burst: the ports close without the guard's grace periods. */
+	dp_unmap_guard_arm(false);
 	if (control_up)
 		dp_control_write_stats(control);
 	/* No reader is left: take the snapshots down and let call_rcu free them. */
@@ -299,6 +302,8 @@ int main(int argc, char **argv)
 		goto out;
 	control_up = true;
 
+	/* A net_memif peer that disconnects waits for the workers to leave their bursts. */
+	dp_unmap_guard_arm(true);
 	for (uint32_t w = 0; w < ctx.n_workers; w++) {
 		rc = rte_eal_remote_launch(dp_worker_main, &ctx.workers[w], ctx.workers[w].lcore);
 		if (rc < 0) {

@@ -2,23 +2,24 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # net_memif peer disconnects: sipsteer (one worker, memif server) keeps running while the load
 # tool (sipsteer-bench load --dpdk, memif client, client and backends in one process) connects,
-# sends calls for 2 s and is killed with SIGKILL mid-traffic, MEMIF_CYCLES times (default 8).
+# sends calls for 2 s and is killed with SIGKILL mid-traffic, CYCLES times (default 8).
 # Then one more connection must complete calls through the daemon, and the stats must show the
 # link_down drop reason (a disconnect between bursts leaves nothing buffered, so its count may
 # be 0).
 #
-#   tests/e2e/test_memif_reconnect.sh [SIPSTEER_BIN]
+#   tests/e2e/test_memif_reconnect.sh [SIPSTEER_BIN [CYCLES [IDLE_US]]]
 #
-# Environment: MEMIF_CYCLES (connect/kill cycles), MEMIF_IDLE_US (the worker's idle_sleep_us,
-# default 100; 0 polls without pause, as bench/memif-sipsteer.sh does), SIPSTEER_BUILD (for
-# sipsteer-bench).
+# CYCLES: connect/kill cycles (else MEMIF_CYCLES, default 8); IDLE_US: the worker's
+# idle_sleep_us (else MEMIF_IDLE_US, default 100; 0 polls without pause, as
+# bench/memif-sipsteer.sh does, which keeps the worker inside its bursts most of the time: the
+# e2e suite runs 10 cycles with 0). SIPSTEER_BUILD: where sipsteer-bench is.
 # Exit status: 0 pass, 1 fail, 77 skipped (not root, no unshare/python3/sipsteer-bench).
 set -u
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_ROOT=$(cd "$E2E_DIR/../.." && pwd)
 SIPSTEER_BIN=${1:-${SIPSTEER_BUILD:-$E2E_ROOT/build}/dataplane/sipsteer}
-CYCLES=${MEMIF_CYCLES:-8}
-IDLE_US=${MEMIF_IDLE_US:-100}
+CYCLES=${2:-${MEMIF_CYCLES:-8}}
+IDLE_US=${3:-${MEMIF_IDLE_US:-100}}
 
 skip() {
 	echo "SKIP: $*"
@@ -37,7 +38,8 @@ fail() {
 for tool in unshare python3; do
 	command -v "$tool" >/dev/null || skip "$tool is missing"
 done
-[[ $CYCLES =~ ^[1-9][0-9]*$ ]] || fail "MEMIF_CYCLES '$CYCLES': want a number >= 1"
+[[ $CYCLES =~ ^[1-9][0-9]*$ ]] || fail "cycles '$CYCLES': want a number >= 1"
+[[ $IDLE_US =~ ^[0-9]+$ ]] || fail "idle_sleep_us '$IDLE_US': want a number >= 0"
 [ -x "$SIPSTEER_BIN" ] || fail "sipsteer binary not found at $SIPSTEER_BIN"
 SIPSTEER_BIN=$(readlink -f "$SIPSTEER_BIN")
 BUILD_ROOT=${SIPSTEER_BUILD:-$(dirname "$(dirname "$SIPSTEER_BIN")")}
