@@ -135,7 +135,7 @@ def send_collect(peers, sock, data, timeout=2.0, want=None):
 def forwarded_to_backend(peers, req):
     peers.drain()
     peers.client.sendto(req, (sc.VIP, sc.SIP_PORT))
-    got = peers.collect(3.0, lambda g: any(w != "client" for w, _, _ in g))
+    got = peers.collect(sc.MUST_ARRIVE_S, lambda g: any(w != "client" for w, _, _ in g))
     at = [(w, d) for w, d, _ in got if w != "client"]
     return at[0] if at else (None, None)
 
@@ -204,7 +204,7 @@ def cmd_security(args):
                              param(pr.get("from"), b"tag"), pr.top_via())
     resp = response_to(peer_req, [b"Via: SIP/2.0/UDP %s:5060;branch=%s" % (sc.VIP.encode(), peer_branch),
                                   b"Via: " + pr.top_via()])
-    got = send_collect(peers, peers.backends["be2"], resp, 2.0, "client")
+    got = send_collect(peers, peers.backends["be2"], resp, sc.MUST_ARRIVE_S, "client")
     if not any(w == "client" and sc.Msg(d).status() == 200 for w, d, _ in got):
         sc.fail("a branch made with the same secret elsewhere was not relayed")
     else:
@@ -306,7 +306,7 @@ def cmd_dialog(args):
         b"CSeq: 1 BYE",
         b"Content-Length: 0",
         b"", b""])
-    got = send_collect(peers, be, bye, 2.0, "client")
+    got = send_collect(peers, be, bye, sc.MUST_ARRIVE_S, "client")
     at_client = [d for w, d, _ in got if w == "client"]
     if not at_client:
         sc.fail("backend's BYE did not reach the client (got at %s)" % [w for w, _, _ in got])
@@ -316,7 +316,7 @@ def cmd_dialog(args):
         if not cvias or not sc.is_ours(cvias[0].partition(b":")[2].strip()) or sc.header_lines(cb, b"route"):
             sc.fail("backend's BYE at the client: Vias %r, Route %r" % (cvias, sc.header_lines(cb, b"route")))
         ok = response_to(cb, cvias, to_tag=b"")
-        got = send_collect(peers, peers.client, ok, 2.0, who)
+        got = send_collect(peers, peers.client, ok, sc.MUST_ARRIVE_S, who)
         if not any(w == who and sc.Msg(d).status() == 200 for w, d, _ in got):
             sc.fail("the client's 200 to the backend's BYE did not reach %s" % who)
         else:
