@@ -58,6 +58,25 @@ const char *const ctl_method_names[SIP_METHOD_COUNT] = {[SIP_METHOD_OTHER] = "",
 #undef METHOD_NAME
 };
 
+/*
+ * A net_memif vdev string that asks for the driver's zero-copy mode ("zero-copy=yes"; the driver
+ * takes any value containing "yes"). In that mode DPDK 22.11 frees the region descriptions a
+ * worker's burst reads before it unmaps them, which the daemon's unmap guard cannot cover.
+ */
+static bool memif_zero_copy(const char *device)
+{
+	if (strncmp(device, "net_memif", 9) != 0)
+		return false;
+	for (const char *p = strchr(device, ','); p != NULL; p = strchr(p + 1, ',')) {
+		const char *key = p + 1, *end = strchr(key, ',');
+		size_t len = end ? (size_t)(end - key) : strlen(key);
+		if (len > 10 && !strncmp(key, "zero-copy=", 10) &&
+		    memmem(key + 10, len - 10, "yes", 3) != NULL)
+			return true;
+	}
+	return false;
+}
+
 static const char *const log_names[] = {"stderr", "syslog", NULL};
 static const char *const log_level_names[] = {"debug", "info", "warning", "error", NULL};
 
@@ -788,6 +807,11 @@ static int parse_ports(struct ctx *c, const yaml_node_t *n)
 			if (!strcmp(c->cfg->ports[j].device, port->device))
 				return fail(c, v, field, "duplicate device '%s' (also ports[%zu])",
 				            port->device, j);
+		if (memif_zero_copy(port->device))
+			return fail(c, v, field,
+			            "net_memif in zero-copy mode is not supported: a peer that "
+			            "disconnects can crash a worker there; leave out zero-copy "
+			            "(the default copy mode is guarded)");
 		v = map_get(c, item, "mtu");
 		if (v != NULL) {
 			uint32_t mtu;

@@ -236,6 +236,28 @@ static void test_ack_cancel_follow_invite(void **state)
 	ctl_config_free(&cfg);
 }
 
+/* memif devices in copy mode pass; only the zero-copy mode is refused (see test_bad). */
+static void test_memif_copy_mode(void **state)
+{
+	static const char *const devices[] = {
+	    "net_memif0",
+	    "net_memif0,role=client,zero-copy=no,id=1",
+	    "net_memif1,socket=/run/zero-copy=yes.sock",
+	    "net_tap0,iface=zero-copy=yes",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+		struct ctl_config cfg;
+		char text[256], err[512];
+		snprintf(text, sizeof(text), "ports:\n  - name: lan0\n    device: '%s'\n" LISTEN
+		         "backends: []\n", devices[i]);
+		if (parse(text, &cfg, err, sizeof(err)) != 0)
+			fail_msg("%s: %s", devices[i], err);
+		assert_string_equal(cfg.ports[0].device, devices[i]);
+		ctl_config_free(&cfg);
+	}
+}
+
 static void test_addresses(void **state)
 {
 	struct ctl_config cfg;
@@ -608,6 +630,10 @@ static const struct bad_case bad_cases[] = {
     {"duplicate port device",
      PORTS "  - name: lan1\n    device: net_tap0\n" LISTEN "backends: []\n", 5, "ports[1].device",
      "duplicate device"},
+    {"memif zero-copy",
+     "ports:\n  - name: lan0\n    device: net_memif0,role=client,zero-copy=yes,id=1\n" LISTEN
+     "backends: []\n",
+     3, "ports[0].device", "net_memif in zero-copy mode is not supported"},
 
     /* listen */
     {"missing listen", PORTS "backends: []\n", 1, "listen", "required section is missing"},
@@ -1018,6 +1044,7 @@ int main(void)
 	    cmocka_unit_test(test_null_sections),
 	    cmocka_unit_test(test_ack_cancel_follow_invite),
 	    cmocka_unit_test(test_addresses),
+	    cmocka_unit_test(test_memif_copy_mode),
 	    cmocka_unit_test(test_lb_view),
 	    cmocka_unit_test(test_secret_file),
 	    cmocka_unit_test(test_rate_limit_dialog_methods),
