@@ -973,8 +973,9 @@ static void print(const struct bench *b, const struct result *sip, const struct 
 	for (uint32_t w = 0; w < b->ctx.n_workers; w++)
 		printf("    worker %u      %12.0f msgs/s\n", w, sip->per_worker[w]);
 	printf("  worker CPU       %12.0f ns/msg (warm-up included)\n", sip->cpu_ns_per_msg);
-	printf("  raw %-5s ceiling %11.0f pkts/s\n", on_rings(b) ? "ring" : "memif",
-	       raw->msgs_per_s);
+	char label[32];
+	snprintf(label, sizeof(label), "raw %s ceiling", port_name(b) + strlen("net_"));
+	printf("  %-17s%12.0f pkts/s\n", label, raw->msgs_per_s);
 	printf("  ratio            %12.3f  (median round; rounds:", ratio);
 	for (uint32_t i = 0; i < sip->rounds; i++)
 		printf(" %.3f", ratios[i]);
