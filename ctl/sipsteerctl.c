@@ -799,6 +799,8 @@ static void global_help(FILE *out)
 	        "  --json             print the daemon's JSON result instead of a table\n"
 	        "  --timeout SECONDS  wait this long for each reply (default 10)\n"
 	        "  -h, --help         this help; COMMAND --help: that command's\n"
+	        "  -V, --version      print this program's version and exit (the\n"
+	        "                     'version' command asks the daemon too)\n"
 	        "\n"
 	        "Commands:\n",
 	        DEFAULT_SOCKET);
@@ -892,6 +894,9 @@ int main(int argc, char **argv)
 			o.json = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			global_help(stdout);
+			return CLI_OK;
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			printf("sipsteerctl %s\n", SIPSTEER_VERSION);
 			return CLI_OK;
 		} else if (!strcmp(a, "--socket") || !strncmp(a, "--socket=", 9)) {
 			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);

@@ -225,7 +225,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (cli.version) {
-		printf("sipsteer %s (DPDK %s, parser %s)\n", SIPSTEER_VERSION, rte_version(),
+		printf("sipsteer %s (%s, parser %s)\n", SIPSTEER_VERSION, rte_version(),
 		       sip_parser_impl());
 		return 0;
 	}

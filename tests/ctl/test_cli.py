@@ -156,6 +156,14 @@ class Usage(Base):
         self.assertEqual(rc, 0)
         self.assertIn("backend drain NAME", out)
 
+    def test_version_option(self):
+        for opt in ("--version", "-V"):
+            with self.subTest(opt=opt):
+                rc, out, err = run("--socket", "/nonexistent/sipsteer.sock", opt)
+                self.assertEqual(rc, 0, err)
+                self.assertRegex(out, r"^sipsteerctl [0-9]+\.[0-9]+\.[0-9]+\n$")
+                self.assertEqual(err, "")  # nothing was sent
+
 
 class Unreachable(Base):
     COMMANDS = [["backends"], ["backend", "add", "be1", "198.18.0.21"],
