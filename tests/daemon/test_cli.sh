@@ -142,6 +142,14 @@ bad_addr="$WORK/addr.yaml"
 sed 's/198.18.0.22:5060/198.18.0.300:5060/' "$good" >"$bad_addr"
 run address 1 --check --config "$bad_addr" && expect address err 'addr\.yaml:13: backends\[1\]\.address'
 
+# A device the daemon refuses: net_memif in zero-copy mode, at start as well as with --check.
+memif_zc="$WORK/memif-zc.yaml"
+sed 's/device: .*/device: "net_memif0,role=client,zero-copy=yes"/' "$good" >"$memif_zc"
+run memif-zc 1 --check --config "$memif_zc" &&
+	expect memif-zc err 'memif-zc\.yaml:3: ports\[0\]\.device: net_memif in zero-copy mode'
+run memif-zc-start 1 --config "$memif_zc" &&
+	expect memif-zc-start err 'memif-zc\.yaml:3: ports\[0\]\.device' && no_eal memif-zc-start
+
 unknown_field="$WORK/unknown.yaml"
 sed 's/^workers: 1/wrokers: 1/' "$good" >"$unknown_field"
 run unknown-field 1 --check --config "$unknown_field" && expect unknown-field err 'unknown\.yaml:4:.*wrokers'
