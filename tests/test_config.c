@@ -249,8 +249,9 @@ static void test_memif_copy_mode(void **state)
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
 		struct ctl_config cfg;
 		char text[256], err[512];
-		snprintf(text, sizeof(text), "ports:\n  - name: lan0\n    device: '%s'\n" LISTEN
-		         "backends: []\n", devices[i]);
+		snprintf(text, sizeof(text),
+		         "ports:\n  - name: lan0\n    device: '%s'\n" LISTEN "backends: []\n",
+		         devices[i]);
 		if (parse(text, &cfg, err, sizeof(err)) != 0)
 			fail_msg("%s: %s", devices[i], err);
 		assert_string_equal(cfg.ports[0].device, devices[i]);
