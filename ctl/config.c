@@ -462,8 +462,10 @@ static int get_uint(struct ctx *c, const yaml_node_t *n, const char *field, uint
 		    c, n, field, "expected an integer (%llu..%llu), got the quoted string \"%s\"",
 		    (unsigned long long)min, (unsigned long long)max, show(n, buf, sizeof(buf)));
 	const char *s = scalar(n);
+	/* A leading '-' reads as a number out of range, every other non-digit (a '+' too) as
+	 * not an integer. */
 	bool negative = s[0] == '-';
-	const char *digits = negative || s[0] == '+' ? s + 1 : s;
+	const char *digits = negative ? s + 1 : s;
 	uint64_t v = 0;
 	bool overflow = false;
 	if (digits[0] == '\0' || strspn(digits, "0123456789") != strlen(digits))
@@ -476,7 +478,7 @@ static int get_uint(struct ctx *c, const yaml_node_t *n, const char *field, uint
 			overflow = true;
 		v = v * 10 + digit;
 	}
-	if (overflow || (negative && v != 0) || v < min || v > max)
+	if (overflow || negative || v < min || v > max)
 		return fail(c, n, field, "%s is out of range %llu..%llu", show(n, buf, sizeof(buf)),
 		            (unsigned long long)min, (unsigned long long)max);
 	*out = v;

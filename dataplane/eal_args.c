@@ -88,7 +88,9 @@ int dp_eal_args_build(const struct ctl_config *cfg, int user_argc, char *const *
 		snprintf(buf, sizeof(buf), "--file-prefix=sipsteer-%d", pid);
 		PUSH(buf);
 	}
-	if (!given(&g, "--huge") && !given(&g, "--no-huge"))
+	/* The EAL refuses --no-huge beside an option that only hugepages have. */
+	if (!given(&g, "--huge") && !given(&g, "--no-huge") && !given(&g, "--socket-mem") &&
+	    !given(&g, "--socket-limit") && !given(&g, "--huge-dir"))
 		PUSH("--no-huge");
 	if (!given(&g, "--huge") && !given(&g, "-m") && !given(&g, "--socket-mem")) {
 		PUSH("-m");

@@ -22,10 +22,6 @@ int log_level_parse(const char *s, enum log_level *out)
 			return 0;
 		}
 	}
-	if (strcmp(s, "warn") == 0) {
-		*out = LOG_LEVEL_WARNING;
-		return 0;
-	}
 	return -1;
 }
 

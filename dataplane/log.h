@@ -17,7 +17,7 @@ enum log_level {
 	LOG_LEVEL_COUNT
 };
 
-/* Parse "debug", "info", "warning" (or "warn"), "error". Returns 0 or -1. */
+/* Parse "debug", "info", "warning", "error" (the configuration's words). Returns 0 or -1. */
 int log_level_parse(const char *s, enum log_level *out);
 const char *log_level_name(enum log_level l);
 

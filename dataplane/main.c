@@ -67,7 +67,8 @@ static int check_config(const struct ctl_config *cfg)
 		return -EINVAL;
 	}
 	if (cfg->vip4.addr.family != AF_INET) {
-		fprintf(stderr, "%s: listen: an IPv4 VIP is needed (IPv6 is not served yet)\n",
+		fprintf(stderr,
+		        "%s: listen: an IPv4 VIP is needed (ipv6 is served beside it, not alone)\n",
 		        file);
 		return -EINVAL;
 	}

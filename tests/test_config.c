@@ -560,6 +560,8 @@ static const struct bad_case bad_cases[] = {
     {"workers 0", B7("workers: 0\n"), 7, "workers", "0 is out of range 1..64"},
     {"workers 65", B7("workers: 65\n"), 7, "workers", "65 is out of range 1..64"},
     {"workers -1", B7("workers: -1\n"), 7, "workers", "-1 is out of range 1..64"},
+    {"workers +2", B7("workers: +2\n"), 7, "workers", "expected an integer (1..64), got '+2'"},
+    {"idle_sleep_us -0", B7("idle_sleep_us: -0\n"), 7, "idle_sleep_us", "-0 is out of range"},
     {"idle_sleep_us above", B7("idle_sleep_us: 100001\n"), 7, "idle_sleep_us",
      "out of range 0..100000"},
     {"burst 0", B7("burst: 0\n"), 7, "burst", "out of range 1..256"},

@@ -73,8 +73,8 @@ YAML
 # --help documents every option, the EAL defaults, signals and exit codes.
 run help 0 --help && {
 	for word in '--config' '--stats-file' '--check' '--log-level' '--version' '--list-drops' \
-		'--file-prefix=sipsteer-PID' '--no-huge -m 512' '--no-pci' '--vdev' '--lcores' \
-		'lib.eal:notice' 'SIGUSR1' 'SIGTERM' 'sipsteer: ready' 'exit status'; do
+		'--file-prefix=sipsteer-PID' '--no-huge' '-m 512' '--socket-mem' '--no-pci' '--vdev' '--lcores' \
+		'lib.eal:notice' 'SIGHUP' 'SIGUSR1' 'SIGTERM' 'sipsteer: ready' 'exit status'; do
 		expect "help mentions $word" out "$(printf '%s' "$word" | sed 's/[.]/[.]/g')"
 	done
 	no_eal help
@@ -107,6 +107,8 @@ run unknown-short 2 -q && expect unknown-short err "unknown option"
 run missing-argument 2 --config && expect missing-argument err "needs an argument"
 run missing-stats-argument 2 --stats-file && expect missing-stats-argument err "needs an argument"
 run bad-log-level 2 --log-level loud && expect bad-log-level err "log-level.*'loud'"
+# The configuration's words only, as control.log_level takes them.
+run abbreviated-log-level 2 --log-level warn && expect abbreviated-log-level err "log-level.*'warn'"
 run stray-argument 2 --check extra && expect stray-argument err "unexpected argument 'extra'"
 
 # --check validates without the EAL.
@@ -159,7 +161,7 @@ v6_only="$WORK/v6.yaml"
 sed -e 's#ipv4: 198.18.0.10/24#ipv6: 2001:db8::10/64#' \
 	-e 's/198.18.0.21:5060/"[2001:db8::21]:5060"/' -e 's/198.18.0.22:5060/"[2001:db8::22]:5060"/' \
 	"$good" >"$v6_only"
-run v6-only 1 --check --config "$v6_only" && expect v6-only err 'v6\.yaml: listen: an IPv4 VIP is needed'
+run v6-only 1 --check --config "$v6_only" && expect v6-only err 'v6\.yaml: listen: an IPv4 VIP is needed \(ipv6 is served beside it, not alone\)'
 
 # An empty file has no ports.
 : >"$WORK/empty.yaml"

@@ -1144,6 +1144,32 @@ static void test_eal_args_overrides(void **state)
 	            arg_index(&a, "--log-level=lib.eal:debug"));
 	dp_eal_args_free(&a);
 
+	/* Each memory default decided alone: hugepage-only options drop --no-huge (the EAL
+	 * refuses the pair), an amount of memory drops -m 512. */
+	struct {
+		char *arg;
+		bool no_huge, m512;
+	} mem[] = {
+	    {"--socket-mem=256", false, false},
+	    {"--socket-limit=512", false, true},
+	    {"--huge-dir=/mnt/huge", false, true},
+	    {"-m", true, false},
+	    {"-m1024", true, false},
+	    {"--no-huge", true, true},
+	};
+	for (size_t i = 0; i < sizeof(mem) / sizeof(mem[0]); i++) {
+		eal_cfg(&cfg, 1);
+		assert_int_equal(dp_eal_args_build(&cfg, 1, &mem[i].arg, 7, cpus, 2, &a), 0);
+		int no_huge = 0;
+		for (int k = 0; k < a.argc; k++)
+			no_huge += strcmp(a.argv[k], "--no-huge") == 0;
+		assert_int_equal(no_huge, mem[i].no_huge ? 1 : 0);
+		int m = arg_index(&a, "-m");
+		bool ours = m > 0 && m + 1 < a.argc && strcmp(a.argv[m + 1], "512") == 0;
+		assert_int_equal(ours, mem[i].m512);
+		dp_eal_args_free(&a);
+	}
+
 	/* A PCI port: -a, and no --no-pci. */
 	eal_cfg(&cfg, 1);
 	snprintf(cfg.ports[0].device, sizeof(cfg.ports[0].device), "0000:01:00.0");
