@@ -52,8 +52,10 @@ __attribute__((format(printf, 2, 3))) static int usage_error(const struct comman
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	if (cmd != NULL)
-		fprintf(stderr, "\nUsage: sipsteerctl [--socket PATH] [--json] %s%s%s\n", cmd->name,
-		        cmd->args[0] ? " " : "", cmd->args);
+		fprintf(
+		    stderr,
+		    "\nUsage: sipsteerctl [--socket PATH] [--json] [--timeout SECONDS] %s%s%s\n",
+		    cmd->name, cmd->args[0] ? " " : "", cmd->args);
 	else
 		fprintf(stderr, "\nRun 'sipsteerctl --help' for the commands.\n");
 	return CLI_USAGE;
@@ -748,8 +750,8 @@ static int run_version(const struct opts *o, const struct command *cmd, int argc
 static const struct command commands[] = {
     {"backends", "",
      "List every backend: id, name, address, weight, admin state, health, share "
-     "of the table, messages per second and last probe RTT ('-' where the "
-     "daemon sends none).",
+     "of the table, requests per second forwarded to it (MSG/S) and last probe RTT ('-' "
+     "where the daemon sends none).",
      run_backends, 0, 0},
     {"backend add", "NAME ADDR[:PORT] [weight W]",
      "Add a backend. NAME: 1 to 63 of A-Z a-z 0-9 . _ -. ADDR: IPv4 or [IPv6], PORT 1-65535 "
@@ -775,8 +777,9 @@ static const struct command commands[] = {
      "3600) until Ctrl-C, or N times.",
      run_top, 0, 4},
     {"reload", "",
-     "Re-read the configuration file: backends, hashing, sip and probe apply now; changes to "
-     "eal, ports, workers, listen and control are reported and wait for a restart.",
+     "Re-read the configuration file: backends, hashing, sip, rate_limit and probe apply now; "
+     "changes to eal, ports, workers, idle_sleep_us, burst, listen and control are reported "
+     "and wait for a restart.",
      run_reload, 0, 0},
     {"config show", "",
      "Print the running configuration as YAML, run-time changes included; it loads back with "
@@ -813,8 +816,8 @@ static void global_help(FILE *out)
 
 static void command_help(const struct command *cmd)
 {
-	printf("Usage: sipsteerctl [--socket PATH] [--json] %s%s%s\n\n%s\n", cmd->name,
-	       cmd->args[0] ? " " : "", cmd->args, cmd->help);
+	printf("Usage: sipsteerctl [--socket PATH] [--json] [--timeout SECONDS] %s%s%s\n\n%s\n",
+	       cmd->name, cmd->args[0] ? " " : "", cmd->args, cmd->help);
 }
 
 /* The command named by argv[0] (and argv[1] for two-word ones); *words gets 1 or 2. */

@@ -29,11 +29,13 @@ def run(*args, env=None):
     return p.returncode, p.stdout, p.stderr
 
 
+# As the daemon sends them (docs/cli.md shows the same): a draining backend owns no table slots,
+# and `rate` is always there; `rtt_ms` only after a probe was answered.
 BACKENDS = [
     {"id": 0, "name": "be1", "address": "198.18.0.21:5060", "weight": 1, "state": "enabled",
-     "health": "up", "table_share": 0.25, "rate": 5.5, "rtt_ms": 1.25},
+     "health": "up", "table_share": 1.0, "rate": 5.5, "rtt_ms": 1.25},
     {"id": 1, "name": "be2", "address": "[2001:db8::22]:5070", "weight": 3,
-     "state": "draining", "health": "unknown", "table_share": 0.75},
+     "state": "draining", "health": "unknown", "table_share": 0.0, "rate": 0.0},
 ]
 
 
@@ -150,11 +152,38 @@ class Usage(Base):
             with self.subTest(args=args):
                 rc, out, err = self.ctl(*args, "--help")
                 self.assertEqual(rc, 0, err)
-                self.assertIn("Usage: sipsteerctl [--socket PATH] [--json] " + " ".join(args[:2])
-                              if args[0] in ("backend", "config") else args[0], out)
+                words = " ".join(args[:2]) if args[0] in ("backend", "config") else args[0]
+                self.assertIn("Usage: sipsteerctl [--socket PATH] [--json] [--timeout SECONDS] "
+                              + words, out)
         rc, out, _ = self.ctl("backend", "--help")
         self.assertEqual(rc, 0)
         self.assertIn("backend drain NAME", out)
+        # reload's help names every section: applied now, and restart-only.
+        rc, out, _ = self.ctl("reload", "--help")
+        self.assertEqual(rc, 0)
+        for section in ("backends", "hashing", "sip", "rate_limit", "probe", "eal", "ports",
+                        "workers", "idle_sleep_us", "burst", "listen", "control"):
+            self.assertIn(section, out)
+
+    def test_usage_lines(self):
+        # A bad argument of a known command: its usage line, every global option included.
+        rc, out, err = self.ctl("backends", "extra")
+        self.assertEqual(rc, 2)
+        self.assertIn("\nUsage: sipsteerctl [--socket PATH] [--json] [--timeout SECONDS] "
+                      "backends\n", err)
+        # Not a known command, or a bad global option: a pointer to --help instead.
+        for args in (["frobnicate"], ["--bogus", "backends"], ["backend"],
+                     ["--timeout", "0", "backends"]):
+            with self.subTest(args=args):
+                rc, out, err = self.ctl(*args)
+                self.assertEqual(rc, 2)
+                self.assertIn("Run 'sipsteerctl --help' for the commands.", err)
+                self.assertNotIn("Usage:", err)
+        # No command at all: the whole help, on stderr.
+        rc, out, err = self.ctl()
+        self.assertEqual(rc, 2)
+        self.assertEqual(out, "")
+        self.assertIn("Commands:", err)
 
     def test_version_option(self):
         for opt in ("--version", "-V"):
@@ -213,9 +242,9 @@ class WithFake(Base):
             self.assertEqual(lines[0].split(), ["ID", "NAME", "ADDRESS", "WEIGHT", "STATE",
                                                 "HEALTH", "SHARE", "MSG/S", "RTT"])
             self.assertEqual(lines[1].split(), ["0", "be1", "198.18.0.21:5060", "1", "enabled",
-                                                "up", "25.0%", "5.5", "1.25", "ms"])
+                                                "up", "100.0%", "5.5", "1.25", "ms"])
             self.assertEqual(lines[2].split(), ["1", "be2", "[2001:db8::22]:5070", "3",
-                                                "draining", "unknown", "75.0%", "-", "-"])
+                                                "draining", "unknown", "0.0%", "0.0", "-"])
             # Aligned: every row as wide as the header up to the last column.
             self.assertEqual(lines[0].index("ADDRESS"), lines[1].index("198.18"))
             rc, out, err = self.ctl("--json", "backends")
@@ -225,6 +254,15 @@ class WithFake(Base):
             rc, out, err = self.ctl("backends", "--json")
             self.assertEqual(rc, 0, err)
             self.assertEqual(json.loads(out), BACKENDS)
+        # A field the daemon does not send is shown as '-'.
+        sparse = [{"id": 0, "name": "be1", "address": "198.18.0.21:5060", "weight": 1,
+                   "state": "enabled", "health": "up"}]
+        with self.fake({"backends": sparse}):
+            rc, out, err = self.ctl("backends")
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(out.splitlines()[1].split(),
+                             ["0", "be1", "198.18.0.21:5060", "1", "enabled", "up", "-", "-",
+                              "-"])
         with self.fake({"backends": []}):
             rc, out, _ = self.ctl("backends")
             self.assertEqual(rc, 0)
