@@ -294,7 +294,8 @@ int dp_ports_start(struct dp_ctx *ctx, char *err, size_t cap)
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 		log_info("port %s (%s) up: dpdk port %u, mac %s, %u RX / %u TX queues, link %s "
 		         "(%s)",
-		         cp->name, cp->device, p->port_id, mac, ctx->n_workers, ctx->n_workers + 1,
+		         cp->name, cp->device, p->port_id, mac, ctx->n_workers,
+		         ctx->n_workers + (p->ctl_txq != DP_CTL_TXQ_NONE),
 		         dp_port_link_up(p) ? "up" : "down",
 		         p->link.lsc ? "change interrupts" : "polled");
 	}

@@ -37,6 +37,18 @@ case "$(ip -n client neigh show 198.18.0.99)" in
 	;;
 *) echo "client: no ARP answer for 198.18.0.99, as it should be" ;;
 esac
+# The port's start line counts the TX queues it really has: one per worker, and one more for the
+# control thread only where the device gave a spare one (net_tap does not).
+up=$(grep -Eo '[0-9]+ RX / [0-9]+ TX queues' "$TOPO_DIR/sipsteer.log" | head -n 1)
+read -r rxq _ _ txq _ <<<"$up"
+want=$((rxq + 1))
+grep -q 'no spare TX queue' "$TOPO_DIR/sipsteer.log" && want=$rxq
+if [ -n "$up" ] && [ "$txq" = "$want" ]; then
+	echo "port start line: $up"
+else
+	echo "FAIL: port start line '${up:-none}': expected $want TX queues"
+	fails=$((fails + 1))
+fi
 topo_stats >/dev/null || { echo "FAIL: no stats from sipsteer"; fails=$((fails + 1)); }
 [ "$fails" -eq 0 ] || e2e_fail "$fails check(s) failed"
 topo_sipsteer_stop || e2e_fail "sipsteer exited with an error status on SIGTERM"
