@@ -4,6 +4,9 @@
  * orderly shutdown on SIGINT/SIGTERM.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
@@ -115,6 +118,41 @@ static int cpus_allowed(int *cpus, int cap)
 	return n;
 }
 
+/* The EAL's runtime directory, when it is the one sipsteer named (--file-prefix=sipsteer-PID). */
+static void remove_own_runtime_dir(void)
+{
+	char dir[PATH_MAX], own[64];
+
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	snprintf(own, sizeof(own), "sipsteer-%d", (int)getpid());
+	dp_eal_remove_runtime_dir(dir, own);
+}
+
+/*
+ * --stats-file: its directory must take the temporary file the stats are written to, checked
+ * at start rather than found out at the first SIGUSR1 or at exit.
+ */
+static int check_stats_file(const char *path)
+{
+	char tmp[4096];
+
+	if (path == NULL)
+		return 0;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		fprintf(stderr, "--stats-file: path too long\n");
+		return -ENAMETOOLONG;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int e = errno;
+		fprintf(stderr, "--stats-file %s: cannot write %s: %s\n", path, tmp, strerror(e));
+		return -e;
+	}
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
 static int eal_start(const struct dp_cli *cli, const struct ctl_config *cfg)
 {
 	struct dp_eal_args args;
@@ -139,8 +177,11 @@ static int eal_start(const struct dp_cli *cli, const struct ctl_config *cfg)
 	rc = rte_eal_init(args.argc, argv);
 	dp_eal_args_free(&args);
 	if (rc < 0) {
-		log_error("EAL start failed: %s", rte_strerror(rte_errno));
-		return -rte_errno;
+		int e = rte_errno;
+		log_error("EAL start failed: %s (the EAL's reason is in the lines above)",
+		          rte_strerror(e));
+		remove_own_runtime_dir();
+		return -e;
 	}
 	/* DPDK's own log lines join ours on stderr. */
 	rte_openlog_stream(stderr);
@@ -246,6 +287,20 @@ int main(int argc, char **argv)
 		ctl_config_free(&cfg);
 		return 0;
 	}
+	if (check_stats_file(cli.stats_file) < 0) {
+		ctl_config_free(&cfg);
+		return EXIT_CONFIG;
+	}
+	/* Until the handlers are in place a signal waits: a stop or a reload asked for during
+	 * the start is served once the daemon can do it cleanly. The EAL's threads, started in
+	 * between, keep them blocked: the control thread takes them. */
+	sigset_t startup;
+	sigemptyset(&startup);
+	sigaddset(&startup, SIGINT);
+	sigaddset(&startup, SIGTERM);
+	sigaddset(&startup, SIGHUP);
+	sigaddset(&startup, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &startup, NULL);
 	if (log_level_parse(cli.log_level ? cli.log_level : cfg.log_level, &level) == 0)
 		log_set_level(level);
 	log_set_syslog(strcmp(cfg.log, "syslog") == 0);
@@ -271,6 +326,7 @@ int main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	dp_control_signals_install();
+	pthread_sigmask(SIG_UNBLOCK, &startup, NULL);
 	rcu_register_thread();
 	dp_ctx_init(&ctx, &state.cfg);
 
@@ -281,8 +337,10 @@ int main(int argc, char **argv)
 	ctx.pool = rte_pktmbuf_pool_create("mbufs", dp_pool_size(&state.cfg), 256, 0,
 	                                   dp_pool_data_room(&state.cfg), (int)rte_socket_id());
 	if (ctx.pool == NULL) {
-		log_error("mbuf pool (%u mbufs): %s", dp_pool_size(&state.cfg),
-		          rte_strerror(rte_errno));
+		log_error("mbuf pool (%u mbufs of %u bytes for %u workers): %s; give the EAL more "
+		          "memory (-- -m MB, default 512) or hugepages (-- --huge)",
+		          dp_pool_size(&state.cfg), dp_pool_data_room(&state.cfg),
+		          state.cfg.workers, rte_strerror(rte_errno));
 		rc = -rte_errno;
 		goto out;
 	}

@@ -101,7 +101,10 @@ static int port_configure(struct dp_ctx *ctx, struct dp_port *p, const struct ct
 	/* Multi-segment mbufs are refused on RX; we send only what fits one segment. */
 	conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 
-	rc = rte_eth_dev_configure(p->port_id, nb_rxq, nb_txq, &conf);
+	/* net_tap is known to want as many TX as RX queues: not asked first for a spare one it
+	 * would refuse with error lines in the log. */
+	bool equal_queues = info.driver_name != NULL && strcmp(info.driver_name, "net_tap") == 0;
+	rc = equal_queues ? -EINVAL : rte_eth_dev_configure(p->port_id, nb_rxq, nb_txq, &conf);
 	if (rc < 0) {
 		/* Some devices (net_tap) want as many TX as RX queues: then the control thread's
 		 * packets go out through worker 0 (ctx->ctl_tx ring). */
@@ -243,8 +246,13 @@ int dp_ports_start(struct dp_ctx *ctx, char *err, size_t cap)
 		snprintf(p->name, sizeof(p->name), "%s", cp->name);
 		snprintf(p->device, sizeof(p->device), "%s", cp->device);
 		if (rte_eth_dev_get_port_by_name(name, &p->port_id) != 0) {
-			snprintf(err, cap, "port %s: no DPDK device named '%s' (from '%s')",
-			         cp->name, name, cp->device);
+			/* The EAL probed every --vdev and -a: a device missing here failed its
+			 * probe, and the driver said why in the EAL lines above. */
+			snprintf(
+			    err, cap,
+			    "port %s: device '%s' did not start (its driver's reason is in the "
+			    "EAL lines above)",
+			    cp->name, cp->device);
 			return -ENODEV;
 		}
 		rc = port_configure(ctx, p, cp, err, cap);

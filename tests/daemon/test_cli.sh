@@ -111,6 +111,11 @@ run bad-log-level 2 --log-level loud && expect bad-log-level err "log-level.*'lo
 run abbreviated-log-level 2 --log-level warn && expect abbreviated-log-level err "log-level.*'warn'"
 run stray-argument 2 --check extra && expect stray-argument err "unexpected argument 'extra'"
 
+# A stats file whose directory is missing fails the start before the EAL, not at the first write.
+run stats-dir 1 --config "$good" --stats-file "$WORK/no/such/dir/s.json" &&
+	expect stats-dir err "--stats-file .*/no/such/dir/s\.json: cannot write .*s\.json\.tmp: No such file or directory" &&
+	no_eal stats-dir
+
 # --check validates without the EAL.
 run check-embedded 0 --check && expect check-embedded out '<embedded>: ok' && no_eal check-embedded
 run check-good 0 --check --config "$good" && expect check-good out "good.yaml: ok" &&
