@@ -23,6 +23,9 @@
 
 #define ERR_MAX 512
 
+/* The configuration field the socket path comes from: socket-setup errors name it. */
+#define FIELD "control.api_socket"
+
 struct client {
 	int fd; /* -1: slot being dropped */
 	char *in;
@@ -74,7 +77,7 @@ static int make_parent(const char *path, char *err, size_t cap)
 		*p = '\0';
 		if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 			int rc = -errno;
-			say(err, cap, "%s: cannot create directory %s: %s", path, dir,
+			say(err, cap, FIELD ": %s: cannot create directory %s: %s", path, dir,
 			    strerror(errno));
 			return rc;
 		}
@@ -93,7 +96,8 @@ static int take_lock(struct ctl_api *api, char *err, size_t cap)
 	api->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (api->lock_fd < 0) {
 		int rc = -errno;
-		say(err, cap, "%s: cannot open %s: %s", api->path, lock_path, strerror(errno));
+		say(err, cap, FIELD ": %s: cannot open %s: %s", api->path, lock_path,
+		    strerror(errno));
 		return rc;
 	}
 	if (flock(api->lock_fd, LOCK_EX | LOCK_NB) != 0) {
@@ -107,7 +111,7 @@ static int take_lock(struct ctl_api *api, char *err, size_t cap)
 			    "give this one another control.api_socket",
 			    pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "", api->path, lock_path);
 		else
-			say(err, cap, "%s: cannot lock %s: %s", api->path, lock_path,
+			say(err, cap, FIELD ": %s: cannot lock %s: %s", api->path, lock_path,
 			    strerror(-rc));
 		return rc;
 	}
@@ -119,45 +123,83 @@ static int take_lock(struct ctl_api *api, char *err, size_t cap)
 	return 0;
 }
 
+/*
+ * Whether something listens on the socket file at path: 0 when nothing answers (the file is
+ * stale, or gone), -EADDRINUSE when something accepts connections there, or -errno (with a
+ * message) when connect() cannot tell. The lock only keeps other sipsteers away: a program
+ * that is not a sipsteer may serve this path without ever touching our lock file.
+ */
+static int probe_socket(const struct sockaddr_un *sun, const char *path, char *err, size_t cap)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		int rc = -errno;
+		say(err, cap, FIELD ": %s: socket: %s", path, strerror(errno));
+		return rc;
+	}
+	/* Non-blocking: a listener with a full backlog answers EAGAIN instead of stalling us. */
+	int rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	int connect_errno = errno;
+	close(fd);
+	if (rc == 0 || connect_errno == EAGAIN || connect_errno == EINPROGRESS) {
+		say(err, cap,
+		    FIELD ": %s is in use by another program (something answers on it); choose "
+		          "another path",
+		    path);
+		return -EADDRINUSE;
+	}
+	if (connect_errno == ECONNREFUSED || connect_errno == ENOENT)
+		return 0;
+	say(err, cap,
+	    FIELD ": %s: cannot tell whether another program serves this socket (connect: %s): "
+	          "not removing it",
+	    path, strerror(connect_errno));
+	return -connect_errno;
+}
+
 static int listen_on(struct ctl_api *api, char *err, size_t cap)
 {
 	struct sockaddr_un sun;
 	struct stat sb;
+	int rc;
 
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, api->path, strlen(api->path));
 	if (lstat(api->path, &sb) == 0) {
 		if (!S_ISSOCK(sb.st_mode)) {
-			say(err, cap, "%s exists and is not a socket: not removing it", api->path);
+			say(err, cap, FIELD ": %s exists and is not a socket: not removing it",
+			    api->path);
 			return -EEXIST;
 		}
-		/* We hold the lock: whoever made this socket is gone. */
+		if ((rc = probe_socket(&sun, api->path, err, cap)) != 0)
+			return rc;
+		/* We hold the lock and nothing answers: whoever made this socket is gone. */
 		if (unlink(api->path) != 0 && errno != ENOENT) {
-			int rc = -errno;
-			say(err, cap, "%s: cannot remove the stale socket: %s", api->path,
+			rc = -errno;
+			say(err, cap, FIELD ": %s: cannot remove the stale socket: %s", api->path,
 			    strerror(errno));
 			return rc;
 		}
 	}
 	api->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (api->listen_fd < 0) {
-		int rc = -errno;
-		say(err, cap, "%s: socket: %s", api->path, strerror(errno));
+		rc = -errno;
+		say(err, cap, FIELD ": %s: socket: %s", api->path, strerror(errno));
 		return rc;
 	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, api->path, strlen(api->path));
 	/* The socket file is born 0660: no window in which others may connect. */
 	mode_t old = umask(0117);
-	int rc = bind(api->listen_fd, (struct sockaddr *)&sun, sizeof(sun));
+	rc = bind(api->listen_fd, (struct sockaddr *)&sun, sizeof(sun));
 	int bind_errno = errno;
 	umask(old);
 	if (rc != 0) {
-		say(err, cap, "%s: bind: %s", api->path, strerror(bind_errno));
+		say(err, cap, FIELD ": %s: bind: %s", api->path, strerror(bind_errno));
 		return -bind_errno;
 	}
 	if (chmod(api->path, 0660) != 0 || listen(api->listen_fd, 64) != 0) {
 		rc = -errno;
-		say(err, cap, "%s: %s", api->path, strerror(errno));
+		say(err, cap, FIELD ": %s: %s", api->path, strerror(errno));
 		unlink(api->path);
 		return rc;
 	}
@@ -188,7 +230,7 @@ int ctl_api_open(struct ctl_api **out, const char *path, struct ctl_state *st,
 	api->ops = ops;
 	api->ctx = ctx;
 	if (strlen(path) >= sizeof(api->path)) {
-		say(err, cap, "%s: a UNIX socket path holds at most %zu bytes", path,
+		say(err, cap, FIELD ": %s: a UNIX socket path holds at most %zu bytes", path,
 		    sizeof(api->path) - 1);
 		rc = -ENAMETOOLONG;
 		goto err;

@@ -33,7 +33,10 @@
  * One daemon per socket: ctl_api_open takes an exclusive flock on "<path>.lock" (kept for the
  * daemon's life, holding its pid) and refuses to start when another process holds it; a socket
  * file left behind by a daemon that died is removed. The lock file itself is never removed:
- * removing it would let two daemons lock two different files of the same name.
+ * removing it would let two daemons lock two different files of the same name. Other programs
+ * know nothing of the lock: before removing an existing socket file, ctl_api_open connects to
+ * it, and refuses when something answers (only a refused connection means the file is stale);
+ * a path that exists but is not a socket is never removed either.
  */
 #ifndef SIPSTEER_CTL_API_H
 #define SIPSTEER_CTL_API_H
@@ -115,13 +118,15 @@ struct ctl_api;
 
 /*
  * Start serving on path (CTL_API_DEFAULT_SOCKET when NULL or ""): creates the parent directory
- * (0755) when missing, takes the lock, removes a stale socket file, binds and listens (socket
- * file mode 0660), all non-blocking and close-on-exec. st and ops (with ctx) must outlive the
- * server; ops->apply is required. Returns 0 and *out, or -errno with a message naming the path:
+ * (0755) when missing, takes the lock, removes a stale socket file (one nothing answers on),
+ * binds and listens (socket file mode 0660), all non-blocking and close-on-exec. st and ops
+ * (with ctx) must outlive the server; ops->apply is required. Returns 0 and *out, or -errno with
+ * a message naming the path (and, for the socket setup, the field control.api_socket):
  * -EADDRINUSE when another daemon holds the lock ("another sipsteer (pid 1234) is serving
- * /run/sipsteer/sipsteer.sock"), -ENAMETOOLONG for a path that does not fit a UNIX socket
- * address, -EINVAL for a missing ops->apply, or the errno of mkdir/open/bind/listen.
- * Control thread / startup.
+ * /run/sipsteer/sipsteer.sock") or when another program answers on the socket ("control.api_socket:
+ * PATH is in use by another program ..."), -EEXIST when the path exists and is not a socket,
+ * -ENAMETOOLONG for a path that does not fit a UNIX socket address, -EINVAL for a missing
+ * ops->apply, or the errno of mkdir/open/connect/bind/listen. Control thread / startup.
  */
 int ctl_api_open(struct ctl_api **out, const char *path, struct ctl_state *st,
                  const struct ctl_api_ops *ops, void *ctx, char *err, size_t cap);

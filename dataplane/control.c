@@ -808,7 +808,7 @@ int dp_control_open(struct dp_control *c, struct ctl_state *st)
 	}
 	rc = ctl_api_open(&c->api, st->cfg.api_socket, st, &api_ops, c, err, sizeof(err));
 	if (rc < 0) {
-		log_error("control socket: %s", err);
+		log_error("%s", err);
 		return rc;
 	}
 	log_info("control socket %s", ctl_api_path(c->api));

@@ -339,6 +339,177 @@ static void test_open_errors(void **state)
 	ctl_api_close(NULL);
 }
 
+/* A UNIX stream socket bound at path; listening (backlog) when listening, else closed (stale). */
+static int bind_at(const char *path, bool listening, int backlog)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_true(strlen(path) < sizeof(sun.sun_path));
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	if (!listening) {
+		close(fd);
+		return -1;
+	}
+	assert_int_equal(listen(fd, backlog), 0);
+	return fd;
+}
+
+/* A non-blocking connect to path: 0, or the errno. */
+static int try_connect(const char *path, int *out)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	int rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ? 0 : errno;
+	if (rc == 0 && out != NULL)
+		*out = fd;
+	else
+		close(fd);
+	return rc;
+}
+
+static void assert_msg(const char *err, const char *want)
+{
+	if (strstr(err, want) == NULL)
+		fail_msg("'%s' lacks '%s'", err, want);
+}
+
+/* Another program (no sipsteer, no lock file) serves the path: refused, its socket left alone. */
+static void test_foreign_listener(void **state)
+{
+	struct world *w = *state;
+	struct ctl_api *api = (struct ctl_api *)1;
+	struct stat before, after;
+	char path[160], want[300], err[512];
+
+	snprintf(path, sizeof(path), "%s/foreign.sock", w->dir);
+	int lfd = bind_at(path, true, 8);
+	assert_int_equal(lstat(path, &before), 0);
+	assert_int_equal(ctl_api_open(&api, path, &w->st, &full_ops, &w->fake, err, sizeof(err)),
+	                 -EADDRINUSE);
+	assert_null(api);
+	snprintf(want, sizeof(want),
+	         "control.api_socket: %s is in use by another program (something answers on it); "
+	         "choose another path",
+	         path);
+	assert_msg(err, want);
+	/* The same file, still served by its owner. */
+	assert_int_equal(lstat(path, &after), 0);
+	assert_true(S_ISSOCK(after.st_mode));
+	assert_int_equal(after.st_ino, before.st_ino);
+	int cfd = -1;
+	assert_int_equal(try_connect(path, &cfd), 0);
+	/* First in its queue: the probe's connection, which only hung up. */
+	char c;
+	int afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+	assert_int_equal(recv(afd, &c, 1, 0), 0);
+	close(afd);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+	send_str(cfd, "x");
+	assert_int_equal(recv(afd, &c, 1, 0), 1);
+	assert_int_equal(c, 'x');
+	close(afd);
+	close(cfd);
+
+	/* A listener too busy to take one more connection still counts as one. */
+	close(lfd);
+	assert_int_equal(unlink(path), 0);
+	lfd = bind_at(path, true, 0);
+	int queued[16], n = 0;
+	while (n < 16 && try_connect(path, &queued[n]) == 0)
+		n++;
+	assert_int_equal(try_connect(path, NULL), EAGAIN); /* backlog full */
+	assert_int_equal(ctl_api_open(&api, path, &w->st, &full_ops, &w->fake, err, sizeof(err)),
+	                 -EADDRINUSE);
+	assert_null(api);
+	assert_msg(err, want);
+	assert_int_equal(lstat(path, &after), 0);
+	assert_true(S_ISSOCK(after.st_mode));
+	while (n > 0)
+		close(queued[--n]);
+	close(lfd);
+
+	/* The first server was never disturbed. */
+	json_decref(ok(w, "{\"cmd\":\"version\"}"));
+}
+
+/* A socket file nobody listens on (its program died): replaced, and served. */
+static void test_stale_socket(void **state)
+{
+	struct world *w = *state;
+	struct ctl_api *api = NULL;
+	struct stat sb;
+	char path[160], err[512];
+
+	snprintf(path, sizeof(path), "%s/stale.sock", w->dir);
+	bind_at(path, false, 0);
+	assert_int_equal(try_connect(path, NULL), ECONNREFUSED);
+	int rc = ctl_api_open(&api, path, &w->st, &full_ops, &w->fake, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("open over a stale socket: %s", err);
+	assert_non_null(api);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISSOCK(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0660);
+	int cfd = -1;
+	assert_int_equal(try_connect(path, &cfd), 0);
+	close(cfd);
+	ctl_api_close(api);
+	assert_int_equal(lstat(path, &sb), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+/* What is not a socket is never removed; errors name the field the path comes from. */
+static void test_not_a_socket(void **state)
+{
+	struct world *w = *state;
+	struct ctl_api *api = (struct ctl_api *)1;
+	struct stat sb;
+	char path[160], want[400], err[512], buf[64];
+	static const char text[] = "precious data\n";
+
+	snprintf(path, sizeof(path), "%s/regular", w->dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	fclose(f);
+	assert_int_equal(ctl_api_open(&api, path, &w->st, &full_ops, &w->fake, err, sizeof(err)),
+	                 -EEXIST);
+	assert_null(api);
+	snprintf(want, sizeof(want), "control.api_socket: %s exists and is not a socket", path);
+	assert_msg(err, want);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, text);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+
+	/* A directory neither. */
+	snprintf(path, sizeof(path), "%s/adir", w->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(ctl_api_open(&api, path, &w->st, &full_ops, &w->fake, err, sizeof(err)),
+	                 -EEXIST);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+
+	/* A path where no lock file can be made. */
+	snprintf(path, sizeof(path), "/proc/sipsteer-test-%ld.sock", (long)getpid());
+	assert_int_not_equal(
+	    ctl_api_open(&api, path, &w->st, &full_ops, &w->fake, err, sizeof(err)), 0);
+	assert_null(api);
+	snprintf(want, sizeof(want), "control.api_socket: %s: cannot open %s.lock: ", path, path);
+	assert_msg(err, want);
+}
+
 /* --- commands --- */
 
 static void test_version(void **state)
@@ -968,6 +1139,9 @@ int main(void)
 	    W(test_open),
 	    W(test_second_server_refused),
 	    W(test_open_errors),
+	    W(test_foreign_listener),
+	    W(test_stale_socket),
+	    W(test_not_a_socket),
 	    W(test_version),
 	    W(test_backends),
 	    W(test_backend_changes),
