@@ -5,6 +5,7 @@
  * and field. Control thread / startup only.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -75,6 +76,59 @@ static bool memif_zero_copy(const char *device)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * A PCI address ([DDDD:]BB:DD.F, hex digits) before any devargs: the daemon passes it with -a
+ * rather than --vdev. Anything else is a vdev string.
+ */
+bool ctl_device_is_pci(const char *device)
+{
+	int colons = 0, dots = 0;
+	const char *p = device;
+
+	for (; *p != '\0' && *p != ','; p++) {
+		if (*p == ':')
+			colons++;
+		else if (*p == '.')
+			dots++;
+		else if (!isxdigit((unsigned char)*p))
+			return false;
+	}
+	return (colons == 1 || colons == 2) && dots == 1;
+}
+
+/* A vdev's DPDK name is its string up to the first comma ("net_tap0" in "net_tap0,iface=x"). */
+static size_t vdev_name_len(const char *device)
+{
+	return strcspn(device, ",");
+}
+
+/* DPDK's tap driver, in its tap and its tun mode: one queue file descriptor per RX and per TX
+ * queue. */
+static bool is_net_tap(const char *device)
+{
+	return strncmp(device, "net_tap", 7) == 0 || strncmp(device, "net_tun", 7) == 0;
+}
+
+/*
+ * The value of a net_tap device's iface=VALUE devarg, the kernel interface it creates (the last
+ * one when given twice: the driver applies them in order), with its length in *len; NULL when
+ * the device names none (the driver then picks dtapN).
+ */
+static const char *tap_iface(const char *device, size_t *len)
+{
+	const char *found = NULL;
+
+	for (const char *p = strchr(device, ','); p != NULL; p = strchr(p + 1, ',')) {
+		const char *key = p + 1;
+		size_t n = strcspn(key, ",");
+		if (n >= 6 && !strncmp(key, "iface=", 6)) {
+			found = key + 6;
+			*len = n - 6;
+		}
+	}
+	return found;
 }
 
 static const char *const log_names[] = {"stderr", "syslog", NULL};
@@ -770,6 +824,54 @@ static int parse_eal(struct ctx *c, const yaml_node_t *n)
 	return 0;
 }
 
+/*
+ * ports[i].device against ports[0..i): a PCI address must differ as a whole string, a vdev by its
+ * DPDK name (two vdevs with one name fail at start as "Device or resource busy"); a net_tap's
+ * iface must be a kernel interface name (IFNAMSIZ - 1 characters at most) no other net_tap port
+ * creates.
+ */
+static int check_device(struct ctx *c, const yaml_node_t *v, const char *field, size_t i)
+{
+	const struct ctl_port *ports = c->cfg->ports;
+	const char *dev = ports[i].device, *iface;
+	size_t name_len = vdev_name_len(dev), iface_len = 0;
+	bool pci = ctl_device_is_pci(dev);
+
+	for (size_t j = 0; j < i; j++) {
+		const char *other = ports[j].device;
+		if (pci && !strcmp(other, dev))
+			return fail(c, v, field, "duplicate device '%s' (also ports[%zu])", dev, j);
+		if (!pci && !ctl_device_is_pci(other) && vdev_name_len(other) == name_len &&
+		    !strncmp(other, dev, name_len)) {
+			/* the driver's prefix for the hint: the name without its trailing digits */
+			int prefix = (int)name_len;
+			while (prefix > 0 && isdigit((unsigned char)dev[prefix - 1]))
+				prefix--;
+			return fail(
+			    c, v, field,
+			    "device name %.*s is also ports[%zu]'s; each port needs its own name "
+			    "(%.*s0, %.*s1, ...)",
+			    (int)name_len, dev, j, prefix, dev, prefix, dev);
+		}
+	}
+	if (!is_net_tap(dev) || (iface = tap_iface(dev, &iface_len)) == NULL)
+		return 0;
+	if (iface_len == 0 || iface_len > 15)
+		return fail(c, v, field,
+		            "iface '%.*s' is not a valid interface name (1 to 15 characters)",
+		            (int)iface_len, iface);
+	for (size_t j = 0; j < i; j++) {
+		const char *other;
+		size_t other_len = 0;
+		if (is_net_tap(ports[j].device) &&
+		    (other = tap_iface(ports[j].device, &other_len)) != NULL &&
+		    other_len == iface_len && !memcmp(other, iface, iface_len))
+			return fail(c, v, field, "iface %.*s is also ports[%zu]'s", (int)iface_len,
+			            iface, j);
+	}
+	return 0;
+}
+
 static int parse_ports(struct ctx *c, const yaml_node_t *n)
 {
 	char field[FIELD_MAX], base[FIELD_MAX];
@@ -805,10 +907,8 @@ static int parse_ports(struct ctx *c, const yaml_node_t *n)
 		if (port->device[0] == '\0')
 			return fail(c, v, field,
 			            "cannot be empty (a vdev string or a PCI address)");
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(c->cfg->ports[j].device, port->device))
-				return fail(c, v, field, "duplicate device '%s' (also ports[%zu])",
-				            port->device, j);
+		if ((rc = check_device(c, v, field, i)))
+			return rc;
 		if (memif_zero_copy(port->device))
 			return fail(c, v, field,
 			            "net_memif in zero-copy mode is not supported: a peer that "
@@ -1382,6 +1482,30 @@ static int parse_control(struct ctx *c, const yaml_node_t *root)
 	return 0;
 }
 
+/*
+ * Each worker has one RX and one TX queue on every port. DPDK 22.11's net_tap sends the file
+ * descriptors of all its queues in one message that holds RTE_MP_MAX_FD_NUM (8): with more than
+ * 4 queue pairs it overruns a stack buffer at port start and the daemon aborts.
+ */
+static int check_tap_workers(struct ctx *c, const yaml_node_t *v)
+{
+	const struct ctl_config *cfg = c->cfg;
+
+	if (cfg->workers <= CTL_TAP_MAX_WORKERS)
+		return 0;
+	for (uint32_t i = 0; i < cfg->n_ports; i++)
+		if (is_net_tap(cfg->ports[i].device))
+			return fail(
+			    c, v, "workers",
+			    "%u workers need %u queue pairs on %.7s port %s, which supports at "
+			    "most %d (DPDK's tap driver passes at most %d queue file "
+			    "descriptors); use %d workers or fewer, or a "
+			    "net_af_packet/net_memif/PCI port",
+			    cfg->workers, cfg->workers, cfg->ports[i].device, cfg->ports[i].name,
+			    CTL_TAP_MAX_WORKERS, 2 * CTL_TAP_MAX_WORKERS, CTL_TAP_MAX_WORKERS);
+	return 0;
+}
+
 static int parse_root(struct ctx *c, const yaml_node_t *root)
 {
 	struct ctl_config *cfg = c->cfg;
@@ -1400,7 +1524,8 @@ static int parse_root(struct ctx *c, const yaml_node_t *root)
 	if ((rc = parse_ports(c, v)))
 		return rc;
 	if ((v = map_get(c, root, "workers")) != NULL &&
-	    (rc = get_u32(c, v, "workers", 1, CTL_MAX_WORKERS, &cfg->workers)))
+	    ((rc = get_u32(c, v, "workers", 1, CTL_MAX_WORKERS, &cfg->workers)) ||
+	     (rc = check_tap_workers(c, v))))
 		return rc;
 	if ((v = map_get(c, root, "idle_sleep_us")) != NULL &&
 	    (rc = get_u32(c, v, "idle_sleep_us", 0, 100000, &cfg->idle_sleep_us)))

@@ -24,6 +24,10 @@
 #define CTL_PATH_MAX      256
 #define CTL_SECRET_LEN    16 /* bytes of MAC key */
 
+/* Most workers with a net_tap port: each worker takes an RX and a TX queue on it, and DPDK
+ * 22.11's net_tap passes at most 8 queue file descriptors (RTE_MP_MAX_FD_NUM). */
+#define CTL_TAP_MAX_WORKERS 4
+
 /* One DPDK port. */
 struct ctl_port {
 	char name[LB_NAME_MAX];      /* operator's name for it, e.g. "lan0" */
@@ -138,6 +142,10 @@ int ctl_config_write(const struct ctl_config *cfg, char *out, size_t cap);
  * value, including their order and health). Any thread.
  */
 bool ctl_config_equal(const struct ctl_config *a, const struct ctl_config *b);
+
+/* True when a ports[].device names a PCI device ("0000:01:00.0" or "01:00.0"), false for a
+ * vdev string. */
+bool ctl_device_is_pci(const char *device);
 
 /* true when `code` (100..699) counts as alive in cfg->probe_alive. */
 bool ctl_config_probe_alive(const struct ctl_config *cfg, unsigned code);

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Build the EAL argument vector from the configuration and the operator's arguments. */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -9,23 +8,6 @@
 #include <unistd.h>
 
 #include "eal_args.h"
-
-bool dp_device_is_pci(const char *device)
-{
-	/* [DDDD:]BB:DD.F, hex digits. */
-	int colons = 0, dots = 0;
-	const char *p = device;
-
-	for (; *p != '\0' && *p != ','; p++) {
-		if (*p == ':')
-			colons++;
-		else if (*p == '.')
-			dots++;
-		else if (!isxdigit((unsigned char)*p))
-			return false;
-	}
-	return (colons == 1 || colons == 2) && dots == 1;
-}
 
 static int push(struct dp_eal_args *a, const char *s)
 {
@@ -98,7 +80,7 @@ int dp_eal_args_build(const struct ctl_config *cfg, int user_argc, char *const *
 	}
 	for (uint32_t i = 0; i < cfg->n_ports; i++) {
 		const char *dev = cfg->ports[i].device;
-		if (dp_device_is_pci(dev)) {
+		if (ctl_device_is_pci(dev)) {
 			all_vdev = false;
 			PUSH("-a");
 		} else {

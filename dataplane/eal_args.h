@@ -26,9 +26,6 @@ int dp_eal_args_build(const struct ctl_config *cfg, int user_argc, char *const *
 
 void dp_eal_args_free(struct dp_eal_args *a);
 
-/* True when device names a PCI device ("0000:01:00.0" or "01:00.0"), false for a vdev. */
-bool dp_device_is_pci(const char *device);
-
 /*
  * The EAL leaves its runtime directory (/var/run/dpdk/PREFIX) behind. Remove dir (its files,
  * then itself) when its last component is prefix, i.e. a prefix made up for this process that

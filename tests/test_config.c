@@ -291,6 +291,37 @@ static void test_addresses(void **state)
 	ctl_config_free(&cfg);
 }
 
+/* The net_tap limits (see test_bad) leave these alone. */
+static void test_port_limits(void **state)
+{
+	static const char *const texts[] = {
+	    /* net_tap with 4 workers: 4 queue pairs, 8 descriptors */
+	    "ports:\n  - {name: lan0, device: 'net_tap0,iface=sst0'}\nworkers: 4\n",
+	    /* two net_tap ports with their own names and interfaces (15 characters at most) */
+	    "ports:\n  - {name: lan0, device: 'net_tap0,iface=sst0'}\n"
+	    "  - {name: lan1, device: 'net_tap1,iface=abcdefghijklmno'}\nworkers: 4\n",
+	    /* net_tap without iface: the driver names them */
+	    "ports:\n  - {name: lan0, device: net_tap0}\n  - {name: lan1, device: net_tap1}\n",
+	    /* no net_tap port: 8 workers and more */
+	    "ports:\n  - {name: lan0, device: 'net_af_packet0,iface=eth0'}\nworkers: 8\n",
+	    "ports:\n  - {name: lan0, device: 'net_memif0,role=server'}\n"
+	    "  - {name: lan1, device: '0000:3b:00.0'}\n  - {name: lan2, device: '0000:3b:00.1'}\n"
+	    "workers: 64\n",
+	    /* iface is only read for net_tap: two af_packet ports on one interface pass */
+	    "ports:\n  - {name: lan0, device: 'net_af_packet0,iface=eth0'}\n"
+	    "  - {name: lan1, device: 'net_af_packet1,iface=eth0'}\n",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct ctl_config cfg;
+		char text[512], err[512];
+		snprintf(text, sizeof(text), "%s" LISTEN "backends: []\n", texts[i]);
+		if (parse(text, &cfg, err, sizeof(err)) != 0)
+			fail_msg("case %zu: %s\n%s", i, err, text);
+		ctl_config_free(&cfg);
+	}
+}
+
 static void test_lb_view(void **state)
 {
 	struct ctl_config cfg;
@@ -461,7 +492,7 @@ static void test_round_trip(void **state)
 	         "eal: [\"-l\", \"0-1\", \"--vdev=net_memif0,role=server\", \"a \\\"quoted\\\" "
 	         "\\\\ arg\"]\n"
 	         "ports:\n"
-	         "  - {name: lan0, device: 'net_tap0,iface=sst0', mtu: 9000}\n"
+	         "  - {name: lan0, device: 'net_af_packet0,iface=eth1', mtu: 9000}\n"
 	         "  - {name: wan.1, device: '0000:3b:00.1', mtu: 576}\n"
 	         "workers: 64\nidle_sleep_us: 0\nburst: 256\n"
 	         "listen:\n"
@@ -632,7 +663,47 @@ static const struct bad_case bad_cases[] = {
      4, "ports[1].name", "duplicate name 'lan0'"},
     {"duplicate port device",
      PORTS "  - name: lan1\n    device: net_tap0\n" LISTEN "backends: []\n", 5, "ports[1].device",
-     "duplicate device"},
+     "device name net_tap0 is also ports[0]'s"},
+    {"duplicate PCI address",
+     "ports:\n  - {name: lan0, device: '0000:3b:00.1'}\n"
+     "  - {name: lan1, device: '0000:3b:00.1'}\n" LISTEN "backends: []\n",
+     3, "ports[1].device", "duplicate device '0000:3b:00.1' (also ports[0])"},
+    {"duplicate vdev name, other devargs",
+     "ports:\n  - {name: lan0, device: 'net_tap0,iface=sst0'}\n"
+     "  - {name: lan1, device: 'net_tap0,iface=sst1'}\n" LISTEN "backends: []\n",
+     3, "ports[1].device",
+     "device name net_tap0 is also ports[0]'s; each port needs its own name (net_tap0, net_tap1, "
+     "...)"},
+    {"duplicate memif name",
+     "ports:\n  - {name: lan0, device: 'net_memif0,role=server'}\n"
+     "  - {name: lan1, device: 'net_memif0,role=client'}\n" LISTEN "backends: []\n",
+     3, "ports[1].device",
+     "device name net_memif0 is also ports[0]'s; each port needs its own "
+     "name (net_memif0, net_memif1, ...)"},
+    {"duplicate net_tap iface",
+     "ports:\n  - {name: lan0, device: 'net_tap0,iface=sst0'}\n"
+     "  - {name: lan1, device: 'net_tap1,iface=sst0'}\n" LISTEN "backends: []\n",
+     3, "ports[1].device", "iface sst0 is also ports[0]'s"},
+    {"empty net_tap iface",
+     "ports:\n  - name: lan0\n    device: 'net_tap0,iface='\n" LISTEN "backends: []\n", 3,
+     "ports[0].device", "iface '' is not a valid interface name (1 to 15 characters)"},
+    {"net_tap iface of 16 characters",
+     "ports:\n  - name: lan0\n    device: 'net_tap0,iface=abcdefghijklmnop'\n" LISTEN
+     "backends: []\n",
+     3, "ports[0].device",
+     "iface 'abcdefghijklmnop' is not a valid interface name (1 to 15 characters)"},
+    {"net_tap with 5 workers", B7("workers: 5\n"), 7, "workers",
+     "5 workers need 5 queue pairs on net_tap port lan0, which supports at most 4 (DPDK's "
+     "tap driver passes at most 8 queue file descriptors); use 4 workers or fewer, or a "
+     "net_af_packet/net_memif/PCI port"},
+    {"net_tun with 5 workers",
+     "ports:\n  - {name: tun, device: 'net_tun0,iface=stun0'}\nworkers: 5\n" LISTEN
+     "backends: []\n",
+     3, "workers", "5 workers need 5 queue pairs on net_tun port tun, which supports at most 4"},
+    {"net_tap second port with 64 workers",
+     "ports:\n  - {name: lan0, device: '0000:3b:00.1'}\n  - {name: tap, device: net_tap0}\n"
+     "workers: 64\n" LISTEN "backends: []\n",
+     4, "workers", "64 workers need 64 queue pairs on net_tap port tap,"},
     {"memif zero-copy",
      "ports:\n  - name: lan0\n    device: net_memif0,role=client,zero-copy=yes,id=1\n" LISTEN
      "backends: []\n",
@@ -1048,6 +1119,7 @@ int main(void)
 	    cmocka_unit_test(test_ack_cancel_follow_invite),
 	    cmocka_unit_test(test_addresses),
 	    cmocka_unit_test(test_memif_copy_mode),
+	    cmocka_unit_test(test_port_limits),
 	    cmocka_unit_test(test_lb_view),
 	    cmocka_unit_test(test_secret_file),
 	    cmocka_unit_test(test_rate_limit_dialog_methods),

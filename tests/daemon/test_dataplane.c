@@ -1208,7 +1208,7 @@ static void test_device_is_pci(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (dp_device_is_pci(cases[i].device) != cases[i].pci)
+		if (ctl_device_is_pci(cases[i].device) != cases[i].pci)
 			fail_msg("'%s': expected %s", cases[i].device,
 			         cases[i].pci ? "PCI" : "vdev");
 	}
