@@ -158,6 +158,10 @@ static int eal_start(const struct dp_cli *cli, const struct ctl_config *cfg)
 	struct dp_eal_args args;
 	int cpus[CPU_SETSIZE];
 	int n_cpus = cpus_allowed(cpus, CPU_SETSIZE);
+	if (cfg->workers + 1 > (uint32_t)n_cpus)
+		log_warn("%u workers and the control thread share %d CPU%s: busy-polling workers "
+		         "take turns on them (idle_sleep_us %u lets an idle one yield)",
+		         cfg->workers, n_cpus, n_cpus == 1 ? "" : "s", cfg->idle_sleep_us);
 	int rc = dp_eal_args_build(cfg, cli->eal_argc, cli->eal_argv, (int)getpid(), cpus, n_cpus,
 	                           &args);
 	if (rc < 0) {

@@ -4,8 +4,8 @@
 # whose driver refuses it each end in exit 1 with a message that points at the reason, and
 # leave no EAL runtime directory; too little memory for the mbuf pool says how to give more; a
 # stop asked for during the start (SIGTERM) ends in exit 0 with the control socket and the
-# runtime directory removed; a reload asked for during the start (SIGHUP) does not kill it.
-# No traffic is sent.
+# runtime directory removed; a reload asked for during the start (SIGHUP) does not kill it;
+# more lcores than CPUs draws a warning. No traffic is sent.
 set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -104,6 +104,17 @@ else
 	bad "hup: the daemon did not survive a SIGHUP during its start"
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+fi
+
+# More lcores than CPUs: the start says they take turns (here one worker and the control
+# thread on one CPU).
+if command -v taskset >/dev/null; then
+	taskset -c 0 "$SIPSTEER_BIN" --config "$W/tap.yaml" >"$W/onecpu.out" 2>"$W/onecpu.log" </dev/null &
+	pid=$!
+	sleep 1
+	kill -TERM "$pid"
+	finish onecpu 0
+	expect onecpu "warning: 1 workers and the control thread share 1 CPU: busy-polling workers take turns"
 fi
 
 [ "$fails" -eq 0 ] || e2e_fail "$fails startup checks failed"
