@@ -178,12 +178,41 @@ static int eal_start(const struct dp_cli *cli, const struct ctl_config *cfg)
 	/* rte_eal_init may permute argv: give it a copy, keep ours to free. */
 	char *argv[DP_EAL_MAX_ARGS + 1];
 	memcpy(argv, args.argv, sizeof(argv));
+	/* The EAL answers a bad argument with its whole option list on stdout, which buries the
+	 * one line on stderr that names the argument: stdout is set aside during the start,
+	 * unless the EAL's help is what was asked for. */
+	bool eal_help = false;
+	for (int i = 0; i < args.argc; i++)
+		eal_help |= strcmp(args.argv[i], "--help") == 0 || strcmp(args.argv[i], "-h") == 0;
+	int saved_stdout = -1;
+	if (!eal_help) {
+		fflush(stdout);
+		int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null_fd >= 0) {
+			saved_stdout = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
+			if (saved_stdout >= 0)
+				dup2(null_fd, STDOUT_FILENO);
+			close(null_fd);
+		}
+	}
 	rc = rte_eal_init(args.argc, argv);
+	if (saved_stdout >= 0) {
+		fflush(stdout);
+		dup2(saved_stdout, STDOUT_FILENO);
+		close(saved_stdout);
+	}
 	dp_eal_args_free(&args);
 	if (rc < 0) {
 		int e = rte_errno;
-		log_error("EAL start failed: %s (the EAL's reason is in the lines above)",
-		          rte_strerror(e));
+		if (e == EINVAL)
+			log_error(
+			    "EAL start failed: %s: an argument of the 'starting EAL' line above "
+			    "was refused (from the configuration's eal: list or after '--'; the "
+			    "EAL's reason is in the lines above, -- --help lists its options)",
+			    rte_strerror(e));
+		else
+			log_error("EAL start failed: %s (the EAL's reason is in the lines above)",
+			          rte_strerror(e));
 		remove_own_runtime_dir();
 		return -e;
 	}

@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The daemon's start, when it goes wrong or is cut short: a device the EAL cannot parse and one
 # whose driver refuses it each end in exit 1 with a message that points at the reason, and
-# leave no EAL runtime directory; too little memory for the mbuf pool says how to give more; a
-# stop asked for during the start (SIGTERM) ends in exit 0 with the control socket and the
-# runtime directory removed; a reload asked for during the start (SIGHUP) does not kill it;
-# more lcores than CPUs draws a warning. No traffic is sent.
+# leave no EAL runtime directory; an unknown EAL option dumps no option list; too little memory
+# for the mbuf pool says how to give more; a stop asked for during the start (SIGTERM) ends in
+# exit 0 with the control socket and the runtime directory removed; a reload asked for during
+# the start (SIGHUP) does not kill it; more lcores than CPUs draws a warning. No traffic is sent.
 set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -67,6 +67,13 @@ start nosuch --config "$W/nosuch.yaml"
 finish nosuch 1
 expect nosuch "Unable to parse device 'net_nosuch0'"
 expect nosuch "EAL start failed: .*the EAL's reason is in the lines above"
+
+# An EAL option the EAL does not know: no option list dumped on stdout, a line that says
+# where the refused argument came from.
+start badeal --config "$W/nosuch.yaml" -- --bogus-eal-option
+finish badeal 1
+expect badeal "EAL start failed: Invalid argument: an argument of the 'starting EAL' line above was refused"
+[ ! -s "$W/badeal.out" ] || bad "badeal: stdout has $(wc -l <"$W/badeal.out") lines: $(head -n 2 "$W/badeal.out" | tr '\n' ' ')"
 
 # A tap on an interface that exists and is no tap: the driver refuses it at probe.
 config "$W/lo.yaml" "net_tap0,iface=lo"
