@@ -511,8 +511,20 @@ static json_t *lines_json(char **lines, size_t n)
 	return a;
 }
 
+static json_t *reload_run(struct ctl_api *api, char *err, size_t cap);
+
+/* "reload": reload_run(), its outcome told to ops->reloaded as well as to the client. */
 static json_t *cmd_reload(struct ctl_api *api, const struct command *cmd, json_t *args, char *err,
                           size_t cap)
+{
+	json_t *result = reload_run(api, err, cap);
+
+	if (api->ops->reloaded != NULL)
+		api->ops->reloaded(api->ctx, result == NULL ? err : NULL, result);
+	return result;
+}
+
+static json_t *reload_run(struct ctl_api *api, char *err, size_t cap)
 {
 	struct ctl_reload_report rep = {0};
 	struct ctl_config cfg;

@@ -112,6 +112,14 @@ struct ctl_api_ops {
 	 * refuse with a message).
 	 */
 	int (*load)(void *ctx, struct ctl_config *cfg, char *err, size_t cap);
+
+	/*
+	 * Optional. Told the outcome of every "reload", whoever asked for it (a client or the
+	 * daemon itself through ctl_api_handle): error is the refusal's message (nothing
+	 * changed) and result NULL, or error is NULL and result the reply's
+	 * {"changed": [...], "warnings": [...]} (borrowed). For the daemon's log.
+	 */
+	void (*reloaded)(void *ctx, const char *error, const json_t *result);
 };
 
 struct ctl_api;

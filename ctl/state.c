@@ -571,6 +571,9 @@ static void diff_sip(const struct ctl_config *a, const struct ctl_config *b, str
 		add_line(l, "rate_limit.rate %u -> %u", a->rate_limit, b->rate_limit);
 	if (a->rate_limit_burst != b->rate_limit_burst)
 		add_line(l, "rate_limit.burst %u -> %u", a->rate_limit_burst, b->rate_limit_burst);
+	/* A file without secret and secret_file keeps the running key (keep_secret()). */
+	if (!b->secret_set)
+		return;
 	if (strcmp(a->secret_file, b->secret_file))
 		add_line(l, "sip.secret_file '%s' -> '%s'", a->secret_file, b->secret_file);
 	/* Never the key itself. */
@@ -806,6 +809,13 @@ int ctl_state_reload(struct ctl_state *st, struct ctl_config *next, struct ctl_r
 	/* From here on nothing fails but memory: keep the running restart-only values. */
 	struct ctl_config keep = *next;
 	keep_restart_fields(&st->cfg, &keep, &warn);
+	/* No secret in the file: the running key stays (docs/config.md), and the state says so,
+	 * so that `config show` writes it out. */
+	if (!keep.secret_set) {
+		keep.secret_set = st->cfg.secret_set;
+		memcpy(keep.secret, st->cfg.secret, sizeof(keep.secret));
+		memcpy(keep.secret_file, st->cfg.secret_file, sizeof(keep.secret_file));
+	}
 	if (changed.nomem || warn.nomem) {
 		rc = fail(err, cap, -ENOMEM, "reload: out of memory");
 		goto err;

@@ -760,34 +760,39 @@ static int api_load(void *arg, struct ctl_config *cfg, char *err, size_t cap)
 	                        err, cap);
 }
 
+/* Every reload's outcome in the log, from sipsteerctl or SIGHUP alike. */
+static void api_reloaded(void *ctx, const char *error, const json_t *result)
+{
+	struct dp_control *c = ctx;
+	size_t i;
+	json_t *line;
+
+	if (error != NULL) {
+		log_error("reload refused: %s", error);
+		return;
+	}
+	json_array_foreach(json_object_get(result, "warnings"), i, line)
+	    log_warn("reload: %s", json_string_value(line));
+	log_info("reload of %s: %zu change(s)", c->st->cfg.path[0] ? c->st->cfg.path : "<embedded>",
+	         json_array_size(json_object_get(result, "changed")));
+}
+
 static const struct ctl_api_ops api_ops = {
     .apply = api_apply,
     .stats = api_stats,
     .backend_stats = api_backend_stats,
     .load = api_load,
+    .reloaded = api_reloaded,
 };
 
-/* SIGHUP: the same reload as the API's, its outcome in the log. */
+/* SIGHUP: the same reload as the API's (api_reloaded() logs its outcome). */
 static void reload(struct dp_control *c)
 {
 	static const char request[] = "{\"cmd\":\"reload\"}";
 	json_t *r = ctl_api_handle(c->api, request, sizeof(request) - 1);
-	size_t i;
-	json_t *line;
 
-	if (r == NULL) {
+	if (r == NULL)
 		log_error("reload: out of memory");
-		return;
-	}
-	if (!json_is_true(json_object_get(r, "ok"))) {
-		log_error("reload refused: %s", json_string_value(json_object_get(r, "error")));
-	} else {
-		json_t *res = json_object_get(r, "result");
-		json_array_foreach(json_object_get(res, "warnings"), i, line)
-		    log_warn("reload: %s", json_string_value(line));
-		log_info("reload of %s: %zu change(s)", c->st->cfg.path,
-		         json_array_size(json_object_get(res, "changed")));
-	}
 	json_decref(r);
 }
 

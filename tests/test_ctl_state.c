@@ -750,6 +750,35 @@ static void test_reload_sections(void **unused)
 	ctl_state_free(&st);
 }
 
+/* A file without a secret keeps the running key: no change reported, the state (and so
+ * `config show`) still holds it; the same key given again is no change either. */
+static void test_reload_keeps_secret(void **unused)
+{
+	static const char key[] = "00112233445566778899aabbccddeeff";
+	struct ctl_state st;
+	struct ctl_reload_report rep;
+	char err[256];
+
+	state_from(HEAD THREE "sip:\n  secret: \"00112233445566778899aabbccddeeff\"\n", &st);
+	assert_int_equal(reload_text(&st, HEAD THREE, &rep, err, sizeof(err)), 0);
+	assert_false(report_has(rep.changed, rep.n_changed, "sip.secret"));
+	assert_true(st.cfg.secret_set);
+	assert_int_equal(st.cfg.secret[0], 0x00);
+	assert_int_equal(st.cfg.secret[15], 0xff);
+	ctl_reload_report_free(&rep);
+	char *text = ctl_state_write_alloc(&st);
+	assert_non_null(text);
+	assert_non_null(strstr(text, key));
+	free(text);
+	assert_int_equal(
+	    reload_text(&st, HEAD THREE "sip:\n  secret: \"00112233445566778899aabbccddeeff\"\n",
+	                &rep, err, sizeof(err)),
+	    0);
+	assert_false(report_has(rep.changed, rep.n_changed, "sip.secret"));
+	ctl_reload_report_free(&rep);
+	ctl_state_free(&st);
+}
+
 /* A reload that could not run changes nothing. */
 static void test_reload_refused(void **unused)
 {
@@ -864,6 +893,7 @@ int main(void)
 	    cmocka_unit_test(test_reload_ids),
 	    cmocka_unit_test(test_reload_ids_full),
 	    cmocka_unit_test(test_reload_sections),
+	    cmocka_unit_test(test_reload_keeps_secret),
 	    cmocka_unit_test(test_reload_refused),
 	    cmocka_unit_test(test_write_round_trip),
 	    cmocka_unit_test(test_write_sparse),

@@ -100,5 +100,13 @@ out=$(ctl reload 2>&1) || e2e_fail "reload refused: $out"
 echo "$out"
 check retry || e2e_fail "retry_after changed by a reload is not applied live"
 
+# Every reload through sipsteerctl is in the daemon's log, the refused one too.
+printf 'workers: [\n' >>"$CONF"
+out=$(ctl reload 2>&1) && e2e_fail "a broken file was reloaded: $out"
+n=$(grep -c "info: reload of $CONF: " "$TOPO_DIR/sipsteer.log")
+[ "$n" -eq 3 ] || e2e_fail "$n 'reload of' lines in the log for 3 reloads"
+grep -q "error: reload refused: .*nothing changed" "$TOPO_DIR/sipsteer.log" ||
+	e2e_fail "the refused reload is not in the log"
+
 topo_sipsteer_stop || e2e_fail "sipsteer exited with an error status on SIGTERM"
-e2e_ok "reload applies sip.record_route and sip.retry_after live; backend ids stay by name"
+e2e_ok "reload applies sip.record_route and sip.retry_after live; backend ids stay by name; every reload is logged"
