@@ -931,7 +931,9 @@ int ctl_api_poll(struct ctl_api *api, int timeout_ms)
 
 static bool is_identifier(const char *key)
 {
-	return key != NULL && (!strcmp(key, "id") || !strcmp(key, "lcore"));
+	/* not counters: never subtracted by a reset */
+	return key != NULL &&
+	       (!strcmp(key, "id") || !strcmp(key, "lcore") || !strcmp(key, "weight"));
 }
 
 static json_t *delta(const json_t *now, const json_t *base, const char *key);

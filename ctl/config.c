@@ -1634,7 +1634,11 @@ int ctl_config_load(const char *path, struct ctl_config *cfg, char *err, size_t 
 	int rc, fd;
 
 	memset(cfg, 0, sizeof(*cfg));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; the caller may be
+	 * the daemon's main thread reloading. Only regular files are read, and those never block.
+	 */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
 		goto err;
@@ -1645,6 +1649,22 @@ int ctl_config_load(const char *path, struct ctl_config *cfg, char *err, size_t 
 	}
 	if (S_ISDIR(st.st_mode)) {
 		rc = -EISDIR;
+		goto err_fd;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		const char *kind = S_ISFIFO(st.st_mode)   ? "a FIFO"
+		                   : S_ISCHR(st.st_mode)  ? "a character device"
+		                   : S_ISBLK(st.st_mode)  ? "a block device"
+		                   : S_ISSOCK(st.st_mode) ? "a socket"
+		                                          : "another kind of file";
+		close(fd);
+		if (err != NULL && cap > 0)
+			snprintf(err, cap, "%s: cannot read: not a regular file (%s)", path, kind);
+		return -EINVAL;
+	}
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		rc = -errno;
 		goto err_fd;
 	}
 	if (st.st_size > (off_t)FILE_MAX_SIZE) {

@@ -25,6 +25,8 @@
 #define DEFAULT_SOCKET "/run/sipsteer/sipsteer.sock"
 #define NAME_CHARS     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 #define ERR_MAX        1024
+/* For call(): what shows whether a change that got no reply was done. */
+#define CHECK_BACKENDS "'sipsteerctl backends'"
 
 struct opts {
 	const char *socket;
@@ -70,8 +72,14 @@ static void print_json(const json_t *v)
 	}
 }
 
-/* Connect, send, report. Returns CLI_OK with *result, or CLI_FAILED after saying why. */
-static int call(const struct opts *o, const char *cmd, json_t *args, json_t **result)
+/*
+ * Connect, send, report. Returns CLI_OK with *result, or CLI_FAILED after saying why. check:
+ * for a request that changes something, the sipsteerctl command (or log) that shows whether it
+ * was done; NULL for a read-only one. A request that got no reply in time was sent whole (the
+ * client times out only waiting for the reply), so the daemon may still carry it out.
+ */
+static int call(const struct opts *o, const char *cmd, json_t *args, json_t **result,
+                const char *check)
 {
 	struct cli_conn c;
 	char err[ERR_MAX];
@@ -85,6 +93,11 @@ static int call(const struct opts *o, const char *cmd, json_t *args, json_t **re
 	cli_close(&c);
 	if (rc == 1)
 		fprintf(stderr, "sipsteerctl: daemon at %s: %s\n", o->socket, err);
+	else if (rc == -ETIMEDOUT && check != NULL)
+		fprintf(stderr,
+		        "sipsteerctl: %s; the request was sent and may still be carried out: check "
+		        "with %s before repeating it\n",
+		        err, check);
 	else if (rc < 0)
 		fprintf(stderr, "sipsteerctl: %s\n", err);
 	return rc == 0 ? CLI_OK : CLI_FAILED;
@@ -176,7 +189,7 @@ static int run_backends(const struct opts *o, const struct command *cmd, int arg
 	struct cli_table t;
 	json_t *list, *be;
 	size_t i;
-	int rc = call(o, "backends", NULL, &list);
+	int rc = call(o, "backends", NULL, &list, NULL);
 
 	if (rc != CLI_OK)
 		return rc;
@@ -251,8 +264,10 @@ static int run_backend_add(const struct opts *o, const struct command *cmd, int 
 		return rc;
 	if ((why = check_addr(argv[1])) != NULL)
 		return usage_error(cmd, "'%s' is not a valid ADDR[:PORT]: %s", argv[1], why);
-	if (argc == 3)
+	if (argc == 3 && !strcmp(argv[2], "weight"))
 		return usage_error(cmd, "'%s' needs a value: weight W", argv[2]);
+	if (argc == 3)
+		return usage_error(cmd, "unexpected '%s' (expected 'weight W')", argv[2]);
 	if (argc == 4) {
 		if (strcmp(argv[2], "weight"))
 			return usage_error(cmd, "unexpected '%s' (expected 'weight W')", argv[2]);
@@ -263,7 +278,7 @@ static int run_backend_add(const struct opts *o, const struct command *cmd, int 
 	json_t *args = json_pack("{s:s,s:s}", "name", argv[0], "address", argv[1]);
 	if (argc == 4)
 		json_object_set_new(args, "weight", json_integer(weight));
-	if ((rc = call(o, "backend.add", args, &be)) != CLI_OK)
+	if ((rc = call(o, "backend.add", args, &be, CHECK_BACKENDS)) != CLI_OK)
 		return rc;
 	return backend_done(o, be, "added");
 }
@@ -280,7 +295,8 @@ static int run_backend_weight(const struct opts *o, const struct command *cmd, i
 	if ((weight = parse_weight(argv[1])) < 0)
 		return usage_error(cmd, "'%s' is not a valid weight: use 0 to 65535", argv[1]);
 	rc = call(o, "backend.weight",
-	          json_pack("{s:s,s:I}", "name", argv[0], "weight", (json_int_t)weight), &be);
+	          json_pack("{s:s,s:I}", "name", argv[0], "weight", (json_int_t)weight), &be,
+	          CHECK_BACKENDS);
 	if (rc != CLI_OK)
 		return rc;
 	return backend_done(o, be, "weight");
@@ -303,7 +319,8 @@ static int run_backend_name(const struct opts *o, const struct command *cmd, int
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (strcmp(verbs[i][0], cmd->name))
 			continue;
-		if ((rc = call(o, verbs[i][1], json_pack("{s:s}", "name", argv[0]), &be)) != 0)
+		if ((rc = call(o, verbs[i][1], json_pack("{s:s}", "name", argv[0]), &be,
+		               CHECK_BACKENDS)) != 0)
 			return rc;
 		return backend_done(o, be, verbs[i][2]);
 	}
@@ -426,7 +443,8 @@ static int run_stats(const struct opts *o, const struct command *cmd, int argc, 
 			return usage_error(cmd, "unexpected '%s'", argv[a]);
 		reset = true;
 	}
-	rc = call(o, "stats", reset ? json_pack("{s:b}", "reset", 1) : NULL, &stats);
+	rc = call(o, "stats", reset ? json_pack("{s:b}", "reset", 1) : NULL, &stats,
+	          reset ? "'sipsteerctl stats'" : NULL);
 	if (rc != CLI_OK)
 		return rc;
 	if (o->json) {
@@ -686,7 +704,7 @@ static int run_reload(const struct opts *o, const struct command *cmd, int argc,
 {
 	json_t *r, *line;
 	size_t i;
-	int rc = call(o, "reload", NULL, &r);
+	int rc = call(o, "reload", NULL, &r, "'sipsteerctl config show' or the daemon's log");
 
 	if (rc != CLI_OK)
 		return rc;
@@ -711,7 +729,7 @@ static int run_reload(const struct opts *o, const struct command *cmd, int argc,
 static int run_config_show(const struct opts *o, const struct command *cmd, int argc, char **argv)
 {
 	json_t *r;
-	int rc = call(o, "config.show", NULL, &r);
+	int rc = call(o, "config.show", NULL, &r, NULL);
 
 	if (rc != CLI_OK)
 		return rc;
@@ -730,7 +748,7 @@ static int run_version(const struct opts *o, const struct command *cmd, int argc
 	if (!o->json)
 		printf("sipsteerctl %s\n", SIPSTEER_VERSION);
 	fflush(stdout);
-	int rc = call(o, "version", NULL, &r);
+	int rc = call(o, "version", NULL, &r, NULL);
 	if (rc != CLI_OK)
 		return rc;
 	if (o->json) {

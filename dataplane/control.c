@@ -625,6 +625,22 @@ static void log_changes(const struct ctl_state *cur, const struct ctl_state *nex
 			log_info("backend %s removed", cur->cfg.backends[i].name);
 }
 
+/* A backend in next whose id no backend of the same name held in cur counts from 0: its id may
+ * be a removed backend's, whose requests the workers' counters still hold. */
+static void rebase_new_ids(struct dp_control *c, const struct ctl_state *cur,
+                           const struct ctl_state *next)
+{
+	for (uint32_t i = 0; i < next->cfg.n_backends; i++) {
+		const struct lb_backend_config *b = &next->cfg.backends[i];
+		bool held = false;
+		for (uint32_t j = 0; j < cur->cfg.n_backends && !held; j++)
+			held = cur->cfg.backends[j].id == b->id &&
+			       !strcmp(cur->cfg.backends[j].name, b->name);
+		if (!held)
+			dp_stats_backend_rebase(c->ctx, b->id);
+	}
+}
+
 static int api_apply(void *arg, const struct ctl_state *cur, const struct ctl_state *next,
                      unsigned changes, char *err, size_t cap)
 {
@@ -642,6 +658,7 @@ static int api_apply(void *arg, const struct ctl_state *cur, const struct ctl_st
 		}
 	}
 	if (changes & (CTL_CHANGE_BACKENDS | CTL_CHANGE_HASHING)) {
+		rebase_new_ids(c, cur, next);
 		rc = publish(c, next, err, cap);
 		if (rc < 0) {
 			log_error("backends: change refused: %s", err);

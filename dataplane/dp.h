@@ -142,6 +142,10 @@ struct dp_ctx {
 	struct rte_ring *ctl_tx; // ctl: enqueue (single producer), dp: worker 0 dequeues
 
 	bool stop; // ctl: rw, dp: ro (atomic); workers leave their loop when set
+
+	/* The workers' requests[id] sum when id was last given to a backend: a backend that takes
+	 * over a removed one's id starts from 0 (dp_stats_backend_rebase). */
+	uint64_t requests_base[LB_MAX_BACKENDS]; // ctl: rw, dp: never
 };
 
 /* True when ip (network order) is inside the VIP's prefix, i.e. on-link. */

@@ -69,13 +69,27 @@ static json_t *sum_json(const struct dp_stats_sum *s)
 	return o;
 }
 
-uint64_t dp_stats_backend_requests(const struct dp_ctx *ctx, uint32_t id)
+static uint64_t raw_requests(const struct dp_ctx *ctx, uint32_t id)
 {
 	uint64_t n = 0;
 
 	for (uint32_t w = 0; w < ctx->n_workers && id < LB_MAX_BACKENDS; w++)
 		n += DP_READ(ctx->workers[w].counters.requests[id]);
 	return n;
+}
+
+uint64_t dp_stats_backend_requests(const struct dp_ctx *ctx, uint32_t id)
+{
+	if (id >= LB_MAX_BACKENDS)
+		return 0;
+	uint64_t n = raw_requests(ctx, id);
+	return n >= ctx->requests_base[id] ? n - ctx->requests_base[id] : n;
+}
+
+void dp_stats_backend_rebase(struct dp_ctx *ctx, uint32_t id)
+{
+	if (id < LB_MAX_BACKENDS)
+		ctx->requests_base[id] = raw_requests(ctx, id);
 }
 
 static json_t *backends_json(struct dp_ctx *ctx)
@@ -90,9 +104,7 @@ static json_t *backends_json(struct dp_ctx *ctx)
 	if (requests == NULL)
 		return list;
 	for (uint32_t b = 0; b < set->n_backends; b++) {
-		uint32_t id = set->backends[b].cfg.id;
-		for (uint32_t w = 0; w < ctx->n_workers && id < LB_MAX_BACKENDS; w++)
-			requests[b] += DP_READ(ctx->workers[w].counters.requests[id]);
+		requests[b] = dp_stats_backend_requests(ctx, set->backends[b].cfg.id);
 		total += requests[b];
 	}
 	for (uint32_t b = 0; b < set->n_backends; b++) {

@@ -23,8 +23,13 @@ void dp_stats_read(const struct dp_counters *c, struct dp_stats_sum *s);
 /* Add s to total. */
 void dp_stats_add(struct dp_stats_sum *total, const struct dp_stats_sum *s);
 
-/* Requests forwarded to backend id, summed over the workers (any thread). */
+/* Requests forwarded to backend id since the id was given to its backend, summed over the
+ * workers (any thread). */
 uint64_t dp_stats_backend_requests(const struct dp_ctx *ctx, uint32_t id);
+
+/* Count id's requests from 0 again: called by the control thread when it gives id to a backend
+ * that did not hold it, before the set with that backend is published. */
+void dp_stats_backend_rebase(struct dp_ctx *ctx, uint32_t id);
 
 /*
  * The stats as a JSON object (new reference), or NULL when out of memory. Same thread rules as

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1020,6 +1022,53 @@ static void test_load_errors(void **state)
 }
 
 /*
+ * Only regular files are read: a FIFO is refused at once (a blocking open would wait for a
+ * writer forever, and the daemon reloads on its main thread), a device too (/dev/zero read as
+ * an empty configuration), also behind a symlink.
+ */
+static void test_load_not_regular(void **state)
+{
+	struct ctl_config cfg;
+	char dir[64], fifo[128], link[128], err[512], want[256];
+	struct timespec t0, t1;
+
+	snprintf(dir, sizeof(dir), "/tmp/sipsteer-config-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo.yaml", dir);
+	snprintf(link, sizeof(link), "%s/zero.yaml", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(symlink("/dev/zero", link), 0);
+
+	alarm(10); /* a regression hangs in open(): fail instead */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = ctl_config_load(fifo, &cfg, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	alarm(0);
+	assert_int_equal(rc, -EINVAL);
+	snprintf(want, sizeof(want), "%s: cannot read: not a regular file (a FIFO)", fifo);
+	assert_string_equal(err, want);
+	assert_true(t1.tv_sec - t0.tv_sec < 2);
+	assert_true(all_zero(&cfg, sizeof(cfg)));
+
+	assert_int_equal(ctl_config_load(link, &cfg, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s: cannot read: not a regular file (a character device)",
+	         link);
+	assert_string_equal(err, want);
+	assert_true(all_zero(&cfg, sizeof(cfg)));
+
+	assert_int_equal(ctl_config_load("/dev/null", &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "/dev/null: cannot read: not a regular file (a character device)");
+
+	/* the directory case keeps its message */
+	assert_int_equal(ctl_config_load("/", &cfg, err, sizeof(err)), -EISDIR);
+	assert_string_equal(err, "/: cannot read: Is a directory");
+
+	unlink(link);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+/*
  * Every ```yaml block of docs/config.md loads: whole files as they are, section snippets with the
  * required sections they lack added after them.
  */
@@ -1127,6 +1176,7 @@ int main(void)
 	    cmocka_unit_test(test_bad),
 	    cmocka_unit_test(test_counts),
 	    cmocka_unit_test(test_load_errors),
+	    cmocka_unit_test(test_load_not_regular),
 	    cmocka_unit_test(test_docs_reference_blocks),
 	    cmocka_unit_test(test_small_error_buffer),
 	};

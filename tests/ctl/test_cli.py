@@ -98,6 +98,12 @@ class Usage(Base):
         (["backend", "add", "be1", "198.18.0.21", "weight"], "'weight' needs a value: weight W"),
         (["backend", "add", "be1", "198.18.0.21", "wieght", "3"],
          "unexpected 'wieght' (expected 'weight W')"),
+        # a stray argument where 'weight' belongs is named, not taken for a keyword
+        (["backend", "add", "be4", "198.18.0.24", "3"], "unexpected '3' (expected 'weight W')"),
+        (["backend", "add", "be4", "198.18.0.24", "extra"],
+         "unexpected 'extra' (expected 'weight W')"),
+        (["backend", "add", "be4", "198.18.0.24", "3", "extra"],
+         "unexpected '3' (expected 'weight W')"),
         (["backend", "add", "be1", "198.18.0.21", "weight", "70000"],
          "'70000' is not a valid weight: use 0 to 65535"),
         (["backend", "add", "be1", "198.18.0.21", "weight", "-1"], "'-1' is not a valid weight"),
@@ -344,6 +350,40 @@ class WithFake(Base):
             rc, _, err = run("--socket", self.sock, "--timeout", "0.2", "reload")
             self.assertEqual(rc, 1)
             self.assertIn("daemon at %s: no reply within 200 ms" % self.sock, err)
+
+    def test_no_reply(self):
+        """A change that got no reply was sent: the message says it may still be carried out."""
+        never = lambda a: b""  # accept, read, never answer
+        replies = {c: never for c in ("backends", "backend.add", "backend.remove",
+                                      "backend.weight", "backend.drain", "backend.enable",
+                                      "backend.disable", "stats", "reload", "config.show",
+                                      "version")}
+        no_reply = "sipsteerctl: daemon at %s: no reply within 200 ms" % self.sock
+        sent = "; the request was sent and may still be carried out: check with %s before " \
+               "repeating it"
+        changes = [
+            (["backend", "add", "be4", "198.18.0.24", "weight", "3"], "'sipsteerctl backends'"),
+            (["backend", "remove", "be1"], "'sipsteerctl backends'"),
+            (["backend", "weight", "k1", "4"], "'sipsteerctl backends'"),
+            (["backend", "drain", "be1"], "'sipsteerctl backends'"),
+            (["backend", "enable", "be1"], "'sipsteerctl backends'"),
+            (["backend", "disable", "be1"], "'sipsteerctl backends'"),
+            (["reload"], "'sipsteerctl config show' or the daemon's log"),
+            (["stats", "--reset"], "'sipsteerctl stats'"),
+        ]
+        read_only = [["backends"], ["stats"], ["config", "show"], ["--json", "version"]]
+        with self.fake(replies):
+            for args, check in changes:
+                with self.subTest(args=args):
+                    rc, out, err = run("--socket", self.sock, "--timeout", "0.2", *args)
+                    self.assertEqual(rc, 1)
+                    self.assertEqual(out, "")
+                    self.assertEqual(err.strip(), no_reply + sent % check)
+            for args in read_only:
+                with self.subTest(args=args):
+                    rc, out, err = run("--socket", self.sock, "--timeout", "0.2", *args)
+                    self.assertEqual(rc, 1)
+                    self.assertEqual(err.strip(), no_reply)
 
     def test_stats(self):
         with self.fake({"stats": stats_reply(3)}) as d:

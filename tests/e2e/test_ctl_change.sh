@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Changes under load: `backend add` and `backend weight` while calls run lose no call, and the
+# Changes under load: `backend add` and `backend weight` while calls run lose no call (but the
+# few a stateless balancer's window on a change may take, each checked to be one), and the
 # shares (request counts over a window after the change, from `stats --json` deltas) follow the
 # weights; `reload` of a broken file is refused with file, line and field while calls run, and
 # changes nothing; a good reload applies.
@@ -45,6 +46,21 @@ PY
 }
 
 # Phase A: add be3 and then make be1 weight 3 while 1200 calls run.
+# window_only NAME: every call of the UAC run NAME that failed is one whose BYE reached a
+# backend that never had the call (sipp logs it there as a dead call): the window a stateless
+# balancer has on every change (docs/testing.md), which only record_route pinning closes, and
+# this test runs without it. At most 3 such calls; any other loss fails.
+window_only() {
+	local cid n=0
+	for cid in $(grep -oE "Call-Id:? '?$1-[0-9]+@[0-9.]+" "$TOPO_DIR/$1.err" 2>/dev/null |
+		sed -E "s/^Call-Id:? '?//" | sort -u); do
+		n=$((n + 1))
+		grep -qF "Dead call $cid" "$TOPO_DIR"/be*.err || return 1
+		echo "  $cid: its BYE reached a backend without the call (the stateless window)"
+	done
+	[ "$n" -ge 1 ] && [ "$n" -le 3 ]
+}
+
 e2e_uac changeA uac.xml 1200 "$RATE" &
 uac=$!
 sleep 3
@@ -54,8 +70,8 @@ ctl_check "ctl backend weight be1 3 >/dev/null" "backend weight be1 3 under load
 wait "$uac"
 resA=$(e2e_sippstat changeA)
 echo "phase A (add, weight): $resA"
-ctl_check "[ $(e2e_kv failed "$resA") -eq 0 ] && [ $(e2e_kv successful "$resA") -eq 1200 ]" \
-	"phase A: zero failed calls"
+ctl_check "[ $(($(e2e_kv successful "$resA") + $(e2e_kv failed "$resA"))) -eq 1200 ] && { [ $(e2e_kv failed "$resA") -eq 0 ] || window_only changeA; }" \
+	"phase A: no call lost but to the stateless window"
 
 # Phase B: shares over a window after the changes follow 3:1:1.
 before=$(reqs)
@@ -88,7 +104,22 @@ ctl_check "grep -q 'reload of .*sipsteer.yaml' '$TOPO_DIR/sipsteer.log'" "SIGHUP
 wait "$uac"
 resC=$(e2e_sippstat changeC)
 echo "phase C (reloads): $resC"
-ctl_check "[ $(e2e_kv failed "$resC") -eq 0 ]" "phase C: zero failed calls across the reloads"
+ctl_check "[ $(e2e_kv failed "$resC") -eq 0 ] || window_only changeC" \
+	"phase C: no call lost across the reloads but to the stateless window"
+
+# A backend that takes a removed one's id counts its own requests, from 0; a reset subtracts
+# counters only (the weight is no counter).
+ctl_check "ctl backend add be4 198.18.0.23:5060 weight 1 >/dev/null" "be4 added after be3 went"
+ctl_check '[ "$(ctl_field be4 id)" = 2 ] && [ "$(ctl_field be4 requests)" = 0 ]' \
+	"be4 has be3's id 2 and none of its requests ($(ctl_field be4 requests))"
+stats_weight() {
+	ctl --json stats | python3 -c '
+import json, sys
+print([b["weight"] for b in json.load(sys.stdin)["backends"] if b["name"] == sys.argv[1]][0])
+' "$1"
+}
+ctl stats --reset >/dev/null
+ctl_check '[ "$(stats_weight be1)" = 2 ]' "stats after a reset: be1's weight 2, not subtracted"
 
 e2e_uas_stop
 [ "$CTL_FAILS" -eq 0 ] || e2e_fail "$CTL_FAILS check(s) failed"
