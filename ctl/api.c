@@ -1004,5 +1004,11 @@ json_t *ctl_api_stats_delta(const json_t *now, const json_t *baseline)
 {
 	if (now == NULL)
 		return NULL;
-	return delta(now, baseline, NULL);
+	json_t *d = delta(now, baseline, NULL);
+	/* The window the counters cover: since the reset, where there was one. */
+	json_t *t = json_object_get(now, "uptime_s"), *t0 = json_object_get(baseline, "uptime_s");
+	if (json_is_object(d) && json_is_number(t) && json_is_number(t0))
+		json_object_set_new(d, "since_reset_s",
+		                    json_real(json_number_value(t) - json_number_value(t0)));
+	return d;
 }

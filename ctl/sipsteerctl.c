@@ -463,9 +463,16 @@ static int run_stats(const struct opts *o, const struct command *cmd, int argc, 
 	}
 	stats_row(&t, "total", "", json_object_get(stats, "total"));
 	char up[32];
-	if (json_is_number(json_object_get(stats, "uptime_s")))
-		printf("uptime %s s\n",
+	if (json_is_number(json_object_get(stats, "uptime_s"))) {
+		printf("uptime %s s",
 		       cli_num(json_object_get(stats, "uptime_s"), "%.1f", 1, up, sizeof(up)));
+		/* After a reset the counters cover only the time since it. */
+		if (json_is_number(json_object_get(stats, "since_reset_s")))
+			printf(", counters since a reset %s s ago",
+			       cli_num(json_object_get(stats, "since_reset_s"), "%.1f", 1, up,
+			               sizeof(up)));
+		printf("\n");
+	}
 	cli_table_print(&t, stdout);
 	print_drops(stats);
 	if (reset)

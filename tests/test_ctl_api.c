@@ -1101,20 +1101,20 @@ static void test_stats_delta(void **unused)
 	json_t *now = json_loads(
 	    "{\"uptime_s\":9.5,\"workers\":[{\"lcore\":1,\"rx\":100,\"drops\":{\"a\":5}},"
 	    "{\"lcore\":2,\"rx\":50}],\"total\":{\"rx\":150},\"backends\":[{\"name\":\"be2\","
-	    "\"id\":1,\"requests\":40},{\"name\":\"be3\",\"requests\":7}],\"note\":\"x\","
-	    "\"list\":[1,2,3]}",
+	    "\"id\":1,\"weight\":3,\"requests\":40},{\"name\":\"be3\",\"requests\":7}],"
+	    "\"note\":\"x\",\"list\":[1,2,3]}",
 	    0, &jerr);
 	json_t *base = json_loads(
 	    "{\"uptime_s\":2.0,\"workers\":[{\"lcore\":1,\"rx\":60,\"drops\":{\"a\":5}},"
 	    "{\"lcore\":2,\"rx\":80}],\"total\":{\"rx\":140},\"backends\":[{\"name\":\"be1\","
-	    "\"requests\":1000},{\"name\":\"be2\",\"id\":1,\"requests\":10}],\"note\":\"y\","
-	    "\"list\":[1,1]}",
+	    "\"requests\":1000},{\"name\":\"be2\",\"id\":1,\"weight\":1,\"requests\":10}],"
+	    "\"note\":\"y\",\"list\":[1,1]}",
 	    0, &jerr);
 	json_t *want = json_loads(
 	    "{\"uptime_s\":9.5,\"workers\":[{\"lcore\":1,\"rx\":40,\"drops\":{\"a\":0}},"
 	    "{\"lcore\":2,\"rx\":50}],\"total\":{\"rx\":10},\"backends\":[{\"name\":\"be2\","
-	    "\"id\":1,\"requests\":30},{\"name\":\"be3\",\"requests\":7}],\"note\":\"x\","
-	    "\"list\":[0,1,3]}",
+	    "\"id\":1,\"weight\":3,\"requests\":30},{\"name\":\"be3\",\"requests\":7}],"
+	    "\"note\":\"x\",\"list\":[0,1,3],\"since_reset_s\":7.5}",
 	    0, &jerr);
 	assert_non_null(now);
 	assert_non_null(base);

@@ -407,6 +407,13 @@ class WithFake(Base):
             self.assertIn("counters reset", out)
             rc, out, err = self.ctl("--json", "stats")
             self.assertEqual(json.loads(out), stats_reply(3))
+        # After a reset the daemon says since when the counters count.
+        reply = dict(stats_reply(3), since_reset_s=1.25)
+        with self.fake({"stats": reply}):
+            rc, out, err = self.ctl("stats")
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(out.splitlines()[0],
+                             "uptime 3.0 s, counters since a reset 1.2 s ago")
         # A daemon that sends fewer fields: '-' where they are missing.
         with self.fake({"stats": {"workers": [{"rx": 5}], "total": {"rx": 5}}}):
             rc, out, err = self.ctl("stats")
