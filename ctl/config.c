@@ -698,8 +698,7 @@ static const char *parse_endpoint(const char *s, uint16_t default_port, struct l
 	return NULL;
 }
 
-/* Why a cannot be a host address, or NULL when it can. */
-static const char *unusable(const struct lb_addr *a)
+const char *ctl_addr_unusable(const struct lb_addr *a)
 {
 	if (a->family == AF_INET) {
 		static const uint8_t any[4], bcast[4] = {255, 255, 255, 255};
@@ -736,7 +735,7 @@ static int get_endpoint(struct ctx *c, const yaml_node_t *n, const char *field,
 	if (why != NULL)
 		return fail(c, n, field, "'%s' is not a valid address: %s",
 		            show(n, buf, sizeof(buf)), why);
-	why = unusable(a);
+	why = ctl_addr_unusable(a);
 	if (why != NULL)
 		return fail(c, n, field, "'%s' is %s", show(n, buf, sizeof(buf)), why);
 	return 0;
@@ -771,7 +770,7 @@ static int get_prefix(struct ctx *c, const yaml_node_t *n, const char *field, in
 	if (plen < 1 || plen > max_len)
 		return fail(c, n, field, "prefix length %lu is out of range 1..%u", plen, max_len);
 	p->len = (uint8_t)plen;
-	const char *why = unusable(&p->addr);
+	const char *why = ctl_addr_unusable(&p->addr);
 	if (why != NULL)
 		return fail(c, n, field, "'%s' is %s", buf, why);
 	return 0;
@@ -798,6 +797,47 @@ static bool same_addr(const struct lb_addr *a, const struct lb_addr *b)
 	if (a->family != b->family || a->port != b->port)
 		return false;
 	return a->family == AF_INET ? !memcmp(a->v4, b->v4, 4) : !memcmp(a->v6, b->v6, 16);
+}
+
+const char *ctl_backend_unreachable(const struct ctl_config *cfg, const struct lb_addr *a,
+                                    char *buf, size_t cap)
+{
+	static const uint8_t loop6[16] = {[15] = 1};
+	bool v4 = a->family == AF_INET;
+	const struct ctl_prefix *vip = v4 ? &cfg->vip4 : &cfg->vip6;
+	const char *listen = v4 ? "listen.ipv4" : "listen.ipv6";
+
+	if (v4 ? a->v4[0] == 127 : !memcmp(a->v6, loop6, 16))
+		return "a loopback address (sipsteer sends from the VIP through its own ports, "
+		       "never "
+		       "to this host's stack)";
+	if (vip->addr.family == 0)
+		return NULL; /* the caller says that this family has no VIP */
+	if (v4 ? !memcmp(a->v4, vip->addr.v4, 4) : !memcmp(a->v6, vip->addr.v6, 16)) {
+		snprintf(buf, cap, "the VIP itself (%s)", listen);
+		return buf;
+	}
+	if (in_prefix(vip, a)) {
+		/* IPv4 links of 4 addresses or more: their first and last are no host's */
+		if (v4 && vip->len <= 30) {
+			uint32_t host = ~0u >> vip->len;
+			uint32_t ip = (uint32_t)a->v4[0] << 24 | (uint32_t)a->v4[1] << 16 |
+			              (uint32_t)a->v4[2] << 8 | a->v4[3];
+			if ((ip & host) == 0 || (ip & host) == host) {
+				snprintf(buf, cap, "the %s address of %s's prefix (/%u)",
+				         (ip & host) == 0 ? "network" : "broadcast", listen,
+				         vip->len);
+				return buf;
+			}
+		}
+		return NULL;
+	}
+	if ((v4 ? cfg->gateway4.family : cfg->gateway6.family) == 0) {
+		snprintf(buf, cap, "off %s's link (/%u) and no %s is set to reach it", listen,
+		         vip->len, v4 ? "listen.gateway4" : "listen.gateway6");
+		return buf;
+	}
+	return NULL;
 }
 
 /* --- sections --- */
@@ -947,7 +987,7 @@ static int parse_gateway(struct ctx *c, const yaml_node_t *listen, const char *k
 	if (gw->family != family)
 		return fail(c, v, field, "'%s' is an %s address, expected %s", buf,
 		            family_name(gw->family), family_name(family));
-	const char *why = unusable(gw);
+	const char *why = ctl_addr_unusable(gw);
 	if (why != NULL)
 		return fail(c, v, field, "'%s' is %s", buf, why);
 	if (vip->addr.family == 0)
@@ -1050,6 +1090,10 @@ static int parse_backend(struct ctx *c, const yaml_node_t *item, size_t i)
 		return fail(c, v, field, "an %s backend needs listen.%s to send from",
 		            family_name(be->addr.family),
 		            be->addr.family == AF_INET ? "ipv4" : "ipv6");
+	char why_buf[128];
+	const char *why = ctl_backend_unreachable(c->cfg, &be->addr, why_buf, sizeof(why_buf));
+	if (why != NULL)
+		return fail(c, v, field, "'%s' is %s", show(v, buf, sizeof(buf)), why);
 
 	if ((v = map_get(c, item, "weight")) != NULL &&
 	    (rc = get_u32(c, v, join(field, sizeof(field), base, "weight"), 0, LB_MAX_WEIGHT,

@@ -143,6 +143,17 @@ int ctl_config_write(const struct ctl_config *cfg, char *out, size_t cap);
  */
 bool ctl_config_equal(const struct ctl_config *a, const struct ctl_config *b);
 
+/* Why a cannot be a host address (unspecified, broadcast, multicast), or NULL when it can. */
+const char *ctl_addr_unusable(const struct lb_addr *a);
+
+/*
+ * Why backend address a cannot be reached from cfg's listen addresses, or NULL: a loopback
+ * address, the VIP itself, the network or broadcast address of the VIP's IPv4 prefix, or an
+ * address off the VIP's link with no gateway of its family. The text may be written into buf.
+ */
+const char *ctl_backend_unreachable(const struct ctl_config *cfg, const struct lb_addr *a,
+                                    char *buf, size_t cap);
+
 /* True when a ports[].device names a PCI device ("0000:01:00.0" or "01:00.0"), false for a
  * vdev string. */
 bool ctl_device_is_pci(const char *device);

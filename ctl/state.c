@@ -186,26 +186,6 @@ static const char *port_part(const char *s)
 	return colon + 1;
 }
 
-static const char *unusable(const struct lb_addr *a)
-{
-	static const uint8_t any4[4], bcast[4] = {255, 255, 255, 255}, any6[16];
-
-	if (a->family == AF_INET) {
-		if (!memcmp(a->v4, any4, 4))
-			return "the unspecified address";
-		if (!memcmp(a->v4, bcast, 4))
-			return "the broadcast address";
-		if ((a->v4[0] & 0xf0) == 0xe0)
-			return "a multicast address";
-	} else {
-		if (!memcmp(a->v6, any6, 16))
-			return "the unspecified address";
-		if (a->v6[0] == 0xff)
-			return "a multicast address";
-	}
-	return NULL;
-}
-
 static const char *family_name(int family)
 {
 	return family == AF_INET ? "IPv4" : "IPv6";
@@ -252,12 +232,16 @@ static int parse_address(const struct ctl_state *st, const char *s, struct lb_ad
 		            "address '%s' is not valid: use IPv4[:PORT], [IPv6][:PORT] or an IPv6 "
 		            "address",
 		            s);
-	why = unusable(a);
+	why = ctl_addr_unusable(a);
 	if (why != NULL)
 		return fail(err, cap, -EINVAL, "address '%s' is %s", s, why);
 	int rc = check_family(&st->cfg, "", a, err, cap);
 	if (rc != 0)
 		return rc;
+	char why_buf[128];
+	why = ctl_backend_unreachable(&st->cfg, a, why_buf, sizeof(why_buf));
+	if (why != NULL)
+		return fail(err, cap, -EINVAL, "address '%s' is %s", s, why);
 	for (uint32_t i = 0; i < st->cfg.n_backends; i++)
 		if (lb_addr_equal(&st->cfg.backends[i].addr, a))
 			return fail(err, cap, -EEXIST, "address %s already used by backend '%s'",

@@ -194,6 +194,13 @@ static const struct add_case add_cases[] = {
     {"be9", "255.255.255.255", 1, -EINVAL, "is the broadcast address"},
     {"be9", "224.0.0.1:5060", 1, -EINVAL, "address '224.0.0.1:5060' is a multicast address"},
     {"be9", "[ff02::1]", 1, -EINVAL, "is a multicast address"},
+    {"be9", "127.0.0.1", 1, -EINVAL, "address '127.0.0.1' is a loopback address"},
+    {"be9", "198.18.0.10:5060", 1, -EINVAL, "is the VIP itself (listen.ipv4)"},
+    {"be9", "198.18.0.0", 1, -EINVAL, "is the network address of listen.ipv4's prefix (/24)"},
+    {"be9", "198.18.0.255", 1, -EINVAL, "is the broadcast address of listen.ipv4's prefix"},
+    {"be9", "10.1.1.1", 1, -EINVAL,
+     "address '10.1.1.1' is off listen.ipv4's link (/24) and no listen.gateway4 is set to "
+     "reach it"},
     {"be9", "::", 1, -EINVAL, "address '::' is the unspecified address"},
     {"be9", "2001:db8::30", 1, -EINVAL,
      "address [2001:db8::30]:5060 is IPv6 but the daemon has no listen.ipv6 address to send "
@@ -240,7 +247,9 @@ static void test_add_table_full(void **unused)
 	char err[256], name[16], addr[32];
 	uint32_t n;
 
-	state_from(HEAD "  ipv6: 2001:db8::10/64\nbackends: []\nhashing:\n  table_size: 1021\n",
+	/* off-link backends, through the gateway */
+	state_from(HEAD "  gateway4: 198.18.0.1\n  ipv6: 2001:db8::10/64\nbackends: []\nhashing:\n"
+	                "  table_size: 1021\n",
 	           &st);
 	for (n = 0; n < 1020; n++) {
 		snprintf(name, sizeof(name), "b%u", n);
@@ -639,8 +648,9 @@ static void test_reload_ids_full(void **unused)
 
 	assert_non_null(text);
 	assert_non_null(next);
-	n += (size_t)snprintf(text + n, cap - n, HEAD "backends:\n");
-	m += (size_t)snprintf(next + m, cap - m, HEAD "backends:\n");
+	/* off-link backends, through the gateway */
+	n += (size_t)snprintf(text + n, cap - n, HEAD "  gateway4: 198.18.0.1\nbackends:\n");
+	m += (size_t)snprintf(next + m, cap - m, HEAD "  gateway4: 198.18.0.1\nbackends:\n");
 	for (uint32_t i = 0; i < LB_MAX_BACKENDS; i++) {
 		n += (size_t)snprintf(text + n, cap - n, "  - name: b%u\n    address: 10.%u.%u.1\n",
 		                      i, i >> 8, i & 0xff);
