@@ -212,9 +212,12 @@ int ctl_config_write(const struct ctl_config *cfg, char *buf, size_t cap)
 	put(&o, "  up_after: %u\n", cfg->probe_up_after);
 	put_alive_codes(&o, cfg);
 
+	/* Every section written out; burst only with a rate (it needs one). */
 	if (cfg->rate_limit != 0)
 		put(&o, "rate_limit:\n  rate: %u\n  burst: %u\n", cfg->rate_limit,
 		    cfg->rate_limit_burst);
+	else
+		put(&o, "rate_limit:\n  rate: 0\n");
 
 	put(&o, "control:\n");
 	put(&o, "  api_socket: ");

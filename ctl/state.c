@@ -553,7 +553,8 @@ static void diff_sip(const struct ctl_config *a, const struct ctl_config *b, str
 	}
 	if (a->rate_limit != b->rate_limit)
 		add_line(l, "rate_limit.rate %u -> %u", a->rate_limit, b->rate_limit);
-	if (a->rate_limit_burst != b->rate_limit_burst)
+	/* With the limit off on either side a burst means nothing: the rate line says it all. */
+	if (a->rate_limit != 0 && b->rate_limit != 0 && a->rate_limit_burst != b->rate_limit_burst)
 		add_line(l, "rate_limit.burst %u -> %u", a->rate_limit_burst, b->rate_limit_burst);
 	/* A file without secret and secret_file keeps the running key (keep_secret()). */
 	if (!b->secret_set)

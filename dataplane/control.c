@@ -169,6 +169,13 @@ static int publish(struct dp_control *c, const struct ctl_state *st, char *err, 
 	struct lb_set *set = lb_set_build(&lbc, err, cap);
 	if (set == NULL)
 		return errno ? -errno : -EINVAL;
+	/* Said once, when the last backend stops taking new calls (and again once one does). */
+	const struct lb_set *old = lb_current(&c->ctx->lb);
+	if (set->n_active == 0 && (old == NULL || old->n_active != 0))
+		log_warn("no backend takes new calls (every one is weight 0, draining, disabled or "
+		         "down): every new call is answered 503");
+	else if (set->n_active != 0 && old != NULL && old->n_active == 0)
+		log_info("backends take new calls again");
 	lb_publish(&c->ctx->lb, set);
 	c->published_generation = st->generation;
 	return 0;

@@ -789,6 +789,27 @@ static void test_reload_keeps_secret(void **unused)
 	ctl_state_free(&st);
 }
 
+/* Turning the rate limit on or off reports the rate; a burst only between two rates. */
+static void test_reload_rate_limit(void **unused)
+{
+	struct ctl_state st;
+	struct ctl_reload_report rep;
+	char err[256];
+
+	state_from(HEAD THREE, &st);
+	assert_int_equal(
+	    reload_text(&st, HEAD THREE "rate_limit:\n  rate: 10\n", &rep, err, sizeof(err)), 0);
+	assert_true(report_has(rep.changed, rep.n_changed, "rate_limit.rate 0 -> 10"));
+	assert_false(report_has(rep.changed, rep.n_changed, "rate_limit.burst"));
+	ctl_reload_report_free(&rep);
+	assert_int_equal(reload_text(&st, HEAD THREE "rate_limit:\n  rate: 10\n  burst: 30\n", &rep,
+	                             err, sizeof(err)),
+	                 0);
+	assert_true(report_has(rep.changed, rep.n_changed, "rate_limit.burst 10 -> 30"));
+	ctl_reload_report_free(&rep);
+	ctl_state_free(&st);
+}
+
 /* A reload that could not run changes nothing. */
 static void test_reload_refused(void **unused)
 {
@@ -865,6 +886,9 @@ static void test_write_sparse(void **unused)
 	char *text = ctl_state_write_alloc(&st);
 	assert_non_null(text);
 	assert_true(strncmp(text, "# Backend ids have gaps", 23) == 0);
+	/* every section written out, the rate limit's when it is off too (burst needs a rate) */
+	assert_non_null(strstr(text, "\nrate_limit:\n  rate: 0\n"));
+	assert_null(strstr(text, "burst: 0"));
 	assert_int_equal(ctl_config_parse("saved", text, strlen(text), &back, err, sizeof(err)), 0);
 	assert_int_equal(back.n_backends, 2);
 	assert_string_equal(back.backends[1].name, "be3");
@@ -904,6 +928,7 @@ int main(void)
 	    cmocka_unit_test(test_reload_ids_full),
 	    cmocka_unit_test(test_reload_sections),
 	    cmocka_unit_test(test_reload_keeps_secret),
+	    cmocka_unit_test(test_reload_rate_limit),
 	    cmocka_unit_test(test_reload_refused),
 	    cmocka_unit_test(test_write_round_trip),
 	    cmocka_unit_test(test_write_sparse),

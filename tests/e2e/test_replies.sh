@@ -20,6 +20,13 @@ e2e_start_sipsteer --config "$(e2e_config nobackends)"
 # shellcheck disable=SC2046
 "${E2E_CHECK[@]}" replies $(e2e_daemon_args) --no-backends --retry-after 5 || fails=$((fails + 1))
 topo_sipsteer_stop || { echo "FAIL: sipsteer exited with an error status"; fails=$((fails + 1)); }
+# The log says why every call gets 503.
+if grep -q "warning: no backend takes new calls .*: every new call is answered 503" "$TOPO_DIR/sipsteer.log"; then
+	echo "the log says no backend takes new calls"
+else
+	echo "FAIL: no warning in the log that no backend takes new calls"
+	fails=$((fails + 1))
+fi
 
 [ "$fails" -eq 0 ] || e2e_fail "$fails part(s) failed"
 e2e_ok "483 and 503 replies"
