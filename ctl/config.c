@@ -112,9 +112,9 @@ static bool is_net_tap(const char *device)
 }
 
 /*
- * The value of a net_tap device's iface=VALUE devarg, the kernel interface it creates (the last
- * one when given twice: the driver applies them in order), with its length in *len; NULL when
- * the device names none (the driver then picks dtapN).
+ * The value of a device's iface=VALUE devarg (net_tap: the kernel interface it creates;
+ * net_af_packet: the one it binds to), the last one when given twice (the drivers apply them in
+ * order), with its length in *len; NULL when the device names none (net_tap then picks dtapN).
  */
 static const char *tap_iface(const char *device, size_t *len)
 {
@@ -870,17 +870,48 @@ static int parse_eal(struct ctx *c, const yaml_node_t *n)
  * iface must be a kernel interface name (IFNAMSIZ - 1 characters at most) no other net_tap port
  * creates.
  */
+/* A PCI address as the EAL knows it: domain written out (0000: when left out), lower case. */
+static void pci_normal(const char *device, char out[16])
+{
+	size_t len = vdev_name_len(device), n = 0;
+	int colons = 0;
+
+	for (size_t k = 0; k < len; k++)
+		colons += device[k] == ':';
+	if (colons == 1) {
+		memcpy(out, "0000:", 5);
+		n = 5;
+	}
+	for (size_t k = 0; k < len && n < 15; k++)
+		out[n++] = (char)tolower((unsigned char)device[k]);
+	out[n] = '\0';
+}
+
+/* The driver family whose iface= names a kernel interface only one port may use: 1 tap (it
+ * creates the interface), 2 af_packet (it binds to it: two ports would each get every frame),
+ * 0 none. */
+static int iface_kind(const char *device)
+{
+	if (is_net_tap(device))
+		return 1;
+	return strncmp(device, "net_af_packet", 13) == 0 ? 2 : 0;
+}
+
 static int check_device(struct ctx *c, const yaml_node_t *v, const char *field, size_t i)
 {
 	const struct ctl_port *ports = c->cfg->ports;
 	const char *dev = ports[i].device, *iface;
 	size_t name_len = vdev_name_len(dev), iface_len = 0;
 	bool pci = ctl_device_is_pci(dev);
+	char a[16], b[16];
 
+	if (pci)
+		pci_normal(dev, a);
 	for (size_t j = 0; j < i; j++) {
 		const char *other = ports[j].device;
-		if (pci && !strcmp(other, dev))
-			return fail(c, v, field, "duplicate device '%s' (also ports[%zu])", dev, j);
+		if (pci && ctl_device_is_pci(other) && (pci_normal(other, b), !strcmp(a, b)))
+			return fail(c, v, field, "duplicate device %s (also ports[%zu], '%s')", a,
+			            j, other);
 		if (!pci && !ctl_device_is_pci(other) && vdev_name_len(other) == name_len &&
 		    !strncmp(other, dev, name_len)) {
 			/* the driver's prefix for the hint: the name without its trailing digits */
@@ -894,7 +925,8 @@ static int check_device(struct ctx *c, const yaml_node_t *v, const char *field, 
 			    (int)name_len, dev, j, prefix, dev, prefix, dev);
 		}
 	}
-	if (!is_net_tap(dev) || (iface = tap_iface(dev, &iface_len)) == NULL)
+	int kind = iface_kind(dev);
+	if (kind == 0 || (iface = tap_iface(dev, &iface_len)) == NULL)
 		return 0;
 	if (iface_len == 0 || iface_len > 15)
 		return fail(c, v, field,
@@ -903,11 +935,14 @@ static int check_device(struct ctx *c, const yaml_node_t *v, const char *field, 
 	for (size_t j = 0; j < i; j++) {
 		const char *other;
 		size_t other_len = 0;
-		if (is_net_tap(ports[j].device) &&
+		if (iface_kind(ports[j].device) == kind &&
 		    (other = tap_iface(ports[j].device, &other_len)) != NULL &&
 		    other_len == iface_len && !memcmp(other, iface, iface_len))
-			return fail(c, v, field, "iface %.*s is also ports[%zu]'s", (int)iface_len,
-			            iface, j);
+			return fail(c, v, field, "iface %.*s is also ports[%zu]'s%s",
+			            (int)iface_len, iface, j,
+			            kind == 2 ? " (two af_packet ports on one interface would each "
+			                        "receive every frame)"
+			                      : "");
 	}
 	return 0;
 }

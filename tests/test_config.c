@@ -309,9 +309,9 @@ static void test_port_limits(void **state)
 	    "ports:\n  - {name: lan0, device: 'net_memif0,role=server'}\n"
 	    "  - {name: lan1, device: '0000:3b:00.0'}\n  - {name: lan2, device: '0000:3b:00.1'}\n"
 	    "workers: 64\n",
-	    /* iface is only read for net_tap: two af_packet ports on one interface pass */
-	    "ports:\n  - {name: lan0, device: 'net_af_packet0,iface=eth0'}\n"
-	    "  - {name: lan1, device: 'net_af_packet1,iface=eth0'}\n",
+	    /* a tap and an af_packet port may share an iface name: one creates it, one binds */
+	    "ports:\n  - {name: lan0, device: 'net_tap0,iface=eth0'}\n"
+	    "  - {name: lan1, device: 'net_af_packet0,iface=eth0'}\n",
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
@@ -669,7 +669,17 @@ static const struct bad_case bad_cases[] = {
     {"duplicate PCI address",
      "ports:\n  - {name: lan0, device: '0000:3b:00.1'}\n"
      "  - {name: lan1, device: '0000:3b:00.1'}\n" LISTEN "backends: []\n",
-     3, "ports[1].device", "duplicate device '0000:3b:00.1' (also ports[0])"},
+     3, "ports[1].device", "duplicate device 0000:3b:00.1 (also ports[0], '0000:3b:00.1')"},
+    {"duplicate PCI address, domain left out and upper case",
+     "ports:\n  - {name: lan0, device: '0000:3b:00.1'}\n"
+     "  - {name: lan1, device: '3B:00.1'}\n" LISTEN "backends: []\n",
+     3, "ports[1].device", "duplicate device 0000:3b:00.1 (also ports[0], '0000:3b:00.1')"},
+    {"two af_packet ports on one interface",
+     "ports:\n  - {name: lan0, device: 'net_af_packet0,iface=eth0'}\n"
+     "  - {name: lan1, device: 'net_af_packet1,iface=eth0'}\n" LISTEN "backends: []\n",
+     3, "ports[1].device",
+     "iface eth0 is also ports[0]'s (two af_packet ports on one interface would each receive "
+     "every frame)"},
     {"duplicate vdev name, other devargs",
      "ports:\n  - {name: lan0, device: 'net_tap0,iface=sst0'}\n"
      "  - {name: lan1, device: 'net_tap0,iface=sst1'}\n" LISTEN "backends: []\n",
