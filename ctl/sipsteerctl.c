@@ -75,8 +75,9 @@ static void print_json(const json_t *v)
 /*
  * Connect, send, report. Returns CLI_OK with *result, or CLI_FAILED after saying why. check:
  * for a request that changes something, the sipsteerctl command (or log) that shows whether it
- * was done; NULL for a read-only one. A request that got no reply in time was sent whole (the
- * client times out only waiting for the reply), so the daemon may still carry it out.
+ * was done; NULL for a read-only one. A request that got no reply in time, or whose connection
+ * closed before the reply, was sent whole (both happen only while waiting for the reply), so
+ * the daemon may have carried it out or still do.
  */
 static int call(const struct opts *o, const char *cmd, json_t *args, json_t **result,
                 const char *check)
@@ -93,7 +94,7 @@ static int call(const struct opts *o, const char *cmd, json_t *args, json_t **re
 	cli_close(&c);
 	if (rc == 1)
 		fprintf(stderr, "sipsteerctl: daemon at %s: %s\n", o->socket, err);
-	else if (rc == -ETIMEDOUT && check != NULL)
+	else if ((rc == -ETIMEDOUT || rc == -ECONNRESET) && check != NULL)
 		fprintf(stderr,
 		        "sipsteerctl: %s; the request was sent and may still be carried out: check "
 		        "with %s before repeating it\n",

@@ -347,6 +347,11 @@ class WithFake(Base):
             rc, _, err = self.ctl("stats")
             self.assertEqual(rc, 1)
             self.assertIn("connection closed before the reply", err)
+            # A change whose connection closed before the reply may have been done.
+            rc, _, err = self.ctl("stats", "--reset")
+            self.assertEqual(rc, 1)
+            self.assertIn("connection closed before the reply; the request was sent and may "
+                          "still be carried out: check with 'sipsteerctl stats'", err)
             rc, _, err = run("--socket", self.sock, "--timeout", "0.2", "reload")
             self.assertEqual(rc, 1)
             self.assertIn("daemon at %s: no reply within 200 ms" % self.sock, err)
