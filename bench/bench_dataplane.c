@@ -995,32 +995,47 @@ int bench_dataplane_main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
-		} else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
-			seconds = atof(argv[++i]);
-			if (seconds <= 0 || seconds > 3600) {
+		} else if (!strcmp(argv[i], "--seconds") || !strcmp(argv[i], "--rounds") ||
+		           !strcmp(argv[i], "--workers")) {
+			const char *opt = argv[i], *v = i + 1 < argc ? argv[++i] : NULL;
+			uint64_t n = 0;
+			bool ok;
+			if (v == NULL) {
+				fprintf(stderr, "sipsteer-bench dataplane: %s needs a value\n",
+				        opt);
+				return 2;
+			}
+			if (!strcmp(opt, "--seconds")) {
+				ok = bench_parse_decimal(v, &seconds) == 0 && seconds > 0 &&
+				     seconds <= 3600;
+			} else if (!strcmp(opt, "--rounds")) {
+				ok = bench_parse_u64(v, 1, MAX_ROUNDS, &n) == 0;
+				rounds = (uint32_t)n;
+			} else {
+				ok = bench_parse_u64(v, 1, MAX_WORKERS, &n) == 0;
+				workers = (uint32_t)n;
+			}
+			if (!ok && !strcmp(opt, "--seconds")) {
+				fprintf(
+				    stderr,
+				    "sipsteer-bench dataplane: --seconds '%s': want a number of "
+				    "seconds, 0 < N <= 3600\n",
+				    v);
+				return 2;
+			}
+			if (!ok) {
 				fprintf(stderr,
-				        "sipsteer-bench dataplane: --seconds: 0 < N <= 3600\n");
+				        "sipsteer-bench dataplane: %s '%s': want a number from 1 "
+				        "to %d\n",
+				        opt, v,
+				        !strcmp(opt, "--rounds") ? MAX_ROUNDS : MAX_WORKERS);
 				return 2;
 			}
-		} else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) {
-			char *end;
-			long n = strtol(argv[++i], &end, 10);
-			if (*argv[i] == '\0' || *end != '\0' || n < 1 || n > MAX_ROUNDS) {
-				fprintf(stderr, "sipsteer-bench dataplane: --rounds: 1..%d\n",
-				        MAX_ROUNDS);
+		} else if (!strcmp(argv[i], "--port")) {
+			if (++i == argc) {
+				fprintf(stderr, "sipsteer-bench dataplane: --port needs a value\n");
 				return 2;
 			}
-			rounds = (uint32_t)n;
-		} else if (!strcmp(argv[i], "--workers") && i + 1 < argc) {
-			int n = atoi(argv[++i]);
-			if (n < 1 || n > MAX_WORKERS) {
-				fprintf(stderr, "sipsteer-bench dataplane: --workers: 1..%d\n",
-				        MAX_WORKERS);
-				return 2;
-			}
-			workers = (uint32_t)n;
-		} else if (!strcmp(argv[i], "--port") && i + 1 < argc) {
-			i++;
 			if (!strcmp(argv[i], "memif")) {
 				b.kind = PORT_MEMIF;
 			} else if (!strcmp(argv[i], "memif-zc")) {

@@ -202,38 +202,6 @@ static int bad_arg(const char *opt, const char *val, const char *want)
 	return 2;
 }
 
-/* A decimal number in [min, max]. 0 or -1. */
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
-{
-	char *end;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	unsigned long long n = strtoull(s, &end, 10);
-
-	if (errno || *end || n < min || n > max)
-		return -1;
-	*v = n;
-	return 0;
-}
-
-/* A plain decimal number >= 0 ("0.001", "1.3"). 0 or -1. */
-static int parse_fraction(const char *s, double *v)
-{
-	char *end;
-
-	if ((s[0] < '0' || s[0] > '9') || strpbrk(s, "eEnNxX"))
-		return -1;
-	errno = 0;
-	double d = strtod(s, &end);
-
-	if (errno || *end)
-		return -1;
-	*v = d;
-	return 0;
-}
-
 /* "IP:PORT[@NETNS]" (port required or not): 0 or -1; *netns points into text or is NULL. */
 static int split_addr(const char *text, bool need_port, struct sockaddr_in *sa, char *netns,
                       size_t netns_cap)
@@ -389,14 +357,14 @@ static int parse_options(struct options *o, int argc, char **argv)
 				return bad_arg(a, v, "want IPV4:PORT[@NETNS], port 1-65535");
 			o->uas_text[o->n_uas++] = v;
 		} else if (!strcmp(a, "--rate")) {
-			if (parse_u64(v, 1, 10000000, &o->rate) < 0)
+			if (bench_parse_u64(v, 1, 10000000, &o->rate) < 0)
 				return bad_arg(a, v, "want calls per second, 1 to 10000000");
 		} else if (!strcmp(a, "--duration")) {
-			if (parse_u64(v, 0, 86400, &o->duration) < 0)
+			if (bench_parse_u64(v, 0, 86400, &o->duration) < 0)
 				return bad_arg(a, v, "want seconds, 0 to 86400 (0: no limit)");
 			o->duration_set = true;
 		} else if (!strcmp(a, "--calls")) {
-			if (parse_u64(v, 1, MAX_CALLS, &o->calls) < 0)
+			if (bench_parse_u64(v, 1, MAX_CALLS, &o->calls) < 0)
 				return bad_arg(a, v, "want a number of calls, 1 to 16777216");
 		} else if (!strcmp(a, "--dpdk")) {
 			if (o->dpdk)
@@ -407,22 +375,23 @@ static int parse_options(struct options *o, int argc, char **argv)
 				    a, v, "want a DPDK device (net_memif0,... or a PCI address)");
 			o->dpdk = v;
 		} else if (!strcmp(a, "--steps")) {
-			if (parse_u64(v, 1, 100, &o->steps) < 0)
+			if (bench_parse_u64(v, 1, 100, &o->steps) < 0)
 				return bad_arg(a, v, "want a number of steps, 1 to 100");
 		} else if (!strcmp(a, "--factor")) {
-			if (parse_fraction(v, &o->factor) < 0 || o->factor <= 1 || o->factor > 10)
+			if (bench_parse_decimal(v, &o->factor) < 0 || o->factor <= 1 ||
+			    o->factor > 10)
 				return bad_arg(a, v, "want a factor above 1, at most 10");
 		} else if (!strcmp(a, "--stop-loss")) {
-			if (parse_fraction(v, &o->stop_loss) < 0 || o->stop_loss > 1)
+			if (bench_parse_decimal(v, &o->stop_loss) < 0 || o->stop_loss > 1)
 				return bad_arg(a, v, "want a fraction of messages, 0 to 1");
 		} else if (!strcmp(a, "--cpu-of")) {
-			if (parse_u64(v, 1, 4194304, &o->cpu_of) < 0)
+			if (bench_parse_u64(v, 1, 4194304, &o->cpu_of) < 0)
 				return bad_arg(a, v, "want a process id");
 		} else if (!strcmp(a, "--rx-queues")) {
-			if (parse_u64(v, 1, 16, &o->rx_queues) < 0)
+			if (bench_parse_u64(v, 1, 16, &o->rx_queues) < 0)
 				return bad_arg(a, v, "want a number of RX queues, 1 to 16");
 			o->rx_queues_set = true;
-		} else if (parse_u64(v, 0, 600000, &o->drain_ms) < 0) {
+		} else if (bench_parse_u64(v, 0, 600000, &o->drain_ms) < 0) {
 			return bad_arg(a, v, "want milliseconds, 0 to 600000");
 		}
 	}

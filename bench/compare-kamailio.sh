@@ -26,8 +26,10 @@
 # --idle-sleep-us (default 100; 0 = busy polling) when idle, Kamailio with -n 1 (one UDP
 # receiver process, plus its timer processes on the same CPU).
 #
-# The offered load starts at --start-rate calls/s (7 messages each) and grows by --factor each
-# step of --step-s seconds. A system's steps end when message loss exceeds 0.1 %, when the load
+# The offered load starts at --start-rate calls/s (7 messages each; default 2000, at most
+# 10000000) and grows by --factor each (default 1.4, above 1, at most 10) step of --step-s seconds
+# (default 3, at most 86400), at most --max-steps (default 12, at most 100) steps, none of them
+# above 16777216 calls. A system's steps end when message loss exceeds 0.1 %, when the load
 # tool itself cannot keep the offered rate, or after --max-steps. With tap the systems take
 # turns at each rate (the one not measured is stopped with SIGSTOP, so it takes no CPU), then
 # one step at half of each one's highest loss-free rate measures latency. With memif, DPDK
@@ -95,6 +97,7 @@ steps_check
 for s in $SYSTEMS; do
 	[ "$s" = sipsteer ] || [ "$s" = kamailio ] || steps_die "--systems: unknown system '$s'"
 done
+[ -n "${SYSTEMS// /}" ] || steps_die "--systems '$SYSTEMS': name at least one of sipsteer, kamailio"
 
 SIPSTEER=$BUILD/dataplane/sipsteer
 BENCH=$BUILD/bench/sipsteer-bench

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* sipsteer-bench: dispatch to the benchmark named by the first argument. */
+#include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -43,10 +45,65 @@ uint64_t bench_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Run every benchmark in turn with the same options; the first failure's code is returned. */
+int bench_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
+{
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	unsigned long long n = strtoull(s, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return -1;
+	*v = n;
+	return 0;
+}
+
+int bench_parse_decimal(const char *s, double *v)
+{
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9' || strpbrk(s, "eEnNxXpP"))
+		return -1;
+	errno = 0;
+	double d = strtod(s, &end);
+	if (errno || *end)
+		return -1;
+	*v = d;
+	return 0;
+}
+
+static void all_usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: sipsteer-bench all [--json]\n\n"
+	        "Run every benchmark but load, one after the other, each with its defaults:\n");
+	for (const struct bench_cmd *c = cmds; c < cmds + N_CMDS; c++)
+		if (c->in_all)
+			fprintf(out, "  %-10s %s\n", c->name, c->what);
+	fprintf(out, "\n  --json   each benchmark's JSON object on a line of its own (JSON Lines)\n"
+	             "\nTheir own options are for running them one by one: sipsteer-bench COMMAND "
+	             "--help.\nExit status: 0, or the first failing benchmark's.\n");
+}
+
+/* Run every benchmark in turn (only --json is passed on); the first failure's code is returned. */
 static int run_all(int argc, char **argv)
 {
 	int rc = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			all_usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--json")) {
+			fprintf(stderr,
+			        "sipsteer-bench all: '%s': all takes only --json; run a benchmark "
+			        "alone for its options (sipsteer-bench COMMAND --help)\n",
+			        argv[i]);
+			return 2;
+		}
+	}
 
 	for (const struct bench_cmd *c = cmds; c < cmds + N_CMDS; c++) {
 		char *sub_argv[argc + 1];

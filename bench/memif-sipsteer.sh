@@ -18,8 +18,10 @@
 # which measures Kamailio in the same run; this script is sipsteer alone.
 #
 # Cores: the load tool on --load-cpu (default 0), every thread of sipsteer on --balancer-cpu
-# (default 1). The offered load starts at --start-rate calls/s (7 messages each) and grows by
-# --factor per step of --step-s seconds, all steps in one load tool process (`--steps`: the
+# (default 1). The offered load starts at --start-rate calls/s (7 messages each; default 5000, at
+# most 10000000) and grows by --factor (default 1.3, above 1, at most 10) per step of --step-s
+# seconds (default 3, at most 86400; at most --max-steps, default 15, at most 100, none above
+# 16777216 calls), all steps in one load tool process (`--steps`: the
 # memif stays connected, see below); the steps end when message loss exceeds 0.1 %, when the
 # load tool cannot keep the offered rate, or after --max-steps. sipsteer's CPU per step is the
 # utime + stime delta of its process (/proc/PID/stat, every thread), read by the load tool
@@ -51,7 +53,7 @@ LOSS_LIMIT=0.001
 ARGS=("$@")
 
 usage() {
-	sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'
 }
 
 # shellcheck source=bench/lib/steps.sh

@@ -51,13 +51,24 @@ steps_check() {
 	if ! [[ $IDLE_US =~ ^[0-9]{1,6}$ ]] || [ "$IDLE_US" -gt 100000 ]; then
 		steps_die "--idle-sleep-us '$IDLE_US': want microseconds from 0 to 100000"
 	fi
-	[[ $STEP_S =~ ^[1-9][0-9]*$ ]] || steps_die "--step-s '$STEP_S': want whole seconds >= 1"
-	[[ $START_RATE =~ ^[1-9][0-9]*$ ]] ||
-		steps_die "--start-rate '$START_RATE': want calls/s >= 1"
-	[[ $MAX_STEPS =~ ^[1-9][0-9]*$ ]] || steps_die "--max-steps '$MAX_STEPS': want a number >= 1"
-	if ! [[ $FACTOR =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
-		! python3 -c "import sys; sys.exit(not $FACTOR > 1)"; then
-		steps_die "--factor '$FACTOR': want a number above 1"
+	# The ranges sipsteer-bench load takes (--duration, --rate, --steps, --factor), checked
+	# here so that a bad value stops the script before it builds anything.
+	if ! [[ $STEP_S =~ ^[1-9][0-9]{0,4}$ ]] || [ "$STEP_S" -gt 86400 ]; then
+		steps_die "--step-s '$STEP_S': want whole seconds from 1 to 86400"
 	fi
-	[[ $LOAD_CPU =~ ^[0-9]+$ && $BAL_CPU =~ ^[0-9]+$ ]] || steps_die "CPU numbers must be integers"
+	if ! [[ $START_RATE =~ ^[1-9][0-9]{0,7}$ ]] || [ "$START_RATE" -gt 10000000 ]; then
+		steps_die "--start-rate '$START_RATE': want calls/s from 1 to 10000000"
+	fi
+	if ! [[ $MAX_STEPS =~ ^[1-9][0-9]{0,2}$ ]] || [ "$MAX_STEPS" -gt 100 ]; then
+		steps_die "--max-steps '$MAX_STEPS': want a number from 1 to 100"
+	fi
+	if ! [[ $FACTOR =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
+		! python3 -c "import sys; sys.exit(not 1 < $FACTOR <= 10)"; then
+		steps_die "--factor '$FACTOR': want a number above 1, at most 10"
+	fi
+	# Every step's calls (rate x seconds) within what one load run takes.
+	python3 -c "import sys; sys.exit(not $START_RATE * $FACTOR ** ($MAX_STEPS - 1) * $STEP_S <= 16777216)" ||
+		steps_die "--start-rate $START_RATE, --factor $FACTOR, --max-steps $MAX_STEPS and --step-s $STEP_S: the last step would send more than 16777216 calls (fewer steps, a smaller factor or shorter steps)"
+	[[ $LOAD_CPU =~ ^[0-9]+$ ]] || steps_die "--load-cpu '$LOAD_CPU': want a CPU number"
+	[[ $BAL_CPU =~ ^[0-9]+$ ]] || steps_die "--balancer-cpu '$BAL_CPU': want a CPU number"
 }

@@ -60,10 +60,18 @@ for s in "$COMPARE" "$MEMIF"; do
 	expect 2 "--factor '1': want a number above 1" "$s" --factor 1
 	expect 2 "--factor '1;x': want a number above 1" "$s" --factor '1;x'
 	expect 2 "--max-steps '0': want a number" "$s" --max-steps 0
-	expect 2 'CPU numbers must be integers' "$s" --load-cpu a
+	expect 2 "--load-cpu 'a': want a CPU number" "$s" --load-cpu a
+	expect 2 "--balancer-cpu '-1': want a CPU number" "$s" --balancer-cpu -1
+	# the ranges sipsteer-bench load takes, refused before anything is built
+	expect 2 "--max-steps '101': want a number from 1 to 100" "$s" --max-steps 101
+	expect 2 "--factor '11': want a number above 1, at most 10" "$s" --factor 11
+	expect 2 "--start-rate '20000000': want calls/s from 1 to 10000000" "$s" --start-rate 20000000
+	expect 2 "--step-s '90000': want whole seconds from 1 to 86400" "$s" --step-s 90000
+	expect 2 "the last step would send more than 16777216 calls" "$s" --max-steps 40
 	expect 2 "unknown argument '--bogus'" "$s" --bogus
 done
 expect 2 "--systems: unknown system 'opensips'" "$COMPARE" --systems "sipsteer opensips"
+expect 2 "--systems ' ': name at least one of sipsteer, kamailio" "$COMPARE" --systems ' '
 expect 2 '--max-steps needs a value' "$MEMIF" --max-steps
 expect 2 "--idle-sleep-us '100001': want microseconds" "$MEMIF" --idle-sleep-us 100001
 expect 2 '--kamailio needs a value' "$MEMIF" --kamailio

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """sipsteer-bench dataplane as a command: every argument error exits 2 with a message naming
-it; a short run on each port kind (net_memif pair, the same with zero-copy, net_ring, and the
+it (and `all` refuses every option but --json); a short run on each port kind (net_memif pair, the same with zero-copy, net_ring, and the
 one-core loop) prints one
 JSON object with the fields docs/tools.md lists, forwards messages and drops none for a parse or
 proxy reason.
@@ -32,23 +32,39 @@ def run(args, timeout=120):
 
 def test_argument_errors():
     cases = [
-        (["--port"], "unknown argument '--port'"),
+        (["--port"], "--port needs a value"),
         (["--port", "tap"], "--port: memif, memif-zc, ring or loop, not 'tap'"),
         (["--port", "loop", "--workers", "2"], "--port loop runs one worker, not 2"),
-        (["--workers", "0"], "--workers: 1..8"),
-        (["--workers", "9"], "--workers: 1..8"),
-        (["--seconds", "0"], "--seconds: 0 < N <= 3600"),
-        (["--rounds", "0"], "--rounds: 1..50"),
-        (["--rounds", "51"], "--rounds: 1..50"),
-        (["--rounds", "2x"], "--rounds: 1..50"),
-        (["--rounds", ""], "--rounds: 1..50"),
-        (["--rounds"], "unknown argument '--rounds'"),
+        (["--workers", "0"], "--workers '0': want a number from 1 to 8"),
+        (["--workers", "9"], "--workers '9': want a number from 1 to 8"),
+        (["--workers", "2x"], "--workers '2x': want a number from 1 to 8"),
+        (["--workers", "4294967297"], "--workers '4294967297': want a number from 1 to 8"),
+        (["--seconds", "0"], "--seconds '0': want a number of seconds, 0 < N <= 3600"),
+        (["--seconds", "nan"], "--seconds 'nan': want a number of seconds"),
+        (["--seconds", "5abc"], "--seconds '5abc': want a number of seconds"),
+        (["--seconds", "1e-300"], "--seconds '1e-300': want a number of seconds"),
+        (["--seconds", "-1"], "--seconds '-1': want a number of seconds"),
+        (["--seconds"], "--seconds needs a value"),
+        (["--rounds", "0"], "--rounds '0': want a number from 1 to 50"),
+        (["--rounds", "51"], "--rounds '51': want a number from 1 to 50"),
+        (["--rounds", "2x"], "--rounds '2x': want a number from 1 to 50"),
+        (["--rounds", " 3"], "--rounds ' 3': want a number from 1 to 50"),
+        (["--rounds", ""], "--rounds '': want a number from 1 to 50"),
+        (["--rounds"], "--rounds needs a value"),
+        (["--workers"], "--workers needs a value"),
         (["--bogus"], "unknown argument '--bogus'"),
     ]
     for args, want in cases:
         r = run(args)
         check(r.returncode == 2, "%s: exit %d, want 2" % (args, r.returncode))
         check(want in r.stderr, "%s: stderr %r lacks %r" % (args, r.stderr, want))
+    # `all` takes only --json: another option stops it before any benchmark runs.
+    for args in (["--seconds", "1"], ["--picks", "1000"], ["--bogus"]):
+        r = subprocess.run([BENCH, "all"] + args, capture_output=True, text=True, timeout=30)
+        check(r.returncode == 2 and r.stdout == "" and
+              "all takes only --json" in r.stderr and repr(args[0])[1:-1] in r.stderr,
+              "all %s: exit %d, stdout %r, stderr %r" % (args, r.returncode, r.stdout,
+                                                         r.stderr))
     r = run(["--help"])
     check(r.returncode == 0 and all("--port " + k in r.stdout
                                     for k in ("memif", "memif-zc", "ring", "loop")),
