@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The DPDK port of sipsteer-bench load: EAL, port, neighbours, frames in and out. */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <sched.h>
@@ -19,6 +18,7 @@
 #include <rte_mbuf.h>
 
 #include "bench.h"
+#include "config.h"
 #include "load_dpdk.h"
 #include "load_frame.h"
 
@@ -285,22 +285,6 @@ void load_dpdk_mac(const struct load_dpdk *d, char out[18])
 	         d->mac[3], d->mac[4], d->mac[5]);
 }
 
-/* [DDDD:]BB:DD.F: a PCI address goes to -a, anything else to --vdev. */
-static bool is_pci(const char *device)
-{
-	int colons = 0, dots = 0;
-
-	for (const char *p = device; *p && *p != ','; p++) {
-		if (*p == ':')
-			colons++;
-		else if (*p == '.')
-			dots++;
-		else if (!isxdigit((unsigned char)*p))
-			return false;
-	}
-	return (colons == 1 || colons == 2) && dots == 1;
-}
-
 /* Whether the operator gave option opt ("--opt", "--opt=x", "-x", "-xVALUE"). */
 static bool given(const struct load_dpdk_options *o, const char *opt)
 {
@@ -342,9 +326,10 @@ static int eal_args(const struct load_dpdk_options *o, char **argv, char store[]
 		argv[argc++] = "-m";
 		argv[argc++] = "256";
 	}
-	argv[argc++] = is_pci(o->device) ? "-a" : "--vdev";
+	argv[argc++] = ctl_device_is_pci(o->device) ? "-a" : "--vdev";
 	argv[argc++] = (char *)o->device;
-	if (!is_pci(o->device) && !given(o, "-a") && !given(o, "--allow") && !given(o, "--no-pci"))
+	if (!ctl_device_is_pci(o->device) && !given(o, "-a") && !given(o, "--allow") &&
+	    !given(o, "--no-pci"))
 		argv[argc++] = "--no-pci";
 	if (!given(o, "-l") && !given(o, "-c") && !given(o, "--lcores")) {
 		if (sched_getaffinity(0, sizeof(set), &set) == 0)
