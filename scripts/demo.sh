@@ -20,7 +20,6 @@ BIN="$BUILDDIR/dataplane/sipsteer"
 CTL="$BUILDDIR/ctl/sipsteerctl"
 SECONDS_WANTED=${DEMO_SECONDS:-20}
 RATE=${DEMO_RATE:-50}
-CALLS=$((SECONDS_WANTED * RATE))
 SCEN="$ROOT/tests/e2e/scenarios"
 CHECK=(python3 "$ROOT/tests/e2e/sipcheck.py")
 
@@ -29,6 +28,11 @@ die() {
 	printf 'demo: %s\n' "$*" >&2
 	exit 1
 }
+
+[[ $SECONDS_WANTED =~ ^[1-9][0-9]{0,3}$ ]] ||
+	die "DEMO_SECONDS='$SECONDS_WANTED': want whole seconds from 1 to 9999"
+[[ $RATE =~ ^[1-9][0-9]{0,3}$ ]] || die "DEMO_RATE='$RATE': want calls/s from 1 to 9999"
+CALLS=$((SECONDS_WANTED * RATE))
 
 if [ -z "${SIPSTEER_TOPO_INSIDE:-}" ]; then
 	[ -x "$BIN" ] || die "no sipsteer binary at $BIN: run 'make build' first (or set BUILDDIR)"
@@ -42,6 +46,7 @@ fi
 . "$ROOT/scripts/lib/topology.sh"
 topo_enter "$@"
 trap 'say "interrupted, cleaning up"; exit 130' INT
+trap 'say "terminated, cleaning up"; exit 143' TERM
 
 say "building a private network: client 198.18.0.1, sipsteer $TOPO_VIP, backends ${TOPO_BACKEND_IPS[*]}"
 topo_up
@@ -78,6 +83,14 @@ kv() {
 start=$SECONDS
 while topo_alive "$UAC"; do
 	sleep 1
+	if ! topo_alive "$TOPO_SIPSTEER_PID"; then
+		wait "$TOPO_SIPSTEER_PID"
+		st=$?
+		say "sipsteer stopped during the calls ($([ "$st" -gt 128 ] && echo "killed by signal $((st - 128))" || echo "exit status $st")); the end of its log:"
+		tail -n 20 "$TOPO_DIR/sipsteer.log"
+		TOPO_KEEP_DIR=1
+		exit 1
+	fi
 	t=$((SECONDS - start))
 	res=$("${CHECK[@]}" sippstat "$TOPO_DIR/uac.csv" 2>/dev/null)
 	fwd="?" rel="?"

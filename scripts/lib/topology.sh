@@ -194,7 +194,8 @@ topo_sipsteer_start() {
 	until topo_tap_present; do
 		topo_sipsteer_check_alive || return 1
 		[ "$SECONDS" -lt "$deadline" ] || {
-			topo_log "sipsteer created no $TOPO_TAP within ${TOPO_START_TIMEOUT}s"
+			topo_log "sipsteer created no $TOPO_TAP within ${TOPO_START_TIMEOUT}s; its log:"
+			tail -n 30 "$TOPO_DIR/sipsteer.log" >&2
 			return 1
 		}
 		sleep 0.1
@@ -306,7 +307,9 @@ topo_cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	if [ -n "$TOPO_DIR" ] && [ -d "$TOPO_DIR" ]; then
-		if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] || [ "$TOPO_KEEP_DIR" = 1 ]; then
+		# Kept for a failure, not for an interrupt (130, 143: the operator asked to stop).
+		if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ "$rc" -ne 130 ] && [ "$rc" -ne 143 ] ||
+			[ "$TOPO_KEEP_DIR" = 1 ]; then
 			topo_log "logs kept in $TOPO_DIR"
 		else
 			rm -rf "$TOPO_DIR"
