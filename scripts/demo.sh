@@ -5,9 +5,9 @@
 #   client (sipp UAC, 198.18.0.1) -> sipsteer (VIP 198.18.0.10) -> be1..be3 (sipp UAS)
 #
 # Runs the daemon on its embedded default configuration for about DEMO_SECONDS (20) seconds of
-# calls at DEMO_RATE (50) calls/s, prints a progress line every second or two, then sipp's result and
-# sipsteer's per-backend counts. Exit 0 when every call succeeded. Needs root (network
-# namespaces), sipp and python3; the binary is ${BUILDDIR:-build}/dataplane/sipsteer.
+# calls at DEMO_RATE (50) calls/s, prints a progress line every second or two, then sipp's
+# result and sipsteer's per-backend counts. Exit 0 when every call succeeded. Needs root
+# (network namespaces), sipp and python3; the binary is ${BUILDDIR:-build}/dataplane/sipsteer.
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
