@@ -118,12 +118,11 @@ static int cpus_allowed(int *cpus, int cap)
 	return n;
 }
 
-/* The EAL's runtime directory, when it is the one sipsteer named (--file-prefix=sipsteer-PID). */
-static void remove_own_runtime_dir(void)
+/* Remove dir, the EAL's runtime directory, when it is the one sipsteer named (sipsteer-PID). */
+static void remove_own_runtime_dir(const char *dir)
 {
-	char dir[PATH_MAX], own[64];
+	char own[64];
 
-	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 	snprintf(own, sizeof(own), "sipsteer-%d", (int)getpid());
 	dp_eal_remove_runtime_dir(dir, own);
 }
@@ -213,7 +212,7 @@ static int eal_start(const struct dp_cli *cli, const struct ctl_config *cfg)
 		else
 			log_error("EAL start failed: %s (the EAL's reason is in the lines above)",
 			          rte_strerror(e));
-		remove_own_runtime_dir();
+		remove_own_runtime_dir(rte_eal_get_runtime_dir());
 		return -e;
 	}
 	/* DPDK's own log lines join ours on stderr. */
@@ -423,12 +422,11 @@ out:
 	}
 	rte_mempool_free(ctx.pool);
 	rcu_unregister_thread();
+	/* The directory's name, kept before rte_eal_cleanup() releases what holds it. */
 	char runtime_dir[PATH_MAX];
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
-	char own[64];
-	snprintf(own, sizeof(own), "sipsteer-%d", (int)getpid());
-	dp_eal_remove_runtime_dir(runtime_dir, own);
+	remove_own_runtime_dir(runtime_dir);
 	ctl_state_free(&state);
 	if (rc == 0)
 		log_info("stopped");
