@@ -66,14 +66,18 @@ topo_die() {
 	exit 1
 }
 
-# Re-exec the calling script in a private network and mount namespace (once), then make /run's
-# netns, sipsteer and dpdk folders private tmpfs mounts and install the cleanup trap.
+# Re-exec the calling script in private network, mount and PID namespaces (once), then make
+# /run's netns, sipsteer and dpdk folders private tmpfs mounts and install the cleanup trap.
+# The script runs as the PID namespace's first process: when it ends, or when the unshare
+# process above it is killed (even with SIGKILL, which no trap sees), the kernel kills every
+# process it started, so no daemon or sipp outlives it in a namespace nobody can reach.
 topo_enter() {
 	if [ -z "${SIPSTEER_TOPO_INSIDE:-}" ]; then
 		[ "$(id -u)" -eq 0 ] || topo_die "must run as root (network namespaces)"
 		command -v unshare >/dev/null || topo_die "unshare (util-linux) is missing"
 		export SIPSTEER_TOPO_INSIDE=1
-		exec unshare --net --mount --propagation private -- "${BASH:-bash}" "$0" "$@"
+		exec unshare --net --mount --pid --fork --kill-child --mount-proc --propagation private \
+			-- "${BASH:-bash}" "$0" "$@"
 	fi
 	local d
 	for d in /run/netns /run/sipsteer /run/dpdk; do

@@ -56,6 +56,20 @@ finish() {
 	[ ! -S "$W/api.sock" ] || bad "$name: control socket left behind"
 }
 
+# blocked: wait (up to 10 s) until $pid has reached its start proper, where SIGTERM and SIGHUP
+# wait for the handlers (blocked: bits 14 and 0 of SigBlk). Before that the process is still
+# being loaded, and a signal kills it as it would any program: not what is tested here.
+blocked() {
+	local mask
+	for _ in $(seq 1000); do
+		mask=$(awk '$1 == "SigBlk:" { print $2 }' "/proc/$pid/status" 2>/dev/null)
+		[ -n "$mask" ] && [ $((0x$mask & 0x4001)) -eq $((0x4001)) ] && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.01
+	done
+	return 1
+}
+
 # expect NAME PATTERN: the daemon's stderr matches the extended regex.
 expect() {
 	grep -Eq -- "$2" "$W/$1.log" || bad "$1: stderr does not match /$2/: $(tail -n 3 "$W/$1.log" | tr '\n' ' ')"
@@ -88,8 +102,9 @@ finish small 1
 expect small "mbuf pool \([0-9]+ mbufs of [0-9]+ bytes for 1 workers\): .*-- -m MB"
 
 # A stop asked for during the start, at a few moments of it: a clean exit 0 every time.
-for delay in 0.02 0.1 0.25; do
+for delay in 0 0.02 0.1 0.25; do
 	start "term-$delay" --config "$W/tap.yaml"
+	blocked || bad "term-$delay: the daemon did not reach its start ($(tail -n 3 "$W/term-$delay.log" | tr '\n' ' '))"
 	sleep "$delay"
 	kill -TERM "$pid"
 	finish "term-$delay" 0
@@ -97,6 +112,7 @@ done
 
 # A reload asked for during the start: the daemon comes up and stays up.
 start hup --config "$W/tap.yaml"
+blocked || bad "hup: the daemon did not reach its start"
 sleep 0.1
 kill -HUP "$pid"
 for _ in $(seq 100); do
