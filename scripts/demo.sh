@@ -53,14 +53,43 @@ topo_up
 say "starting sipsteer (embedded default configuration)"
 topo_sipsteer_start "$BIN" || die "sipsteer did not start (log above)"
 
+UAS_PIDS=()
 for i in "${!TOPO_BACKENDS[@]}"; do
 	topo_spawn "${TOPO_BACKENDS[$i]}" "uas-${TOPO_BACKENDS[$i]}" sipp -sf "$SCEN/uas.xml" \
 		-i "${TOPO_BACKEND_IPS[$i]}" -p 5060 -nostdin -aa "${TOPO_SIPP_BUF[@]}"
+	UAS_PIDS+=("$TOPO_LAST_PID")
 done
 # -aa: the backends answer sipsteer's health probes (OPTIONS); calls start once all are up.
 all_up() { [ "$("$CTL" backends --json | grep -o '"health": *"up"' | wc -l)" -eq 3 ]; }
+# The backends sipsteer's probes do not find up, as "be2 (down) be3 (unknown)".
+not_up() {
+	[ -x "$CTL" ] || return 0
+	"$CTL" backends --json 2>/dev/null | python3 -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except ValueError:
+    sys.exit(0)
+if isinstance(d, dict):
+    d = d.get("result", d.get("backends", []))
+print(" ".join("%s (%s)" % (b.get("name", "?"), b.get("health", "?"))
+               for b in d if isinstance(b, dict) and b.get("health") != "up"))'
+}
+# Why backends are not up: a backend whose sipp ended, with the end of its log.
+explain_backends() {
+	local i name
+	for i in "${!TOPO_BACKENDS[@]}"; do
+		name=${TOPO_BACKENDS[$i]}
+		topo_alive "${UAS_PIDS[$i]}" && continue
+		say "backend $name: its sipp UAS is not running; the end of its log:"
+		tail -n 5 "$TOPO_DIR/uas-$name.log" | sed 's/^/  /'
+	done
+}
 if [ -x "$CTL" ]; then
-	topo_wait 15 all_up || say "not every backend is up yet"
+	if ! topo_wait 15 all_up; then
+		say "not every backend is up after 15 s: $(not_up); sipsteer sends no new calls to a backend its probes find down"
+		explain_backends
+	fi
 	"$CTL" backends
 else
 	sleep 3
@@ -116,6 +145,9 @@ if [ "$rc" -eq 0 ] && [ "$(kv successful "$res")" -eq "$CALLS" ]; then
 	say "all calls succeeded"
 	exit 0
 fi
+down=$(not_up)
+[ -z "$down" ] || say "backends not up at the end: $down"
+explain_backends
 say "some calls failed; sipp's and sipsteer's logs are in $TOPO_DIR"
 TOPO_KEEP_DIR=1
 exit 1
