@@ -354,6 +354,10 @@ static int compute_macs(struct bench *b)
 	char buf[1500], branch[64];
 	struct sip_msg msg;
 	const int req[2] = {0, 5};
+	struct dp_sip_peer src = {.addr = {.family = AF_INET, .port = CLIENT_PORT}};
+	struct lb_addr dest;
+
+	memcpy(src.addr.v4, &b->client_ip, 4);
 
 	b->mac = calloc(N_CALLS, sizeof(*b->mac));
 	if (b->mac == NULL)
@@ -363,7 +367,9 @@ static int compute_macs(struct bench *b)
 			uint32_t len = fill(b, req[r], c, buf);
 			if (sip_parse(buf, len, &msg) < 0)
 				return -1;
-			size_t n = dp_sip_branch(&b->ctx.sip[0], buf, &msg, &msg.top_via, branch);
+			dp_sip_response_dest(&msg.top_via, &src, &dest);
+			size_t n =
+			    dp_sip_branch(&b->ctx.sip[0], buf, &msg, &msg.top_via, &dest, branch);
 			memcpy(b->mac[c][r], branch + n - DP_BRANCH_MAC_HEX, DP_BRANCH_MAC_HEX);
 		}
 	}

@@ -39,6 +39,7 @@
 	X(UDP_PORT, "UDP to a port that is not a SIP port")                                        \
 	X(MULTI_SEG, "frame in several mbuf segments and larger than a large buffer (jumbo)")      \
 	X(NO_BACKEND_FAMILY, "backend address of a family without a VIP (listen.ipv4/ipv6)")       \
+	X(NO_BACKEND, "ACK while no backend takes it (an ACK gets no 503)")                        \
 	X(NO_ROUTE, "next hop outside the VIP prefix and no gateway4")                             \
 	X(NEIGH_MISS, "next hop MAC not resolved yet (resolution requested)")                      \
 	X(NO_MBUF, "mbuf pool empty: stateless reply, fragment or large copy not made")            \

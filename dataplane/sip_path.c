@@ -186,13 +186,13 @@ static void learn_source(struct dp_worker *w, uint16_t port, const struct dp_udp
 		dp_notice(w, DP_NOTICE_LEARN, src, &p->eth->src_addr, port);
 }
 
-/* Answer a request statelessly with code, to the packet's source (RFC 3261 18.2.2: for UDP the
- * top Via's received/rport is the source). Consumes m. */
+/* Answer a request statelessly with code, to the packet's source address and, unless the top
+ * Via asks for rport, its sent-by port (RFC 3261 18.2.2, RFC 3581 4). Consumes m. */
 static void reply(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
                   const struct dp_udp_pkt *p, const struct sip_msg *msg, int code)
 {
 	const struct dp_ctx *ctx = w->ctx;
-	struct dp_sip_peer src = peer_of(&p->src, p->src.port);
+	struct dp_sip_peer src = peer_of(&p->src, p->src.port), to;
 	const struct dp_sip_cfg *sc = leg_cfg(w, p->src.family, p->sip_port);
 	uint32_t hdr_len = hdr_len_of(&p->src);
 	struct rte_mbuf *r = rte_pktmbuf_alloc(ctx->pool);
@@ -206,7 +206,8 @@ static void reply(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 		rte_pktmbuf_free(r);
 		return dp_drop(w, m, dp_drop_proxy((enum dp_sip_err) - len));
 	}
-	write_udp(ctx, r, port, &p->eth->src_addr, p->sip_port, &src.addr, (uint32_t)len, -1);
+	dp_sip_reply_dest(p->payload, msg, &src, &to);
+	write_udp(ctx, r, port, &p->eth->src_addr, p->sip_port, &to.addr, (uint32_t)len, -1);
 	rte_pktmbuf_free(m);
 	DP_COUNT(w->counters.replied[dp_reply_slot(code)]);
 	dp_tx(w, port, r);
@@ -348,7 +349,9 @@ static void forward_request(struct dp_worker *w, uint16_t port, struct rte_mbuf 
 	if (idx == LB_NONE && set != NULL)
 		idx = lb_pick(set, lb_key_hash(set, p->payload, msg));
 	if (idx == LB_NONE)
-		return reply(w, port, m, p, msg, 503);
+		/* RFC 3261 17: an ACK is never answered */
+		return msg->method == SIP_METHOD_ACK ? dp_drop(w, m, DP_DROP_NO_BACKEND)
+		                                     : reply(w, port, m, p, msg, 503);
 
 	const struct lb_backend *be = &set->backends[idx];
 	/* Our Via names the VIP of the backend's family: the backend answers to it (mostly the
@@ -426,7 +429,8 @@ void dp_sip_packet(struct dp_worker *w, uint16_t port, struct rte_mbuf *m, struc
 
 	if (r < 0) {
 		enum sip_err e = (enum sip_err) - r;
-		int code = msg.is_request ? sip_err_reply(e) : 0;
+		/* RFC 3261 17: an ACK is never answered; it is dropped, counted by its fault */
+		int code = msg.is_request && msg.method != SIP_METHOD_ACK ? sip_err_reply(e) : 0;
 		if (code == 0)
 			return dp_drop(w, m, dp_drop_sip(e));
 		/* a flood of bad requests gets no flood of replies */

@@ -1061,24 +1061,55 @@ static size_t put_str(uint8_t *in, size_t n, const char *buf, struct sip_str s)
 	return n;
 }
 
+void dp_sip_response_dest(const struct sip_via *via, const struct dp_sip_peer *src,
+                          struct lb_addr *dest)
+{
+	*dest = src->addr;
+	dest->port = via->has_rport ? (via->rport ? via->rport : src->addr.port)
+	                            : (via->port ? via->port : SIP_DEFAULT_PORT);
+}
+
+/* The response destination as the MAC covers it: family (4 or 6), address, port (big end
+ * first); 7 or 19 bytes, its length given by its first byte. */
+#define DEST_MAX 19
+static inline size_t put_dest(uint8_t *in, const struct lb_addr *d)
+{
+	size_t n = 0;
+
+	if (d->family == AF_INET6) {
+		in[n++] = 6;
+		memcpy(in + n, d->v6, 16);
+		n += 16;
+	} else {
+		in[n++] = 4;
+		memcpy(in + n, d->v4, 4);
+		n += 4;
+	}
+	in[n++] = (uint8_t)(d->port >> 8);
+	in[n++] = (uint8_t)d->port;
+	return n;
+}
+
 /* dp_sip_branch(), inline in the forward and relay paths. */
 static inline __attribute__((always_inline)) size_t
 branch_mac(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
-           const struct sip_via *client_via, char *out)
+           const struct sip_via *client_via, const struct lb_addr *dest, char *out)
 {
 	/* RFC 3261 17.2.3: the client's branch names its transaction; without the cookie
 	 * (RFC 3261 16.11) sent-by and From tag stand for it. */
 	bool has_x = client_via->has_branch && client_via->branch.len >= MAGIC_COOKIE_LEN &&
 	             memcmp(buf + client_via->branch.off, MAGIC_COOKIE, MAGIC_COOKIE_LEN) == 0;
 	struct sip_str x = has_x ? client_via->branch : (struct sip_str){0, 0};
-	/* Call-ID, CSeq number, ':' port, four separators: 10 + 6 + 4 bytes at most besides. */
-	size_t need =
-	    (size_t)req->call_id.len + client_via->host.len + x.len + req->from_tag.len + 24;
+	/* The destination, Call-ID, CSeq number, ':' port, four separators: DEST_MAX + 10 + 6 + 4
+	 * bytes at most besides. */
+	size_t need = (size_t)req->call_id.len + client_via->host.len + x.len +
+	              req->from_tag.len + DEST_MAX + 24;
 	uint8_t in[BRANCH_MAC_INLINE];
 	uint64_t mac;
 
 	if (need <= sizeof(in)) {
-		size_t n = put_str(in, 0, buf, req->call_id);
+		size_t n = put_dest(in, dest);
+		n = put_str(in, n, buf, req->call_id);
 		n += dec32(req->cseq, (char *)in + n);
 		in[n++] = '\0';
 		/* The client's sent-by: a backend that rewrites the Via below ours (to have the
@@ -1098,6 +1129,8 @@ branch_mac(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *
 		size_t n;
 
 		dp_siphash_init(&h, cfg->key);
+		uint8_t d[DEST_MAX];
+		dp_siphash_update(&h, d, put_dest(d, dest));
 		mac_str(&h, buf, req->call_id);
 		n = dec32(req->cseq, num);
 		num[n++] = '\0';
@@ -1117,9 +1150,9 @@ branch_mac(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *
 }
 
 size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
-                     const struct sip_via *client_via, char *out)
+                     const struct sip_via *client_via, const struct lb_addr *dest, char *out)
 {
-	return branch_mac(cfg, buf, req, client_via, out);
+	return branch_mac(cfg, buf, req, client_via, dest, out);
 }
 
 /* The To tag of our stateless replies: stable for a Call-ID and From tag (RFC 3261 8.2.6.2). */
@@ -1252,7 +1285,8 @@ static inline __attribute__((always_inline)) void via_fix_plan(const char *buf,
 	n = ip_format(&src->addr, ip);
 	bool same_host = via->host_kind != SIP_HOST_NAME &&
 	                 ip_text_is(sip_str_ptr(buf, via->host), via->host.len, &src->addr, ip, n);
-	if (same_host && !via->has_rport)
+	/* A received the client wrote itself is replaced all the same: responses go to it. */
+	if (same_host && !via->has_rport && !via->has_received)
 		return;
 	if (via->has_received) {
 		if (ip_text_is(sip_str_ptr(buf, via->received), via->received.len, &src->addr, ip,
@@ -1565,9 +1599,11 @@ int dp_sip_forward(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b, const str
 
 	/* RFC 3261 16.6 step 8: our Via on top, on its own line above the client's. Its head is
 	 * the same for every request: copied whole (a fixed size), then the branch. */
+	struct lb_addr dest;
+	dp_sip_response_dest(&msg->top_via, src, &dest);
 	memcpy(top, cfg->via_head, sizeof(cfg->via_head));
 	n = cfg->via_head_len;
-	n += branch_mac(cfg, buf, msg, &msg->top_via, top + n);
+	n += branch_mac(cfg, buf, msg, &msg->top_via, &dest, top + n);
 	top[n++] = '\r';
 	top[n++] = '\n';
 	if (!msg->has_max_forwards) {
@@ -1845,6 +1881,16 @@ static int next_hop(const char *buf, const struct sip_via *via, const uint8_t *q
 	return DP_SIP_OK;
 }
 
+int dp_sip_via_next_hop(const char *buf, const struct sip_via *via, struct lb_addr *dest)
+{
+	struct dp_sip_peer next;
+	int rc = next_hop(buf, via, NULL, &next);
+
+	if (rc == DP_SIP_OK)
+		*dest = next.addr;
+	return rc;
+}
+
 int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
                           const struct sip_msg *msg, struct dp_sip_peer *next)
 {
@@ -1868,13 +1914,15 @@ int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
 	bool quad = ipv4_parse(sip_str_ptr(buf, dest), dest.len, v4);
 	if (quad ? ipv4_unusable(v4) : sip_response_next_hop(buf, msg, &hop) != 0)
 		return -DP_SIP_ERR_NO_NEXT_VIA;
-	branch_mac(cfg, buf, msg, &hop, mac);
-	if (msg->top_via.branch.len != DP_BRANCH_LEN ||
-	    !ct_equal(buf + msg->top_via.branch.off, mac, DP_BRANCH_LEN))
-		return -DP_SIP_ERR_BAD_BRANCH_MAC;
 	rc = next_hop(buf, &hop, quad ? v4 : NULL, &target);
 	if (rc != DP_SIP_OK)
 		return rc;
+	/* The MAC covers where the response goes: a received or rport changed on the way back
+	 * no longer matches it. */
+	branch_mac(cfg, buf, msg, &hop, &target.addr, mac);
+	if (msg->top_via.branch.len != DP_BRANCH_LEN ||
+	    !ct_equal(buf + msg->top_via.branch.off, mac, DP_BRANCH_LEN))
+		return -DP_SIP_ERR_BAD_BRANCH_MAC;
 
 	uint32_t line_end = msg->top_via_line.off + msg->top_via_line.len;
 	if (msg->vias[1].off < line_end && msg->vias[1].off > msg->vias[0].off)
@@ -1958,6 +2006,17 @@ static void put_top_via(struct out *o, const char *buf, struct sip_str value,
 	}
 	put(o, buf + at, value.off + value.len - at);
 	put(o, "\r\n", 2);
+}
+
+void dp_sip_reply_dest(const char *req_buf, const struct sip_msg *req, const struct dp_sip_peer *src,
+                       struct dp_sip_peer *dest)
+{
+	struct sip_via via;
+
+	*dest = *src;
+	if (req->via_count != 0 && req->vias[0].len != 0 &&
+	    sip_via_parse(req_buf, req->vias[0], &via) == 0)
+		dp_sip_response_dest(&via, src, &dest->addr);
 }
 
 int dp_sip_build_reply(const struct dp_sip_cfg *cfg, const char *req_buf, const struct sip_msg *req,

@@ -131,20 +131,31 @@ void dp_sip_cfg_init(struct dp_sip_cfg *cfg, const struct lb_addr *self, const u
                      uint32_t retry_after, uint32_t max_forwards);
 
 /*
+ * Where the responses to a request from src go (RFC 3261 18.2.2, RFC 3581 4), once its top Via
+ * `via` carries the received and rport that forwarding adds: src's address; src's port when the
+ * Via has a bare rport, the rport's value when the client gave one, else the sent-by port (5060
+ * when absent). It is what dp_sip_relay_response() reads back from that Via.
+ */
+void dp_sip_response_dest(const struct sip_via *via, const struct dp_sip_peer *src,
+                          struct lb_addr *dest);
+
+/*
  * Our Via branch for a request: DP_BRANCH_PREFIX + 16 lowercase hex digits of
- * SipHash-2-4(cfg->key, Call-ID || 0x00 || CSeq number in decimal || 0x00 || sent-by || 0x00 ||
- * X || 0x00 || From tag), where sent-by is client_via's host as written (IPv6 without brackets)
- * ":" port in decimal (5060 when absent), and X is client_via's branch when it starts with
- * "z9hG4bK" (the bare cookie included), else empty. Its received and rport parameters are not
- * covered (we add them). So a response whose Via below ours names another sent-by than the
- * request's fails the check and is not relayed. RFC 3261 16.11: identical for
- * retransmissions, for the CANCEL of an INVITE and for the ACK of a non-2xx response, and
- * recomputable from any response to the request (which echoes all four). client_via is the
- * request's top Via, or for a response the Via below ours. Writes DP_BRANCH_LEN bytes to out
- * (no NUL) and returns DP_BRANCH_LEN. Any thread; no allocation.
+ * SipHash-2-4(cfg->key, D || Call-ID || 0x00 || CSeq number in decimal || 0x00 || sent-by ||
+ * 0x00 || X || 0x00 || From tag), where D is dest, where the responses go
+ * (dp_sip_response_dest(): 4 and the IPv4 address, or 6 and the IPv6 address, then the port,
+ * big end first), sent-by is client_via's host as written (IPv6 without brackets) ":" port in
+ * decimal (5060 when absent), and X is client_via's branch when it starts with "z9hG4bK" (the
+ * bare cookie included), else empty. So a response whose Via below ours names another sent-by
+ * than the request's, or another destination (its received or rport changed on the way back),
+ * fails the check and is not relayed. RFC 3261 16.11: identical for retransmissions, for the
+ * CANCEL of an INVITE and for the ACK of a non-2xx response (sent from the same address and
+ * port), and recomputable from any response to the request (which echoes all of it).
+ * client_via is the request's top Via, or for a response the Via below ours. Writes
+ * DP_BRANCH_LEN bytes to out (no NUL) and returns DP_BRANCH_LEN. Any thread; no allocation.
  */
 size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req,
-                     const struct sip_via *client_via, char *out);
+                     const struct sip_via *client_via, const struct lb_addr *dest, char *out);
 
 /*
  * Forward a parsed request (sip_parse() returned > 0 for it) to a backend, in place:
@@ -152,8 +163,9 @@ size_t dp_sip_branch(const struct dp_sip_cfg *cfg, const char *buf, const struct
  *  - pop the top Route when it names us (loose routing, RFC 3261 16.4);
  *  - decrement Max-Forwards keeping its width ("70" -> "69", "10" -> "09"), or add
  *    "Max-Forwards: <cfg->max_forwards>" when absent (RFC 3261 16.6 step 3);
- *  - add received= (when the sent-by differs from src) and rport=<src port> (when the client
- *    asked with a bare rport) to the client's top Via (RFC 3261 18.2.1, RFC 3581);
+ *  - add received= (when the sent-by differs from src, or the client wrote a received of its
+ *    own, which is replaced) and rport=<src port> (when the client asked with a bare rport) to
+ *    the client's top Via (RFC 3261 18.2.1, RFC 3581);
  *  - insert "Via: SIP/2.0/UDP <self>;branch=<dp_sip_branch>" on top (RFC 3261 16.6 step 8).
  * Every other byte is left alone. Returns DP_SIP_OK or -DP_SIP_ERR_NO_ROOM (b unchanged then).
  * msg is stale afterwards. The inserted lines go right after the start line, so the bytes moved
@@ -223,6 +235,14 @@ int dp_sip_route_pin(const struct dp_sip_cfg *cfg, const char *buf, const struct
                      const struct lb_set *set, uint32_t *backend_id);
 
 /*
+ * The next hop a response goes to from the Via below ours (RFC 3261 18.2.2, RFC 3581 4): its
+ * received, else its sent-by IP literal; its rport, else its port, else 5060. Returns DP_SIP_OK,
+ * -DP_SIP_ERR_NO_NEXT_VIA (no usable IP literal) or -DP_SIP_ERR_NEXT_HOP_NAME (a host name and
+ * no received). As dp_sip_relay_response() finds it; any thread.
+ */
+int dp_sip_via_next_hop(const char *buf, const struct sip_via *via, struct lb_addr *dest);
+
+/*
  * Relay a parsed response: check that its top Via is ours (self host and port, our branch
  * prefix, and a MAC that matches the one recomputed from the response), remove that Via value
  * (the whole line when it is alone on it), and set *next to the next Via's received (else its
@@ -231,8 +251,9 @@ int dp_sip_route_pin(const struct dp_sip_cfg *cfg, const char *buf, const struct
  * -DP_SIP_ERR_NEXT_HOP_NAME; b is unchanged on failure. msg is stale afterwards.
  * Checked in this order: NOT_OUR_VIA (top Via not our IP and port, or branch without our
  * prefix); NO_NEXT_VIA when sip_response_next_hop() refuses the Via below (absent, malformed,
- * broadcast, multicast or unspecified target); BAD_BRANCH_MAC (compared in constant time); then
- * NO_NEXT_VIA for a received that is no IP literal, NEXT_HOP_NAME for a host name without it.
+ * broadcast, multicast or unspecified target); NO_NEXT_VIA for a received that is no IP
+ * literal, NEXT_HOP_NAME for a host name without it; then BAD_BRANCH_MAC (compared in constant
+ * time; the MAC covers the next hop found).
  * Bytes after the message (RFC 3261 18.3) are cut as for requests. Any thread; no allocation.
  */
 int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
@@ -247,11 +268,20 @@ int dp_sip_relay_response(const struct dp_sip_cfg *cfg, struct dp_sip_buf *b,
  * tag is DP_REPLY_TAG_HEX hex digits of a MAC over Call-ID and From tag, so retransmissions get
  * the same one. Returns the length written, or -DP_SIP_ERR_REPLY_TOO_BIG, -DP_SIP_ERR_REPLY_NO_VIA
  * (nowhere to send it), -DP_SIP_ERR_REPLY_CODE (code outside 100-699). At most SIP_MAX_VIAS Via
- * values are echoed (those sip_parse() stores). The caller sends it to the top Via's
- * received/rport (RFC 3261 18.2.2), which for UDP is src. Any thread; no allocation.
+ * values are echoed (those sip_parse() stores). The caller sends it to dp_sip_reply_dest().
+ * Any thread; no allocation.
  */
 int dp_sip_build_reply(const struct dp_sip_cfg *cfg, const char *req_buf, const struct sip_msg *req,
                        const struct dp_sip_peer *src, int code, char *out, size_t cap);
+
+/*
+ * Where a stateless reply to req, received from src, goes (RFC 3261 18.2.2, RFC 3581 4): src's
+ * address (the received the reply's top Via carries); src's port when the top Via has rport,
+ * else its sent-by port (5060 when absent), as dp_sip_response_dest(). A top Via that does not
+ * parse: src as it is. An ACK gets no reply at all (RFC 3261 17): the caller drops it.
+ */
+void dp_sip_reply_dest(const char *req_buf, const struct sip_msg *req, const struct dp_sip_peer *src,
+                       struct dp_sip_peer *dest);
 
 /* Standard reason phrase for a status code ("Bad Request"), "" when unknown. */
 const char *dp_sip_reason(int code);

@@ -140,17 +140,41 @@ static void assert_str(const char *buf, struct sip_str s, const char *text)
 		fail_msg("got \"%.*s\", expected \"%s\"", (int)s.len, buf + s.off, text);
 }
 
-/* Our branch for a request, as the forward will write it, NUL-terminated. */
-static void branch_of(const struct dp_sip_cfg *cfg, const char *text, char out[DP_BRANCH_LEN + 1])
+/* Our branch for a request from src, as the forward will write it, NUL-terminated. */
+static void branch_from(const struct dp_sip_cfg *cfg, const char *text,
+                        const struct dp_sip_peer *src, char out[DP_BRANCH_LEN + 1])
 {
 	struct sip_msg msg;
+	struct lb_addr dest;
 
 	parse_ok(text, strlen(text), &msg);
-	assert_int_equal(dp_sip_branch(cfg, text, &msg, &msg.top_via, out), DP_BRANCH_LEN);
+	dp_sip_response_dest(&msg.top_via, src, &dest);
+	assert_int_equal(dp_sip_branch(cfg, text, &msg, &msg.top_via, &dest, out), DP_BRANCH_LEN);
 	out[DP_BRANCH_LEN] = '\0';
 	assert_memory_equal(out, DP_BRANCH_PREFIX, sizeof(DP_BRANCH_PREFIX) - 1);
 	for (size_t i = sizeof(DP_BRANCH_PREFIX) - 1; i < DP_BRANCH_LEN; i++)
 		assert_non_null(strchr("0123456789abcdef", out[i]));
+}
+
+/* As branch_from, from 192.0.2.1:5060 (the client of most messages here). */
+static void branch_of(const struct dp_sip_cfg *cfg, const char *text, char out[DP_BRANCH_LEN + 1])
+{
+	struct dp_sip_peer src = peer("192.0.2.1", 5060);
+
+	branch_from(cfg, text, &src, out);
+}
+
+/* Our branch as a relay recomputes it for a response, client being the Via below ours: over
+ * the next hop that Via names. */
+static void sign_for(const struct dp_sip_cfg *cfg, const char *text, const struct sip_msg *m,
+                     const struct sip_via *client, char *out)
+{
+	struct lb_addr dest;
+
+	/* no usable next hop: the relay refuses it before the MAC, any will do */
+	if (dp_sip_via_next_hop(text, client, &dest) != DP_SIP_OK)
+		memset(&dest, 0, sizeof(dest));
+	dp_sip_branch(cfg, text, m, client, &dest, out);
 }
 
 /*
@@ -164,7 +188,7 @@ static void forward_expect(const struct dp_sip_cfg *cfg, const char *text,
 	struct sip_msg msg;
 	char branch[DP_BRANCH_LEN + 1], expected[PKT_CAP];
 
-	branch_of(cfg, text, branch);
+	branch_from(cfg, text, src, branch);
 	snprintf(expected, sizeof(expected), expected_fmt, branch);
 	pkt_load_str(&p, text);
 	parse_ok(p.b.data, p.b.len, &msg);
@@ -509,6 +533,14 @@ static void test_forward_received_rport(void **state)
 	     "SIP/2.0/UDP 192.0.2.1;received=203.0.113.7;branch=z9hG4bKa"},
 	    {"SIP/2.0/UDP 192.0.2.1;received=203.0.113.7;branch=z9hG4bKa", "203.0.113.7", 5060,
 	     "SIP/2.0/UDP 192.0.2.1;received=203.0.113.7;branch=z9hG4bKa"},
+	    /* a received the client wrote itself, its sent-by the source: replaced too (the
+	     * responses go to received: kept, it would send them to a third party) */
+	    {"SIP/2.0/UDP 192.0.2.1:5060;received=198.18.9.9;branch=z9hG4bKa", "192.0.2.1", 5060,
+	     "SIP/2.0/UDP 192.0.2.1:5060;received=192.0.2.1;branch=z9hG4bKa"},
+	    {"SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;received=192.0.2.1", "192.0.2.1", 5060,
+	     "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;received=192.0.2.1"},
+	    {"SIP/2.0/UDP [2001:db8::1];branch=z9hG4bKa;received=2001:db8::9", "2001:db8::1", 5060,
+	     "SIP/2.0/UDP [2001:db8::1];branch=z9hG4bKa;received=2001:db8::1"},
 	    /* IPv6: same address written differently counts as the same */
 	    {"SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa", "2001:db8::1", 5060,
 	     "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa"},
@@ -709,6 +741,10 @@ static void test_forward_cuts_noise(void **state)
 	               "Call-ID: reg1\r\nCSeq: 8 REGISTER\r\nContent-Length: 0\r\n\r\n");
 }
 
+/* The start of a branch MAC's input for responses to 192.0.2.1 port 5060: family 4, the
+ * address, the port big end first. */
+#define DEST_192_0_2_1_5060 "\x04\xc0\x00\x02\x01\x13\xc4"
+
 /* The branch MAC's input copied right for every Call-ID and branch length (the copies take
  * 1-7, 8-15, 16-32 and longer paths): the MAC is that of the input written out by hand. */
 static void test_branch_every_length(void **state)
@@ -730,10 +766,12 @@ static void test_branch_every_length(void **state)
 		         "From: <sip:alice@example.com>;tag=%s\r\nCall-ID: %s\r\n"
 		         "CSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n",
 		         br, id, id);
-		int n = snprintf(input, sizeof(input), "%s%c7%c192.0.2.1:5060%cz9hG4bK%s%c%s", id,
-		                 0, 0, 0, br, 0, id);
+		/* the destination first: 192.0.2.1 port 5060 */
+		memcpy(input, DEST_192_0_2_1_5060, 7);
+		int n = snprintf(input + 7, sizeof(input) - 7, "%s%c7%c192.0.2.1:5060%cz9hG4bK%s%c%s",
+		                 id, 0, 0, 0, br, 0, id);
 		snprintf(want, sizeof(want), DP_BRANCH_PREFIX "%016" PRIx64,
-		         dp_siphash24(cfg4.key, input, (size_t)n));
+		         dp_siphash24(cfg4.key, input, (size_t)n + 7));
 		branch_of(&cfg4, msg, b);
 		assert_string_equal(b, want);
 	}
@@ -779,13 +817,37 @@ static void test_branch_stability(void **state)
 	branch_of(&cfg4, bare_cookie, b);
 	assert_string_not_equal(b, b_inv);
 
+	/* Where the responses go is covered: another source address, or another port when the
+	 * responses go to the source port (rport), is another branch; the source port alone,
+	 * when they go to the sent-by port, is not. */
+	{
+		struct dp_sip_peer other_host = peer("192.0.2.2", 5060);
+		struct dp_sip_peer other_port = peer("192.0.2.1", 5070);
+		static const char rport[] =
+		    "INVITE sip:bob@example.com SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bKinv7\r\n"
+		    "Max-Forwards: 70\r\nTo: <sip:bob@example.com>\r\n"
+		    "From: <sip:alice@example.com>;tag=88\r\nCall-ID: stab@192.0.2.1\r\n"
+		    "CSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n";
+		char b_rport[DP_BRANCH_LEN + 1];
+
+		branch_of(&cfg4, invite, b_inv);
+		branch_from(&cfg4, invite, &other_host, b);
+		assert_string_not_equal(b, b_inv);
+		branch_from(&cfg4, invite, &other_port, b);
+		assert_string_equal(b, b_inv);
+		branch_of(&cfg4, rport, b_rport);
+		branch_from(&cfg4, rport, &other_port, b);
+		assert_string_not_equal(b, b_rport);
+	}
+
 	/* The documented formula, byte for byte. */
-	static const char inv_input[] = "stab@192.0.2.1\0"
+	static const char inv_input[] = DEST_192_0_2_1_5060 "stab@192.0.2.1\0"
 	                                "7\0"
 	                                "192.0.2.1:5060\0"
 	                                "z9hG4bKinv7\0"
 	                                "88";
-	static const char old_input[] = "stab@192.0.2.1\0"
+	static const char old_input[] = DEST_192_0_2_1_5060 "stab@192.0.2.1\0"
 	                                "7\0"
 	                                "192.0.2.1:5060\0"
 	                                "\0"
@@ -814,10 +876,11 @@ static void test_branch_stability(void **state)
 		         "From: <sip:alice@example.com>;tag=88\r\nCall-ID: %s\r\n"
 		         "CSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n",
 		         long_id);
-		int n = snprintf(long_input, sizeof(long_input),
+		memcpy(long_input, DEST_192_0_2_1_5060, 7);
+		int n = snprintf(long_input + 7, sizeof(long_input) - 7,
 		                 "%s%c7%c192.0.2.1:5060%cz9hG4bKlong%c88", long_id, 0, 0, 0, 0);
 		snprintf(want, sizeof(want), DP_BRANCH_PREFIX "%016" PRIx64,
-		         dp_siphash24(cfg4.key, long_input, (size_t)n));
+		         dp_siphash24(cfg4.key, long_input, (size_t)n + 7));
 		branch_of(&cfg4, long_msg, b);
 		assert_string_equal(b, want);
 	}
@@ -934,7 +997,7 @@ static void test_forward_room_sweep(void **state)
 	struct dp_sip_peer src = peer("203.0.113.7", 40000);
 	char branch[DP_BRANCH_LEN + 1], expected[4096];
 
-	branch_of(&cfg4, in, branch);
+	branch_from(&cfg4, in, &src, branch);
 	snprintf(expected, sizeof(expected), out_fmt, branch);
 	size_t growth = strlen(expected) - (strlen(in) - strlen("noise"));
 	for (uint32_t head = 0; head <= 2 * growth; head += 3)
@@ -1077,8 +1140,8 @@ static void test_record_route(void **state)
 	dp_sip_pin(&cfg4, other_call, &other, 7, "be7", b);
 	assert_memory_not_equal(a, b, 2 + DP_PIN_MAC_HEX);
 	/* never the branch MAC of the same message */
-	char branch[DP_BRANCH_LEN];
-	dp_sip_branch(&cfg4, invite, &msg, &msg.top_via, branch);
+	char branch[DP_BRANCH_LEN + 1];
+	branch_of(&cfg4, invite, branch);
 	assert_memory_not_equal(a + 2, branch + sizeof(DP_BRANCH_PREFIX) - 1, DP_PIN_MAC_HEX);
 }
 
@@ -1412,7 +1475,7 @@ static void outbound_expect(const char *text, int want_rc, const char *next_ip, 
 	}
 	struct lb_addr want = addr(next_ip, next_port);
 	assert_true(lb_addr_equal(&next.addr, &want));
-	branch_of(&cfg4, text, branch);
+	branch_from(&cfg4, text, &src, branch);
 	parse_ok(text, strlen(text), &msg);
 	pin[dp_sip_pin(&cfg4, text, &msg, 21, "be21", pin)] = '\0';
 	snprintf(expected, sizeof(expected), expected_fmt, branch, pin);
@@ -1843,7 +1906,7 @@ static void forged_response(const struct dp_sip_cfg *cfg, const char *fmt, bool 
 		parse_ok(text, strlen(text), &m);
 		assert_true(m.via_count >= 2);
 		assert_int_equal(sip_via_parse(text, m.vias[1], &client), 0);
-		dp_sip_branch(cfg, text, &m, &client, text + m.top_via.branch.off);
+		sign_for(cfg, text, &m, &client, text + m.top_via.branch.off);
 	}
 	pkt_load_str(out, text);
 }
@@ -1968,13 +2031,14 @@ static void test_relay_refused(void **state)
 	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
 	          "Via: SIP/2.0/UDP [::ffff:224.0.0.1];branch=z9hG4bKz\r\n"),
 	     false, DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
-	    /* a quad with leading zeros: usable for the relay check, not a literal we send to */
+	    /* a quad with leading zeros: usable for the relay check, not a literal we send to
+	     * (and refused as such before the MAC, which covers the next hop) */
 	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
 	          "Via: SIP/2.0/UDP 192.0.2.1;received=010.0.0.1;branch=z9hG4bKz\r\n"),
 	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
 	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
 	          "Via: SIP/2.0/UDP 192.0.2.1;received=010.0.0.1;branch=z9hG4bKz\r\n"),
-	     false, DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_BAD_BRANCH_MAC},
+	     false, DP_BRANCH_PREFIX "0123456789abcdef", &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
 	    {RESP("SIP/2.0/UDP 198.18.0.10:5060;branch=%s",
 	          "Via: SIP/2.0/UDP 010.0.0.1;branch=z9hG4bKz\r\n"),
 	     true, NULL, &cfg4, DP_SIP_ERR_NO_NEXT_VIA},
@@ -2012,8 +2076,8 @@ static void test_relay_refused(void **state)
 
 /*
  * A backend that saw our branch rewrites the client's Via below ours, to have the response sent
- * to a third party: the MAC covers the client's sent-by, so the response is refused. Its
- * parameters are not covered: received and rport are ours to add.
+ * to a third party: the MAC covers the client's sent-by and where the response goes (received,
+ * rport), so the response is refused.
  */
 static void test_relay_sent_by_altered(void **state)
 {
@@ -2038,7 +2102,7 @@ static void test_relay_sent_by_altered(void **state)
 	snprintf(signed_text, sizeof(signed_text), RESP("192.0.2.1:5060"), branch);
 	parse_ok(signed_text, strlen(signed_text), &m);
 	assert_int_equal(sip_via_parse(signed_text, m.vias[1], &client), 0);
-	dp_sip_branch(&cfg4, signed_text, &m, &client, branch);
+	sign_for(&cfg4, signed_text, &m, &client, branch);
 	snprintf(signed_text, sizeof(signed_text), RESP("192.0.2.1:5060"), branch);
 
 	for (size_t i = 0; i < sizeof(altered) / sizeof(altered[0]); i++) {
@@ -2056,7 +2120,10 @@ static void test_relay_sent_by_altered(void **state)
 		pkt_load_str(&p, text);
 		parse_ok(p.b.data, p.b.len, &m);
 		int rc = dp_sip_relay_response(&cfg4, &p.b, &m, &next);
-		int want = i == 2 ? DP_SIP_OK : -DP_SIP_ERR_BAD_BRANCH_MAC;
+		/* a host name without received: no next hop, refused before the MAC */
+		int want = i == 2   ? DP_SIP_OK
+		           : i == 4 ? -DP_SIP_ERR_NEXT_HOP_NAME
+		                    : -DP_SIP_ERR_BAD_BRANCH_MAC;
 		if (rc != want)
 			fail_msg("sent-by %s: got %d (%s), want %d", altered[i], rc,
 			         dp_sip_err_name(-rc), want);
@@ -2067,11 +2134,40 @@ static void test_relay_sent_by_altered(void **state)
 	pkt_load_str(&ok, signed_text);
 	parse_ok(ok.b.data, ok.b.len, &m);
 	assert_int_equal(dp_sip_relay_response(&cfg4, &ok.b, &m, &next), DP_SIP_OK);
+	/* A client that asked for rport from port 5062: the forward added received and rport and
+	 * signed for 192.0.2.1:5062. Any other received or rport below ours is refused. */
+	static const char *const moved[] = {
+	    "192.0.2.1:5060;received=192.0.2.1;rport=5063",
+	    "192.0.2.1:5060;received=192.0.2.99;rport=5062",
+	    "192.0.2.1:5060;received=192.0.2.1",
+	};
+	memset(branch, 'x', DP_BRANCH_LEN);
+	snprintf(signed_text, sizeof(signed_text),
+	         RESP("192.0.2.1:5060;received=192.0.2.1;rport=5062"), branch);
+	parse_ok(signed_text, strlen(signed_text), &m);
+	assert_int_equal(sip_via_parse(signed_text, m.vias[1], &client), 0);
+	sign_for(&cfg4, signed_text, &m, &client, branch);
 	snprintf(text, sizeof(text), RESP("192.0.2.1:5060;received=192.0.2.1;rport=5062"), branch);
 	pkt_load_str(&ok, text);
 	parse_ok(ok.b.data, ok.b.len, &m);
 	assert_int_equal(dp_sip_relay_response(&cfg4, &ok.b, &m, &next), DP_SIP_OK);
 	assert_int_equal(next.addr.port, 5062);
+	for (size_t i = 0; i < sizeof(moved) / sizeof(moved[0]); i++) {
+		char fmt[1024];
+		snprintf(fmt, sizeof(fmt),
+		         "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 198.18.0.10:5060;branch=%%s\r\n"
+		         "Via: SIP/2.0/UDP %s;branch=z9hG4bKsb1\r\nFrom: <sip:alice@example.com>;"
+		         "tag=5\r\nTo: <sip:bob@example.com>;tag=b\r\nCall-ID: sentby@192.0.2.1\r\n"
+		         "CSeq: 2 INVITE\r\nContent-Length: 0\r\n\r\n",
+		         moved[i]);
+		snprintf(text, sizeof(text), fmt, branch);
+		pkt_load_str(&ok, text);
+		parse_ok(ok.b.data, ok.b.len, &m);
+		int rc = dp_sip_relay_response(&cfg4, &ok.b, &m, &next);
+		if (rc != -DP_SIP_ERR_BAD_BRANCH_MAC)
+			fail_msg("Via below ours %s: got %d (%s), want bad_branch_mac", moved[i], rc,
+			         dp_sip_err_name(-rc));
+	}
 #undef RESP
 }
 
@@ -2113,6 +2209,44 @@ static const char *header_value(const char *reply, const char *name, char *out, 
 	const char *e = strstr(h, "\r\n");
 	snprintf(out, cap, "%.*s", (int)(e - h), h);
 	return out;
+}
+
+/* Where a stateless reply goes: the source address; the source port only with rport, else the
+ * sent-by port (RFC 3261 18.2.2, RFC 3581 4); a top Via that does not parse: the source. */
+static void test_reply_dest(void **state)
+{
+	static const struct {
+		const char *via;
+		const char *want_ip;
+		uint16_t want_port;
+	} cases[] = {
+	    {"SIP/2.0/UDP 192.0.2.1:5070;branch=z9hG4bKa", "203.0.113.7", 5070},
+	    {"SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa", "203.0.113.7", 5060},
+	    {"SIP/2.0/UDP 192.0.2.1:5070;rport;branch=z9hG4bKa", "203.0.113.7", 40000},
+	    {"SIP/2.0/UDP 192.0.2.1:5070;rport=5999;branch=z9hG4bKa", "203.0.113.7", 5999},
+	    {"SIP/2.0/UDP client.example.com:5080;branch=z9hG4bKa", "203.0.113.7", 5080},
+	    {"SIP/2.0/UDP 192.0.2.1:5070;received=198.18.9.9;branch=z9hG4bKa", "203.0.113.7", 5070},
+	    {"SIP/2.0/UDP [2001:db8::1;branch=z9hG4bKa", "203.0.113.7", 40000}, /* no parse */
+	};
+	char text[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sip_msg m;
+		struct dp_sip_peer src = peer("203.0.113.7", 40000), to;
+		struct lb_addr want = addr(cases[i].want_ip, cases[i].want_port);
+
+		snprintf(text, sizeof(text),
+		         "OPTIONS sip:bob@example.com SIP/2.0\r\nVia: %s\r\nMax-Forwards: 0\r\n"
+		         "To: <sip:bob@example.com>\r\nFrom: <sip:a@example.com>;tag=1\r\n"
+		         "Call-ID: rd%zu\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		         cases[i].via, i);
+		(void)sip_parse(text, strlen(text), &m);
+		dp_sip_reply_dest(text, &m, &src, &to);
+		if (!lb_addr_equal(&to.addr, &want))
+			fail_msg("Via %s: reply to port %u, want %u", cases[i].via, to.addr.port,
+			         cases[i].want_port);
+	}
 }
 
 static void test_reply_exact(void **state)
@@ -2339,7 +2473,9 @@ static void test_corpus_forward(void **state)
 			fail_msg("%s: sip_parse %d", field[0], rc);
 		unsigned vias = m.via_count;
 		char branch[DP_BRANCH_LEN];
-		dp_sip_branch(&cfg4, pk.b.data, &m, &m.top_via, branch);
+		struct lb_addr dest;
+		dp_sip_response_dest(&m.top_via, &src, &dest);
+		dp_sip_branch(&cfg4, pk.b.data, &m, &m.top_via, &dest, branch);
 		assert_int_equal(dp_sip_forward_request(&cfg4, &pk.b, &m, &src), DP_SIP_OK);
 		pkt_check_bounds(&pk, HEADROOM, TAILROOM, len);
 		rc = sip_parse(pk.b.data, pk.b.len, &m);
@@ -2395,7 +2531,7 @@ static void test_corpus_relay(void **state)
 		memcpy(text + start + head, raw + start, len - start);
 		parse_ok(text, len + head, &m);
 		assert_int_equal(sip_via_parse(text, m.vias[1], &client), 0);
-		dp_sip_branch(&cfg4, text, &m, &client, text + m.top_via.branch.off);
+		sign_for(&cfg4, text, &m, &client, text + m.top_via.branch.off);
 
 		pkt_load(&pk, text, len + head, HEADROOM, TAILROOM);
 		parse_ok(pk.b.data, pk.b.len, &m);
@@ -2550,6 +2686,7 @@ int main(void)
 	    cmocka_unit_test(test_relay_sent_by_altered),
 	    cmocka_unit_test(test_relay_next_hop_name),
 	    cmocka_unit_test(test_reply_exact),
+	    cmocka_unit_test(test_reply_dest),
 	    cmocka_unit_test(test_reply_keeps_to_tag),
 	    cmocka_unit_test(test_reply_errors),
 	    cmocka_unit_test(test_reply_refused),

@@ -313,8 +313,8 @@ def branch():
     return "z9hG4bK-e2e-%d-%d" % (os.getpid(), time.monotonic_ns())
 
 
-def make_request(method, call_id, max_forwards=70, extra=b""):
-    via = "SIP/2.0/UDP %s:%d;rport;branch=%s" % (CLIENT[1], SIP_PORT, branch())
+def make_request(method, call_id, max_forwards=70, extra=b"", via_port=SIP_PORT, rport=True):
+    via = "SIP/2.0/UDP %s:%d%s;branch=%s" % (CLIENT[1], via_port, ";rport" if rport else "", branch())
     lines = [
         "%s sip:service@%s SIP/2.0" % (method, VIP),
         "Via: " + via,
@@ -409,6 +409,40 @@ def cmd_replies(args):
             fail("OPTIONS with Max-Forwards 1: forwarded with Max-Forwards %r, top Via %r" % (at[0][1].max_forwards(), at[0][1].top_via()))
         else:
             note("OPTIONS with Max-Forwards 1: forwarded to %s with Max-Forwards 0" % at[0][0])
+    # An ACK is never answered (RFC 3261 17): dropped, counted by its fault.
+    want_drops = {}
+    if args.no_backends:
+        ack = make_request("ACK", "nobe-ack-%d@e2e" % os.getpid())
+        want_drops["no_backend"] = 1
+        label = "ACK with no backend"
+    else:
+        ack = make_request("ACK", "mf0-ack-%d@e2e" % os.getpid(), max_forwards=0)
+        want_drops["sip_too_many_hops"] = 1
+        label = "ACK with Max-Forwards 0"
+    peers.drain()
+    peers.client.sendto(ack, (VIP, SIP_PORT))
+    got = peers.collect(1.0)
+    if got:
+        fail("%s: %s got %r" % (label, got[0][0], Msg(got[0][1]).start))
+    else:
+        note("%s: no reply, not forwarded" % label)
+    # Without rport the reply goes to the sent-by port (RFC 3261 18.2.2), not the source port.
+    alt_port = SIP_PORT + 10
+    alt = udp_socket(CLIENT[0], CLIENT[1], alt_port)
+    peers.names[alt] = "client:%d" % alt_port
+    code = 503 if args.no_backends else 483
+    req = make_request("OPTIONS", "sentby-%d@e2e" % os.getpid(), max_forwards=None if args.no_backends else 0,
+                       via_port=alt_port, rport=False)
+    peers.drain()
+    peers.client.sendto(req, (VIP, SIP_PORT))
+    got = peers.collect(MUST_ARRIVE_S, lambda g: bool(g))
+    where = [(r, Msg(d).start) for r, d, _ in got]
+    if any(r.startswith("client") for r, _ in where):
+        want[str(code)] += 1  # answered, to one port or the other
+    if where and where[0][0] == peers.names[alt] and Msg(got[0][1]).status() == code:
+        note("%d to a Via with sent-by port %d and no rport: sent to that port" % (code, alt_port))
+    else:
+        fail("%d to a Via with sent-by port %d and no rport: got %r" % (code, alt_port, where))
     after = stats.snapshot()
     d = delta_map(replied(before), replied(after))
     for code, n in want.items():
@@ -416,6 +450,12 @@ def cmd_replies(args):
             fail("stats: replied[%s] went up by %d, want %d" % (code, d.get(code, 0), n))
         else:
             note("stats: replied[%s] +%d" % (code, n))
+    dd = delta_map(drops(before), drops(after))
+    for name, n in want_drops.items():
+        if dd.get(name, 0) != n:
+            fail("stats: drops[%s] went up by %d, want %d" % (name, dd.get(name, 0), n))
+        else:
+            note("stats: drops[%s] +%d" % (name, n))
     finish()
 
 
