@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import socket
 import struct
 import sys
 
@@ -88,11 +89,14 @@ def sent_by(via):
     return host + b":" + (port or b"5060")
 
 
-def branch_for(secret, call_id, cseq_num, client_branch, from_tag, client_via):
-    """Our Via branch as dataplane/sip_proxy.c makes it (client branch with the cookie): the
-    client's sent-by (from its Via value) is covered too."""
+def branch_for(secret, call_id, cseq_num, client_branch, from_tag, client_via, dest=None):
+    """Our Via branch as dataplane/sip_proxy.c makes it (client branch with the cookie): where
+    the responses go (dest: IPv4 address and port, by default the test client's 5060) and the
+    client's sent-by (from its Via value) are covered too."""
     k0, k1 = key_words(secret)
-    data = (call_id + b"\0" + str(cseq_num).encode() + b"\0" + sent_by(client_via) + b"\0" +
+    ip, port = dest or (sc.CLIENT[1], sc.SIP_PORT)
+    data = (b"\x04" + socket.inet_aton(ip) + struct.pack(">H", port) +
+            call_id + b"\0" + str(cseq_num).encode() + b"\0" + sent_by(client_via) + b"\0" +
             client_branch + b"\0" + from_tag)
     return b"z9hG4bK-sst-%016x" % siphash24(k0, k1, data)
 
@@ -168,6 +172,12 @@ def cmd_security(args):
 
     third = b"Via: SIP/2.0/UDP 198.18.0.77:5060;branch=" + client_branch
     third_rcvd = client_via + b";received=198.18.0.78"
+    # the client's Via as forwarded ("...;rport=5060;...;received=198.18.0.1"), the response
+    # sent elsewhere by its rport or its received
+    moved_port = client_via.replace(b"rport=%d" % sc.SIP_PORT, b"rport=%d" % (sc.SIP_PORT + 39))
+    moved_host = client_via.replace(b"received=" + sc.CLIENT[1].encode(), b"received=198.18.0.78")
+    if moved_port == client_via or moved_host == client_via:
+        sc.fail("the forwarded client Via %r has no rport=%d and received=%s" % (client_via, sc.SIP_PORT, sc.CLIENT[1]))
     other = branch_for(OTHER_SECRET, f.get("call-id"), cseq, client_branch, from_tag, r.top_via())
     cases = [
         ("another secret's branch, client below", "proxy_bad_branch_mac",
@@ -180,6 +190,10 @@ def cmd_security(args):
          [b"Via: SIP/2.0/UDP %s;branch=z9hG4bK-sst-%016x" % (sc.VIP.encode(), os.getpid()), third]),
         ("our own branch, the client's Via below rewritten to a third party", "proxy_bad_branch_mac",
          [b"Via: SIP/2.0/UDP %s:5060;branch=%s" % (sc.VIP.encode(), ours), third]),
+        ("our own branch, the client's rport below changed", "proxy_bad_branch_mac",
+         [b"Via: SIP/2.0/UDP %s:5060;branch=%s" % (sc.VIP.encode(), ours), moved_port]),
+        ("our own branch, the client's received below changed", "proxy_bad_branch_mac",
+         [b"Via: SIP/2.0/UDP %s:5060;branch=%s" % (sc.VIP.encode(), ours), moved_host]),
         ("our branch on our address but another port", "proxy_not_our_via",
          [b"Via: SIP/2.0/UDP %s:5070;branch=%s" % (sc.VIP.encode(), ours), third]),
         ("our branch under a third party's Via", "proxy_not_our_via",
