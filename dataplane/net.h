@@ -219,8 +219,8 @@ static inline void dp_udp4_write_sum(struct rte_mbuf *m, const struct rte_ether_
 	uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
 	uint8_t *udp = ip + sizeof(struct rte_ipv4_hdr);
 	uint16_t ether_type = dp_be16(RTE_ETHER_TYPE_IPV4);
-	uint16_t ip_len = dp_be16((uint16_t)(sizeof(struct rte_ipv4_hdr) +
-	                                     sizeof(struct rte_udp_hdr) + payload_len));
+	uint16_t ip_len = dp_be16(
+	    (uint16_t)(sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr) + payload_len));
 	uint16_t udp_len = dp_be16((uint16_t)(sizeof(struct rte_udp_hdr) + payload_len));
 	uint16_t sport = dp_be16(src_port), dport = dp_be16(dst_port);
 	/* The constant 16-bit words of the IPv4 header, in memory order: version_ihl and
@@ -229,7 +229,8 @@ static inline void dp_udp4_write_sum(struct rte_mbuf *m, const struct rte_ether_
 	uint16_t w0, w4, w3 = dp_be16(RTE_IPV4_HDR_DF_FLAG), zero = 0;
 
 	RTE_BUILD_BUG_ON(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) +
-	                     sizeof(struct rte_udp_hdr) != DP_UDP4_HDR_LEN);
+	                     sizeof(struct rte_udp_hdr) !=
+	                 DP_UDP4_HDR_LEN);
 	memcpy(&w0, w0b, sizeof(w0));
 	memcpy(&w4, w4b, sizeof(w4));
 
@@ -243,11 +244,11 @@ static inline void dp_udp4_write_sum(struct rte_mbuf *m, const struct rte_ether_
 	uint16_t ip_cksum = (uint16_t)~dp_fold32(ip_sum);
 
 	/* dp_raw_cksum reads the payload with unaligned loads: any start address is fine. */
-	uint32_t sum = addrs + dp_be16((uint16_t)IPPROTO_UDP) + udp_len + /* pseudo */
-	               sport + dport + udp_len +                          /* UDP header */
-	               (payload_sum >= 0 ? (uint32_t)payload_sum
-	                                 : dp_raw_cksum(udp + sizeof(struct rte_udp_hdr),
-	                                                payload_len));
+	uint32_t sum =
+	    addrs + dp_be16((uint16_t)IPPROTO_UDP) + udp_len + /* pseudo */
+	    sport + dport + udp_len +                          /* UDP header */
+	    (payload_sum >= 0 ? (uint32_t)payload_sum
+	                      : dp_raw_cksum(udp + sizeof(struct rte_udp_hdr), payload_len));
 	uint16_t cksum = (uint16_t)~dp_fold32(sum);
 	/* RFC 768: a computed zero is sent as all ones (zero means "no checksum"). */
 	cksum = cksum == 0 ? 0xffff : cksum;

@@ -1102,8 +1102,8 @@ branch_mac(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *
 	struct sip_str x = has_x ? client_via->branch : (struct sip_str){0, 0};
 	/* The destination, Call-ID, CSeq number, ':' port, four separators: DEST_MAX + 10 + 6 + 4
 	 * bytes at most besides. */
-	size_t need = (size_t)req->call_id.len + client_via->host.len + x.len +
-	              req->from_tag.len + DEST_MAX + 24;
+	size_t need = (size_t)req->call_id.len + client_via->host.len + x.len + req->from_tag.len +
+	              DEST_MAX + 24;
 	uint8_t in[BRANCH_MAC_INLINE];
 	uint64_t mac;
 
@@ -2008,8 +2008,8 @@ static void put_top_via(struct out *o, const char *buf, struct sip_str value,
 	put(o, "\r\n", 2);
 }
 
-void dp_sip_reply_dest(const char *req_buf, const struct sip_msg *req, const struct dp_sip_peer *src,
-                       struct dp_sip_peer *dest)
+void dp_sip_reply_dest(const char *req_buf, const struct sip_msg *req,
+                       const struct dp_sip_peer *src, struct dp_sip_peer *dest)
 {
 	struct sip_via via;
 

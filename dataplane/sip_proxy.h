@@ -280,8 +280,8 @@ int dp_sip_build_reply(const struct dp_sip_cfg *cfg, const char *req_buf, const 
  * else its sent-by port (5060 when absent), as dp_sip_response_dest(). A top Via that does not
  * parse: src as it is. An ACK gets no reply at all (RFC 3261 17): the caller drops it.
  */
-void dp_sip_reply_dest(const char *req_buf, const struct sip_msg *req, const struct dp_sip_peer *src,
-                       struct dp_sip_peer *dest);
+void dp_sip_reply_dest(const char *req_buf, const struct sip_msg *req,
+                       const struct dp_sip_peer *src, struct dp_sip_peer *dest);
 
 /* Standard reason phrase for a status code ("Bad Request"), "" when unknown. */
 const char *dp_sip_reason(int code);

@@ -768,8 +768,8 @@ static void test_branch_every_length(void **state)
 		         br, id, id);
 		/* the destination first: 192.0.2.1 port 5060 */
 		memcpy(input, DEST_192_0_2_1_5060, 7);
-		int n = snprintf(input + 7, sizeof(input) - 7, "%s%c7%c192.0.2.1:5060%cz9hG4bK%s%c%s",
-		                 id, 0, 0, 0, br, 0, id);
+		int n = snprintf(input + 7, sizeof(input) - 7,
+		                 "%s%c7%c192.0.2.1:5060%cz9hG4bK%s%c%s", id, 0, 0, 0, br, 0, id);
 		snprintf(want, sizeof(want), DP_BRANCH_PREFIX "%016" PRIx64,
 		         dp_siphash24(cfg4.key, input, (size_t)n + 7));
 		branch_of(&cfg4, msg, b);
@@ -843,15 +843,15 @@ static void test_branch_stability(void **state)
 
 	/* The documented formula, byte for byte. */
 	static const char inv_input[] = DEST_192_0_2_1_5060 "stab@192.0.2.1\0"
-	                                "7\0"
-	                                "192.0.2.1:5060\0"
-	                                "z9hG4bKinv7\0"
-	                                "88";
+	                                                    "7\0"
+	                                                    "192.0.2.1:5060\0"
+	                                                    "z9hG4bKinv7\0"
+	                                                    "88";
 	static const char old_input[] = DEST_192_0_2_1_5060 "stab@192.0.2.1\0"
-	                                "7\0"
-	                                "192.0.2.1:5060\0"
-	                                "\0"
-	                                "88";
+	                                                    "7\0"
+	                                                    "192.0.2.1:5060\0"
+	                                                    "\0"
+	                                                    "88";
 	char want[DP_BRANCH_LEN + 1];
 	snprintf(want, sizeof(want), DP_BRANCH_PREFIX "%016" PRIx64,
 	         dp_siphash24(cfg4.key, inv_input, sizeof(inv_input) - 1));
@@ -2074,6 +2074,25 @@ static void test_relay_refused(void **state)
 	}
 }
 
+/* The 200 OK of test_relay_sent_by_altered with `below` as the client's Via under ours and
+ * our branch as given, relayed: dp_sip_relay_response()'s result, *next set on success. */
+static int relay_with_below(const char *below, const char *branch, struct dp_sip_peer *next)
+{
+	static struct pkt p;
+	char text[1024];
+	struct sip_msg m;
+
+	snprintf(text, sizeof(text),
+	         "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 198.18.0.10:5060;branch=%s\r\n"
+	         "Via: SIP/2.0/UDP %s;branch=z9hG4bKsb1\r\nFrom: <sip:alice@example.com>;"
+	         "tag=5\r\nTo: <sip:bob@example.com>;tag=b\r\nCall-ID: sentby@192.0.2.1\r\n"
+	         "CSeq: 2 INVITE\r\nContent-Length: 0\r\n\r\n",
+	         branch, below);
+	pkt_load_str(&p, text);
+	parse_ok(p.b.data, p.b.len, &m);
+	return dp_sip_relay_response(&cfg4, &p.b, &m, next);
+}
+
 /*
  * A backend that saw our branch rewrites the client's Via below ours, to have the response sent
  * to a third party: the MAC covers the client's sent-by and where the response goes (received,
@@ -2092,7 +2111,7 @@ static void test_relay_sent_by_altered(void **state)
 	    "192.0.2.1",       /* no port: 5060, the same as written before */
 	    "[2001:db8::1]:5060", "client.example.com:5060",
 	};
-	char signed_text[1024], text[1024], branch[DP_BRANCH_LEN + 1];
+	char signed_text[1024], branch[DP_BRANCH_LEN + 1];
 	struct sip_msg m;
 	struct sip_via client;
 
@@ -2106,20 +2125,8 @@ static void test_relay_sent_by_altered(void **state)
 	snprintf(signed_text, sizeof(signed_text), RESP("192.0.2.1:5060"), branch);
 
 	for (size_t i = 0; i < sizeof(altered) / sizeof(altered[0]); i++) {
-		static struct pkt p;
 		struct dp_sip_peer next = peer("192.0.2.200", 1);
-		char fmt[1024];
-
-		snprintf(fmt, sizeof(fmt),
-		         "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 198.18.0.10:5060;branch=%%s\r\n"
-		         "Via: SIP/2.0/UDP %s;branch=z9hG4bKsb1\r\nFrom: <sip:alice@example.com>;"
-		         "tag=5\r\nTo: <sip:bob@example.com>;tag=b\r\nCall-ID: sentby@192.0.2.1\r\n"
-		         "CSeq: 2 INVITE\r\nContent-Length: 0\r\n\r\n",
-		         altered[i]);
-		snprintf(text, sizeof(text), fmt, branch);
-		pkt_load_str(&p, text);
-		parse_ok(p.b.data, p.b.len, &m);
-		int rc = dp_sip_relay_response(&cfg4, &p.b, &m, &next);
+		int rc = relay_with_below(altered[i], branch, &next);
 		/* a host name without received: no next hop, refused before the MAC */
 		int want = i == 2   ? DP_SIP_OK
 		           : i == 4 ? -DP_SIP_ERR_NEXT_HOP_NAME
@@ -2147,26 +2154,15 @@ static void test_relay_sent_by_altered(void **state)
 	parse_ok(signed_text, strlen(signed_text), &m);
 	assert_int_equal(sip_via_parse(signed_text, m.vias[1], &client), 0);
 	sign_for(&cfg4, signed_text, &m, &client, branch);
-	snprintf(text, sizeof(text), RESP("192.0.2.1:5060;received=192.0.2.1;rport=5062"), branch);
-	pkt_load_str(&ok, text);
-	parse_ok(ok.b.data, ok.b.len, &m);
-	assert_int_equal(dp_sip_relay_response(&cfg4, &ok.b, &m, &next), DP_SIP_OK);
+	assert_int_equal(
+	    relay_with_below("192.0.2.1:5060;received=192.0.2.1;rport=5062", branch, &next),
+	    DP_SIP_OK);
 	assert_int_equal(next.addr.port, 5062);
 	for (size_t i = 0; i < sizeof(moved) / sizeof(moved[0]); i++) {
-		char fmt[1024];
-		snprintf(fmt, sizeof(fmt),
-		         "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 198.18.0.10:5060;branch=%%s\r\n"
-		         "Via: SIP/2.0/UDP %s;branch=z9hG4bKsb1\r\nFrom: <sip:alice@example.com>;"
-		         "tag=5\r\nTo: <sip:bob@example.com>;tag=b\r\nCall-ID: sentby@192.0.2.1\r\n"
-		         "CSeq: 2 INVITE\r\nContent-Length: 0\r\n\r\n",
-		         moved[i]);
-		snprintf(text, sizeof(text), fmt, branch);
-		pkt_load_str(&ok, text);
-		parse_ok(ok.b.data, ok.b.len, &m);
-		int rc = dp_sip_relay_response(&cfg4, &ok.b, &m, &next);
+		int rc = relay_with_below(moved[i], branch, &next);
 		if (rc != -DP_SIP_ERR_BAD_BRANCH_MAC)
-			fail_msg("Via below ours %s: got %d (%s), want bad_branch_mac", moved[i], rc,
-			         dp_sip_err_name(-rc));
+			fail_msg("Via below ours %s: got %d (%s), want bad_branch_mac", moved[i],
+			         rc, dp_sip_err_name(-rc));
 	}
 #undef RESP
 }
