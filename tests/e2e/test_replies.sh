@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Stateless replies: Max-Forwards 0 gets 483 (and Max-Forwards 1 is still forwarded); with
 # `backends: []` every request gets 503 with Retry-After. Each reply must echo the request's
-# Via, Call-ID and CSeq, add a To tag, and be counted in the stats file.
+# Via, Call-ID and CSeq, add a To tag, and be counted in the stats file. A reply to a Via
+# without rport goes to its sent-by port; an ACK is never answered (dropped and counted).
 set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
