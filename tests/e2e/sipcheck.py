@@ -1063,6 +1063,10 @@ def cmd_traces(args):
         fail("%d calls have no %s at their backend" % (n, m))
     if args.calls is not None and len(per_call) != args.calls:
         fail("%d Call-IDs reached the backends, want %d" % (len(per_call), args.calls))
+    if args.calls_min is not None and len(per_call) < args.calls_min:
+        fail("%d Call-IDs reached the backends, want at least %d" % (len(per_call), args.calls_min))
+    if args.calls_max is not None and len(per_call) > args.calls_max:
+        fail("%d Call-IDs reached the backends, want at most %d" % (len(per_call), args.calls_max))
     note("calls with a retransmitted request at their backend: %d" % retrans)
     if args.min_retrans and retrans < args.min_retrans:
         fail("only %d calls saw a retransmission, want at least %d" % (retrans, args.min_retrans))
@@ -1206,7 +1210,9 @@ def main():
     p = sub.add_parser("traces")
     p.add_argument("--trace", action="append", required=True, help="NAME=shortmsg log")
     p.add_argument("--require", action="append", default=[], help="method every call must show")
-    p.add_argument("--calls", type=int)
+    p.add_argument("--calls", type=int, help="Call-IDs the backends must see, exactly")
+    p.add_argument("--calls-min", type=int, help="least Call-IDs the backends must see")
+    p.add_argument("--calls-max", type=int, help="most Call-IDs the backends may see")
     p.add_argument("--weights")
     p.add_argument("--tolerance", type=float, default=0.05)
     p.add_argument("--min-retrans", type=int, default=0)
