@@ -85,6 +85,18 @@ bool dp_nd_ns_parse(const struct dp_ipv6_pkt *p, uint8_t target[16], bool *has_s
 		}
 		off += opt[1] * 8u;
 	}
+	/* RFC 4861 7.1.1: the target is never multicast; a solicitation from the unspecified
+	 * address (duplicate address detection) goes to a solicited-node group and carries no
+	 * source link-layer address. */
+	if (ns->target[0] == 0xff)
+		return false;
+	static const uint8_t unspecified[16];
+	if (memcmp(p->ip->src_addr, unspecified, 16) == 0) {
+		uint8_t group[16];
+		dp_ipv6_solicited_node(ns->target, group);
+		if (*has_sender_mac || memcmp(p->ip->dst_addr, group, 16) != 0)
+			return false;
+	}
 	memcpy(target, ns->target, 16);
 	return true;
 }

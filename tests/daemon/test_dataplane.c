@@ -335,6 +335,18 @@ static void test_ipv6_nd_echo(void **state)
 	assert_memory_equal(p.ip->dst_addr, want, 16);
 	assert_int_equal(p.l4[4], 0x20);
 
+	/* Refused (RFC 4861 7.1.1): from the unspecified address with a source link-layer
+	 * address option, or to another group than the target's solicited-node one; a
+	 * multicast target. */
+	p = build_icmp6(&f, "::", "ff02::1:ff00:10", 255, ns, 32);
+	assert_false(dp_nd_ns_parse(&p, target, &has_mac, &sender));
+	p = build_icmp6(&f, "::", "ff02::1", 255, ns, 24);
+	assert_false(dp_nd_ns_parse(&p, target, &has_mac, &sender));
+	ns[8] = 0xff;
+	p = build_icmp6(&f, "2001:db8::1", "ff02::1:ff00:10", 255, ns, 32);
+	assert_false(dp_nd_ns_parse(&p, target, &has_mac, &sender));
+	ns[8] = vip[0];
+
 	/* Refused: hop limit not 255 (forged), bad checksum, short, zero-length option. */
 	p = build_icmp6(&f, "2001:db8::1", "ff02::1:ff00:10", 64, ns, 32);
 	assert_false(dp_nd_ns_parse(&p, target, &has_mac, &sender));
