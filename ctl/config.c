@@ -142,8 +142,9 @@ static const char *const listen_keys[] = {"ipv4",     "ipv6",     "sip_ports",
                                           "gateway4", "gateway6", NULL};
 static const char *const backend_keys[] = {"name", "address", "weight", "state", NULL};
 static const char *const hashing_keys[] = {"table_size", "seed", "keys", NULL};
-static const char *const sip_keys[] = {"retry_after", "max_forwards", "record_route",   "path",
-                                       "secret",      "secret_file",  "dialog_methods", NULL};
+static const char *const sip_keys[] = {"retry_after", "max_forwards",   "record_route",
+                                       "path",        "secret",         "secret_file",
+                                       "aliases",     "dialog_methods", NULL};
 static const char *const rate_limit_keys[] = {"rate", "burst", NULL};
 static const char *const probe_keys[] = {"enabled",  "interval_ms", "timeout_ms", "down_after",
                                          "up_after", "alive_codes", NULL};
@@ -1057,7 +1058,8 @@ static int parse_listen(struct ctx *c, const yaml_node_t *root)
 	    (rc = get_prefix(c, v, "listen.ipv6", AF_INET6, &cfg->vip6)))
 		return rc;
 	if (cfg->vip4.addr.family == 0 && cfg->vip6.addr.family == 0)
-		return fail(c, n, "listen", "needs ipv4, ipv6 or both (the virtual addresses)");
+		return fail(c, n, "listen",
+		            "needs ipv4 (the virtual address), with ipv6 beside it if wanted");
 	if ((v = map_get(c, n, "sip_ports")) != NULL) {
 		if ((rc = check_seq(c, v, "listen.sip_ports", 1, CTL_MAX_SIP_PORTS, "ports",
 		                    &count)))
@@ -1364,6 +1366,78 @@ static int parse_dialog_methods(struct ctx *c, const yaml_node_t *v)
 	return 0;
 }
 
+/*
+ * Why s[0..n) is not a host name (RFC 3261 25.1: dot-separated labels of letters, digits and
+ * '-', neither first nor last in a label, the last label starting with a letter), or NULL.
+ */
+static const char *hostname_problem(const char *s, size_t n)
+{
+	size_t label = 0; /* start of the current label */
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] != '.') {
+			if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+				return "only letters, digits, '-' and '.' may appear";
+			continue;
+		}
+		if (i == label)
+			return "it has an empty label";
+		if (i - label > 63)
+			return "a label is longer than 63 characters";
+		if (s[label] == '-' || s[i - 1] == '-')
+			return "a label starts or ends with '-'";
+		if (i == n && !isalpha((unsigned char)s[label]))
+			return "its last label must start with a letter (an address is no alias: "
+			       "the VIPs are recognised by address already)";
+		label = i + 1;
+	}
+	return NULL;
+}
+
+/* sip.aliases: host names that name this balancer in a Route URI. */
+static int parse_aliases(struct ctx *c, const yaml_node_t *v)
+{
+	char field[FIELD_MAX], buf[SHOW_MAX];
+	struct ctl_config *cfg = c->cfg;
+	size_t count;
+	int rc;
+
+	if ((rc = check_seq(c, v, "sip.aliases", 0, CTL_MAX_ALIASES, "host names", &count)))
+		return rc;
+	cfg->n_aliases = 0;
+	for (size_t i = 0; i < count; i++) {
+		const yaml_node_t *item = seq_item(c, v, i);
+		snprintf(field, sizeof(field), "sip.aliases[%zu]", i);
+		if (item->type != YAML_SCALAR_NODE || is_null(item))
+			return fail(c, item, field, "expected a host name, got %s", kind(item));
+		show(item, buf, sizeof(buf));
+		const char *s = scalar(item);
+		size_t n = strlen(s);
+		if (n > 0 && s[n - 1] == '.')
+			n--; /* the fully qualified spelling names the same host */
+		if (n == 0 || n > CTL_ALIAS_MAX)
+			return fail(c, item, field,
+			            "'%s' is not a host name: it must have 1 to %d "
+			            "characters",
+			            buf, CTL_ALIAS_MAX);
+		const char *why = hostname_problem(s, n);
+		if (why != NULL)
+			return fail(c, item, field, "'%s' is not a host name: %s", buf, why);
+		char *out = cfg->aliases[cfg->n_aliases];
+		for (size_t k = 0; k < n; k++)
+			out[k] = (char)tolower((unsigned char)s[k]);
+		out[n] = '\0';
+		for (uint32_t k = 0; k < cfg->n_aliases; k++)
+			if (!strcmp(cfg->aliases[k], out))
+				return fail(c, item, field,
+				            "'%s' is listed twice (host names are "
+				            "compared without case)",
+				            buf);
+		cfg->n_aliases++;
+	}
+	return 0;
+}
+
 static int parse_sip(struct ctx *c, const yaml_node_t *root)
 {
 	struct ctl_config *cfg = c->cfg;
@@ -1388,6 +1462,8 @@ static int parse_sip(struct ctx *c, const yaml_node_t *root)
 	    (rc = get_bool(c, v, "sip.path", &cfg->add_path)))
 		return rc;
 	if ((v = map_get(c, n, "dialog_methods")) != NULL && (rc = parse_dialog_methods(c, v)))
+		return rc;
+	if ((v = map_get(c, n, "aliases")) != NULL && (rc = parse_aliases(c, v)))
 		return rc;
 	if ((secret = map_get(c, n, "secret")) != NULL) {
 		rc = get_str(c, secret, "sip.secret", text, sizeof(text));

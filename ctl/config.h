@@ -22,7 +22,9 @@
 #define CTL_MAX_WORKERS   64
 #define CTL_DEVICE_MAX    256
 #define CTL_PATH_MAX      256
-#define CTL_SECRET_LEN    16 /* bytes of MAC key */
+#define CTL_SECRET_LEN    16  /* bytes of MAC key */
+#define CTL_MAX_ALIASES   8   /* sip.aliases entries */
+#define CTL_ALIAS_MAX     253 /* characters of a host name in sip.aliases */
 
 /* Most workers with a net_tap port: each worker takes an RX and a TX queue on it, and DPDK
  * 22.11's net_tap passes at most 8 queue file descriptors (RTE_MP_MAX_FD_NUM). */
@@ -83,6 +85,10 @@ struct ctl_config {
 	/* sip.dialog_methods: more methods that get a Record-Route when sent without a To tag
 	 * (INVITE, SUBSCRIBE and REFER always do): bits 1u << enum sip_method, default 0 */
 	uint32_t dialog_methods;
+	/* sip.aliases: host names that name this balancer in a Route URI besides its VIPs,
+	 * lowercase, without a trailing dot; default none */
+	uint32_t n_aliases;
+	char aliases[CTL_MAX_ALIASES][CTL_ALIAS_MAX + 1];
 	uint8_t secret[CTL_SECRET_LEN]; /* MAC key for Via branches and Record-Route pins */
 	bool secret_set;                /* false: a random secret at start (logged as a warning) */
 	char secret_file[CTL_PATH_MAX]; /* where secret was read from; "" when given inline */
@@ -142,6 +148,12 @@ int ctl_config_write(const struct ctl_config *cfg, char *out, size_t cap);
  * value, including their order and health). Any thread.
  */
 bool ctl_config_equal(const struct ctl_config *a, const struct ctl_config *b);
+
+/* sip.aliases of a and b the same list, in the same order? */
+bool ctl_config_aliases_equal(const struct ctl_config *a, const struct ctl_config *b);
+
+/* sip.aliases as a YAML flow list, "[lb.example.com, sip.example.com]", into out[cap]. */
+const char *ctl_config_aliases_text(const struct ctl_config *cfg, char *out, size_t cap);
 
 /* Why a cannot be a host address (unspecified, broadcast, multicast), or NULL when it can. */
 const char *ctl_addr_unusable(const struct lb_addr *a);

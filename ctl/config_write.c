@@ -139,6 +139,31 @@ static void put_hashing(struct out *o, const struct ctl_config *cfg)
 		put(o, "  keys: {}\n");
 }
 
+bool ctl_config_aliases_equal(const struct ctl_config *a, const struct ctl_config *b)
+{
+	if (a->n_aliases != b->n_aliases)
+		return false;
+	for (uint32_t k = 0; k < a->n_aliases; k++)
+		if (strcmp(a->aliases[k], b->aliases[k]))
+			return false;
+	return true;
+}
+
+const char *ctl_config_aliases_text(const struct ctl_config *cfg, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (cap == 0)
+		return out;
+	out[0] = '\0';
+	n += (size_t)snprintf(out + n, cap - n, "[");
+	for (uint32_t k = 0; k < cfg->n_aliases && n < cap; k++)
+		n += (size_t)snprintf(out + n, cap - n, "%s%s", k ? ", " : "", cfg->aliases[k]);
+	if (n < cap)
+		snprintf(out + n, cap - n, "]");
+	return out;
+}
+
 static void put_sip(struct out *o, const struct ctl_config *cfg)
 {
 	put(o, "sip:\n");
@@ -153,6 +178,8 @@ static void put_sip(struct out *o, const struct ctl_config *cfg)
 			first = 0;
 		}
 	put(o, "]\n");
+	char aliases[CTL_MAX_ALIASES * (CTL_ALIAS_MAX + 2) + 3];
+	put(o, "  aliases: %s\n", ctl_config_aliases_text(cfg, aliases, sizeof(aliases)));
 	if (cfg->secret_file[0] != '\0') {
 		put(o, "  secret_file: ");
 		put_quoted(o, cfg->secret_file);
@@ -282,9 +309,9 @@ bool ctl_config_equal(const struct ctl_config *a, const struct ctl_config *b)
 	       !memcmp(a->key_by_method, b->key_by_method, sizeof(a->key_by_method)) &&
 	       a->retry_after == b->retry_after && a->max_forwards == b->max_forwards &&
 	       a->record_route == b->record_route && a->add_path == b->add_path &&
-	       a->dialog_methods == b->dialog_methods && a->rate_limit == b->rate_limit &&
-	       a->rate_limit_burst == b->rate_limit_burst && a->secret_set == b->secret_set &&
-	       !memcmp(a->secret, b->secret, sizeof(a->secret)) &&
+	       a->dialog_methods == b->dialog_methods && ctl_config_aliases_equal(a, b) &&
+	       a->rate_limit == b->rate_limit && a->rate_limit_burst == b->rate_limit_burst &&
+	       a->secret_set == b->secret_set && !memcmp(a->secret, b->secret, sizeof(a->secret)) &&
 	       !strcmp(a->secret_file, b->secret_file) && a->probe_enabled == b->probe_enabled &&
 	       a->probe_interval_ms == b->probe_interval_ms &&
 	       a->probe_timeout_ms == b->probe_timeout_ms &&

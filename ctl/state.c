@@ -409,9 +409,9 @@ static bool sip_same(const struct ctl_config *a, const struct ctl_config *b)
 {
 	return a->retry_after == b->retry_after && a->max_forwards == b->max_forwards &&
 	       a->record_route == b->record_route && a->add_path == b->add_path &&
-	       a->dialog_methods == b->dialog_methods && a->rate_limit == b->rate_limit &&
-	       a->rate_limit_burst == b->rate_limit_burst && a->secret_set == b->secret_set &&
-	       !memcmp(a->secret, b->secret, sizeof(a->secret)) &&
+	       a->dialog_methods == b->dialog_methods && ctl_config_aliases_equal(a, b) &&
+	       a->rate_limit == b->rate_limit && a->rate_limit_burst == b->rate_limit_burst &&
+	       a->secret_set == b->secret_set && !memcmp(a->secret, b->secret, sizeof(a->secret)) &&
 	       !strcmp(a->secret_file, b->secret_file);
 }
 
@@ -550,6 +550,12 @@ static void diff_sip(const struct ctl_config *a, const struct ctl_config *b, str
 		char x[256], y[256];
 		add_line(l, "sip.dialog_methods [%s] -> [%s]", method_list(a->dialog_methods, x),
 		         method_list(b->dialog_methods, y));
+	}
+	if (!ctl_config_aliases_equal(a, b)) {
+		char x[CTL_MAX_ALIASES * (CTL_ALIAS_MAX + 2) + 3];
+		char y[CTL_MAX_ALIASES * (CTL_ALIAS_MAX + 2) + 3];
+		add_line(l, "sip.aliases %s -> %s", ctl_config_aliases_text(a, x, sizeof(x)),
+		         ctl_config_aliases_text(b, y, sizeof(y)));
 	}
 	if (a->rate_limit != b->rate_limit)
 		add_line(l, "rate_limit.rate %u -> %u", a->rate_limit, b->rate_limit);

@@ -33,7 +33,8 @@
 	X(FRAG_TOO_BIG, "reassembled datagram larger than a large buffer")                         \
 	X(NOT_FOR_US, "IPv4 destination is not the VIP")                                           \
 	X(PROTO_OTHER, "IPv4 protocol other than UDP and ICMP")                                    \
-	X(BAD_ICMP, "malformed ICMP message or wrong checksum")                                    \
+	X(BAD_ICMP, "malformed ICMP message or wrong checksum; a Neighbor Solicitation RFC 4861 "  \
+	            "7.1.1 calls invalid")                                                         \
 	X(ICMP_OTHER, "ICMP message other than an echo request")                                   \
 	X(BAD_UDP, "malformed UDP header or wrong UDP checksum")                                   \
 	X(UDP_PORT, "UDP to a port that is not a SIP port")                                        \

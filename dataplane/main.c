@@ -236,11 +236,19 @@ static void log_ready(const struct dp_ctx *c)
 		rte_ether_format_addr(mac, sizeof(mac), &c->ports[i].mac);
 		APPEND(" port %s mac %s;", c->ports[i].name, mac);
 	}
-	struct lb_addr vip = cfg->vip4.addr;
-	vip.port = c->sip_ports[0];
-	APPEND(" vip %s", lb_addr_format(&vip, addr, sizeof(addr)));
-	for (uint32_t k = 1; k < c->n_sip_ports; k++)
-		APPEND(",%u", c->sip_ports[k]);
+	/* Each VIP with the SIP ports it serves: "vip 198.18.0.10:5060,5070
+	 * [2001:db8::10]:5060,5070". */
+	APPEND(" vip");
+	const struct ctl_prefix *vips[] = {&cfg->vip4, &cfg->vip6};
+	for (size_t f = 0; f < RTE_DIM(vips); f++) {
+		if (vips[f]->addr.family == 0)
+			continue;
+		struct lb_addr vip = vips[f]->addr;
+		vip.port = c->sip_ports[0];
+		APPEND(" %s", lb_addr_format(&vip, addr, sizeof(addr)));
+		for (uint32_t k = 1; k < c->n_sip_ports; k++)
+			APPEND(",%u", c->sip_ports[k]);
+	}
 	APPEND("; workers %u; backends %u:", c->n_workers, cfg->n_backends);
 	for (uint32_t b = 0; b < cfg->n_backends; b++)
 		APPEND(" %s=%s", cfg->backends[b].name,

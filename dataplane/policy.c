@@ -14,17 +14,30 @@ struct dp_sip_policy *dp_policy_build(const struct ctl_config *cfg, const uint8_
 	if (p == NULL)
 		return NULL;
 	memcpy(p->secret, secret, sizeof(p->secret));
+	_Static_assert(DP_SIP_MAX_ALIASES >= CTL_MAX_ALIASES && DP_SIP_ALIAS_MAX >= CTL_ALIAS_MAX,
+	               "sip.aliases fit the workers' copy");
+	for (uint32_t a = 0; a < cfg->n_aliases && a < CTL_MAX_ALIASES; a++) {
+		size_t n = strlen(cfg->aliases[a]);
+		memcpy(p->aliases.name[a], cfg->aliases[a], n + 1);
+		p->aliases.len[a] = (uint8_t)n;
+		p->aliases.n++;
+	}
+	const struct dp_sip_aliases *aliases = p->aliases.n ? &p->aliases : NULL;
 	for (uint32_t k = 0; k < cfg->n_sip_ports && k < CTL_MAX_SIP_PORTS; k++) {
 		struct lb_addr self = cfg->vip4.addr;
 		self.port = cfg->sip_ports[k];
-		if (self.family == AF_INET)
+		if (self.family == AF_INET) {
 			dp_sip_cfg_init(&p->sip[k], &self, secret, cfg->retry_after,
 			                cfg->max_forwards);
+			p->sip[k].aliases = aliases;
+		}
 		self = cfg->vip6.addr;
 		self.port = cfg->sip_ports[k];
-		if (self.family == AF_INET6)
+		if (self.family == AF_INET6) {
 			dp_sip_cfg_init(&p->sip6[k], &self, secret, cfg->retry_after,
 			                cfg->max_forwards);
+			p->sip6[k].aliases = aliases;
+		}
 	}
 	p->record_route = cfg->record_route;
 	p->add_path = cfg->add_path;

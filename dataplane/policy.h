@@ -26,10 +26,11 @@ struct dp_sip_policy {
 	 * checks on the other); sip6 is zero when the daemon has no IPv6 VIP. */
 	struct dp_sip_cfg sip[CTL_MAX_SIP_PORTS];
 	struct dp_sip_cfg sip6[CTL_MAX_SIP_PORTS];
-	bool record_route;       /* sip.record_route */
-	bool add_path;           /* sip.path */
-	uint32_t dialog_methods; /* sip.dialog_methods: bits 1u << enum sip_method */
-	uint32_t rate_limit;     /* rate_limit.rate: requests per second per source; 0 = off */
+	bool record_route;             /* sip.record_route */
+	bool add_path;                 /* sip.path */
+	uint32_t dialog_methods;       /* sip.dialog_methods: bits 1u << enum sip_method */
+	struct dp_sip_aliases aliases; /* sip.aliases, which every sip[] and sip6[] points at */
+	uint32_t rate_limit; /* rate_limit.rate: requests per second per source; 0 = off */
 	uint32_t rate_limit_burst;
 	/* The secret the keys come from: a reload without sip.secret keeps it (a random one
 	 * made at start stays the same). The control thread's; workers read the keys only. */

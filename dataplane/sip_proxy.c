@@ -1391,7 +1391,30 @@ static bool name_addr_uri(const char *buf, struct sip_str value, uint32_t *off, 
 	return true;
 }
 
-/* Does a Route value name us: <sip:[user@]self-ip[:self-port]...>, no port meaning 5060? */
+/* Is host (as written in a URI, one trailing dot allowed) one of the configured aliases? */
+static bool alias_match(const struct dp_sip_aliases *a, const char *host, uint32_t len)
+{
+	if (a == NULL)
+		return false;
+	if (len > 0 && host[len - 1] == '.')
+		len--;
+	for (uint32_t k = 0; k < a->n; k++) {
+		if (a->len[k] != len)
+			continue;
+		uint32_t i = 0;
+		while (i < len && lower(host[i]) == a->name[k][i])
+			i++;
+		if (i == len)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Does a Route value name us: <sip:[user@]host[:port]...> with host our VIP (no port meaning
+ * 5060) or one of sip.aliases (no port meaning any of ours: DNS SRV may name any port; a port
+ * written must be the one the request came to)?
+ */
 static bool route_is_self(const struct dp_sip_cfg *cfg, const char *buf, struct sip_str route)
 {
 	const char *p = buf + route.off;
@@ -1403,8 +1426,11 @@ static bool route_is_self(const struct dp_sip_cfg *cfg, const char *buf, struct 
 		i++;
 	if (i == len || !uri_parse(p + i + 1, len - i - 1, false, &u))
 		return false;
-	return ip_parse(p + i + 1 + u.host, u.host_end - u.host, &addr) &&
-	       ip_equal(&addr, &cfg->self) && u.port == cfg->self.port;
+	const char *uri = p + i + 1;
+	if (ip_parse(uri + u.host, u.host_end - u.host, &addr))
+		return ip_equal(&addr, &cfg->self) && u.port == cfg->self.port;
+	return alias_match(cfg->aliases, uri + u.host, u.host_end - u.host) &&
+	       (uri[u.host_end] != ':' || u.port == cfg->self.port);
 }
 
 bool dp_sip_route_is_self(const struct dp_sip_cfg *cfg, const char *buf, const struct sip_msg *req)

@@ -59,6 +59,16 @@ const char *dp_sip_err_name(enum dp_sip_err e); /* "not_our_via" */
 const char *dp_sip_err_text(enum dp_sip_err e);
 
 /* What the proxy edits need to know; built by the control thread, read-only afterwards. */
+/* sip.aliases: host names that name this balancer in a Route URI (RFC 3261 16.4), lowercase,
+ * without a trailing dot. */
+#define DP_SIP_MAX_ALIASES 8
+#define DP_SIP_ALIAS_MAX   253
+struct dp_sip_aliases {
+	uint32_t n;
+	uint8_t len[DP_SIP_MAX_ALIASES];
+	char name[DP_SIP_MAX_ALIASES][DP_SIP_ALIAS_MAX + 1];
+};
+
 struct dp_sip_cfg {
 	struct lb_addr self; /* the virtual IP and SIP port our Via names */
 	char self_host[48];  /* the same as text: "198.18.0.10" or "[2001:db8::10]" */
@@ -78,6 +88,9 @@ struct dp_sip_cfg {
 	uint64_t key[2];       /* SipHash-2-4 key from the configured secret */
 	uint32_t retry_after;  /* seconds for 503; 0 = no Retry-After */
 	uint32_t max_forwards; /* added when a request has no Max-Forwards (70) */
+	/* Host names a Route may name us by besides the VIP (NULL: none); dp_sip_cfg_init
+	 * leaves it NULL, the policy sets it to its own copy. */
+	const struct dp_sip_aliases *aliases;
 };
 
 /*

@@ -469,6 +469,16 @@ static void test_rate_limit_dialog_methods(void **state)
 	assert_int_equal(cfg.dialog_methods, (1u << SIP_METHOD_MESSAGE) |
 	                                         (1u << SIP_METHOD_OPTIONS) |
 	                                         (1u << SIP_METHOD_UPDATE));
+	assert_int_equal(cfg.n_aliases, 0);
+	ctl_config_free(&cfg);
+	/* aliases: lowercase, the trailing dot dropped, in file order */
+	assert_int_equal(parse(BASE "sip:\n  aliases: [LB.Example.com., sip-1.example.net, x]\n",
+	                       &cfg, err, sizeof(err)),
+	                 0);
+	assert_int_equal(cfg.n_aliases, 3);
+	assert_string_equal(cfg.aliases[0], "lb.example.com");
+	assert_string_equal(cfg.aliases[1], "sip-1.example.net");
+	assert_string_equal(cfg.aliases[2], "x");
 	ctl_config_free(&cfg);
 }
 
@@ -507,6 +517,7 @@ static void test_round_trip(void **state)
 	         "  keys: {REGISTER: to-uri, MESSAGE: from-uri, INVITE: to-uri}\n"
 	         "sip:\n  retry_after: 0\n  max_forwards: 255\n  record_route: true\n"
 	         "  path: true\n  secret_file: %s\n  dialog_methods: [MESSAGE, NOTIFY]\n"
+	         "  aliases: [lb.example.com, lb2]\n"
 	         "rate_limit:\n  rate: 1000000\n  burst: 1\n"
 	         "probe:\n  enabled: false\n  interval_ms: 60000\n  timeout_ms: 10\n"
 	         "  down_after: 100\n  up_after: 1\n"
@@ -517,6 +528,7 @@ static void test_round_trip(void **state)
 	round_trip("everything", text);
 	round_trip("rate_limit", BASE "rate_limit:\n  rate: 50\n");
 	round_trip("dialog_methods", BASE "sip:\n  dialog_methods: []\n");
+	round_trip("aliases", BASE "sip:\n  aliases: [lb.example.com, Sip.Example.NET.]\n");
 	round_trip("metrics6",
 	           BASE "control:\n  metrics: '[::1]:9760'\nprobe:\n  alive_codes: [699]\n");
 	scratch_remove(&s);
@@ -724,8 +736,9 @@ static const struct bad_case bad_cases[] = {
     /* listen */
     {"missing listen", PORTS "backends: []\n", 1, "listen", "required section is missing"},
     {"listen without an address", PORTS "listen:\n  sip_ports: [5060]\nbackends: []\n", 4, "listen",
-     "needs ipv4, ipv6 or both"},
-    {"empty listen", PORTS "listen:\nbackends: []\n", 4, "listen", "needs ipv4, ipv6 or both"},
+     "needs ipv4 (the virtual address)"},
+    {"empty listen", PORTS "listen:\nbackends: []\n", 4, "listen",
+     "needs ipv4 (the virtual address)"},
     {"ipv4 without prefix", PORTS "listen:\n  ipv4: 198.18.0.10\nbackends: []\n", 5, "listen.ipv4",
      "no prefix length"},
     {"ipv4 prefix 33", PORTS "listen:\n  ipv4: 198.18.0.10/33\nbackends: []\n", 5, "listen.ipv4",
@@ -883,6 +896,29 @@ static const struct bad_case bad_cases[] = {
      "sip.dialog_methods[1]", "MESSAGE is listed twice"},
     {"dialog_methods nested", B7("sip:\n  dialog_methods: [[MESSAGE]]\n"), 8,
      "sip.dialog_methods[0]", "expected a SIP method"},
+    {"aliases not a list", B7("sip:\n  aliases: lb.example.com\n"), 8, "sip.aliases",
+     "expected a list"},
+    {"aliases too many", B7("sip:\n  aliases: [a.b, b.c, c.d, d.e, e.f, f.g, g.h, h.i, i.j]\n"), 8,
+     "sip.aliases", "has 9 host names, at most 8 are allowed"},
+    {"aliases an address", B7("sip:\n  aliases: [lb.example.com, 198.18.0.10]\n"), 8,
+     "sip.aliases[1]", "'198.18.0.10' is not a host name: its last label must start with a letter"},
+    {"aliases IPv6", B7("sip:\n  aliases: ['[2001:db8::10]']\n"), 8, "sip.aliases[0]",
+     "only letters, digits, '-' and '.' may appear"},
+    {"aliases with a port", B7("sip:\n  aliases: ['lb.example.com:5060']\n"), 8, "sip.aliases[0]",
+     "only letters, digits, '-' and '.' may appear"},
+    {"aliases empty label", B7("sip:\n  aliases: [lb..example.com]\n"), 8, "sip.aliases[0]",
+     "it has an empty label"},
+    {"aliases dash", B7("sip:\n  aliases: [lb-.example.com]\n"), 8, "sip.aliases[0]",
+     "a label starts or ends with '-'"},
+    {"aliases empty", B7("sip:\n  aliases: ['']\n"), 8, "sip.aliases[0]", "1 to 253 characters"},
+    {"aliases null item", B7("sip:\n  aliases:\n    -\n"), 9, "sip.aliases[0]",
+     "expected a host name"},
+    {"aliases twice", B7("sip:\n  aliases: [lb.example.com, LB.Example.COM.]\n"), 8,
+     "sip.aliases[1]", "'LB.Example.COM.' is listed twice"},
+    {"aliases long label",
+     B7("sip:\n  aliases: "
+        "[a1234567890123456789012345678901234567890123456789012345678901234.com]\n"),
+     8, "sip.aliases[0]", "a label is longer than 63 characters"},
 
     /* rate_limit */
     {"rate_limit not a map", B7("rate_limit: 100\n"), 7, "rate_limit", "expected a map"},

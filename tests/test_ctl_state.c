@@ -693,6 +693,7 @@ static void test_reload_sections(void **unused)
 	                "hashing:\n  table_size: 1021\n  seed: 9\n  keys:\n    REGISTER: to-uri\n"
 	                "sip:\n  retry_after: 0\n  max_forwards: 20\n  record_route: true\n"
 	                "  path: true\n  secret: \"ffeeddccbbaa99887766554433221100\"\n"
+	                "  aliases: [lb.example.com, Sip.Example.NET]\n"
 	                "probe:\n  enabled: false\n  interval_ms: 500\n  timeout_ms: 400\n"
 	                "  down_after: 5\n  up_after: 4\n  alive_codes: [200]\n"
 	                "control:\n  api_socket: /tmp/x.sock\n  metrics: \"\"\n  log: syslog\n"
@@ -704,6 +705,7 @@ static void test_reload_sections(void **unused)
 	assert_int_equal(st.cfg.table_size, 1021);
 	assert_int_equal(st.cfg.seed, 9);
 	assert_int_equal(st.cfg.max_forwards, 20);
+	assert_int_equal(st.cfg.n_aliases, 2);
 	assert_false(st.cfg.probe_enabled);
 	/* Kept, with a warning each: */
 	assert_int_equal(st.cfg.workers, 1);
@@ -726,6 +728,7 @@ static void test_reload_sections(void **unused)
 	    "sip.max_forwards 70 -> 20",
 	    "sip.record_route false -> true",
 	    "sip.path false -> true",
+	    "sip.aliases [] -> [lb.example.com, sip.example.net]",
 	    "sip.secret changed",
 	    "probe.enabled true -> false",
 	    "probe.interval_ms 1000 -> 500",

@@ -204,6 +204,10 @@ static void forward_expect(const struct dp_sip_cfg *cfg, const char *text,
 }
 
 static struct dp_sip_cfg cfg4, cfg6, cfg4_other;
+/* cfg4 with sip.aliases [lb.example.com, sip] (as the policy stores them: lowercase, no dot) */
+static struct dp_sip_cfg cfg4_alias;
+static const struct dp_sip_aliases aliases = {
+    .n = 2, .len = {14, 3}, .name = {"lb.example.com", "sip"}};
 
 /* Pins name backends by id and name: in these tests backend id N is named "beN", as in every_id
  * (what dp_sip_route_pin reads of a set: by_id, n_backends, backends[].cfg). */
@@ -237,6 +241,8 @@ static int setup(void **state)
 	cfg_make(&cfg4, "198.18.0.10", SELF_PORT, secret);
 	cfg_make(&cfg6, "2001:db8::10", SELF_PORT, secret);
 	cfg_make(&cfg4_other, "198.18.0.10", SELF_PORT, other_secret);
+	cfg_make(&cfg4_alias, "198.18.0.10", SELF_PORT, secret);
+	cfg4_alias.aliases = &aliases;
 	for (uint32_t id = 0; id < LB_MAX_BACKENDS; id++) {
 		every_backend[id].cfg.id = id;
 		snprintf(every_backend[id].cfg.name, LB_NAME_MAX, "be%u", id);
@@ -617,6 +623,23 @@ static void test_forward_route(void **state)
 	    {&cfg4, "Route: <sip>\r\n", "Route: <sip>\r\n"},
 	    {&cfg6, "Route: <sip:[2001:db8::10;lr>\r\n", "Route: <sip:[2001:db8::10;lr>\r\n"},
 	    {&cfg6, "Route: <sip:2001:db8::10;lr>\r\n", "Route: <sip:2001:db8::10;lr>\r\n"},
+	    /* sip.aliases: a Route by one of our host names is ours too (case and a trailing
+	     * dot aside); no port means any, a port written must be the one it came to */
+	    {&cfg4_alias, "Route: <sip:lb.example.com;lr>\r\n", ""},
+	    {&cfg4_alias, "Route: <sip:LB.Example.COM.:5060;lr>, <sip:192.0.2.50;lr>\r\n",
+	     "Route: <sip:192.0.2.50;lr>\r\n"},
+	    {&cfg4_alias, "Route: <sip:sst@sip;lr>\r\n", ""},
+	    {&cfg4_alias, "Route: <sip:198.18.0.10;lr>\r\n", ""},
+	    {&cfg4_alias, "Route: <sip:lb.example.com:5070;lr>\r\n",
+	     "Route: <sip:lb.example.com:5070;lr>\r\n"},
+	    {&cfg4_alias, "Route: <sip:lb.example.co;lr>\r\n", "Route: <sip:lb.example.co;lr>\r\n"},
+	    {&cfg4_alias, "Route: <sip:xlb.example.com;lr>\r\n",
+	     "Route: <sip:xlb.example.com;lr>\r\n"},
+	    {&cfg4_alias, "Route: <sip:lb.example.com..;lr>\r\n",
+	     "Route: <sip:lb.example.com..;lr>\r\n"},
+	    {&cfg4_alias, "Route: <sip:si;lr>\r\n", "Route: <sip:si;lr>\r\n"},
+	    {&cfg4_alias, "Route: <sips:lb.example.com;lr>\r\n",
+	     "Route: <sips:lb.example.com;lr>\r\n"},
 	    /* IPv6 self */
 	    {&cfg6, "Route: <sip:[2001:db8::10];lr>\r\n", ""},
 	    {&cfg6, "Route: <sip:[2001:db8:0::10]:5060;lr>, <sip:[2001:db8::50];lr>\r\n",

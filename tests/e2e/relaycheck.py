@@ -299,6 +299,19 @@ def cmd_dialog(args):
         elif sc.header_lines(bfwd, b"route"):
             sc.fail("BYE pinned to %s still has a Route" % name)
     sc.note("BYEs pinned to each backend reached it, our Route popped")
+    # sip.aliases: a Route by the balancer's host name is ours, popped; a pin there works too.
+    for name, ident in BACKEND_ID.items():
+        route = b"<sip:LB.example.com;lr;sst=%s>" % pin_for(SECRET, cid, ident)
+        bwho, bfwd = forwarded_to_backend(peers, bye_with_route(cid.decode(), route))
+        if bwho != name or sc.header_lines(bfwd or b"", b"route"):
+            sc.fail("BYE pinned to %s through Route %r reached %s, Route %r" % (
+                name, route, bwho, sc.header_lines(bfwd or b"", b"route")))
+    other = b"<sip:lb.example.net;lr>"
+    _, bfwd = forwarded_to_backend(peers, bye_with_route(cid.decode(), other))
+    if sc.header_lines(bfwd or b"", b"route") != [b"Route: " + other]:
+        sc.fail("BYE with Route %r (not an alias): at the backend Route %r" % (
+            other, sc.header_lines(bfwd or b"", b"route")))
+    sc.note("Routes by the alias lb.example.com popped (pins kept); lb.example.net left alone")
     forged = b"<sip:%s:5060;lr;sst=%s>" % (vip, pin_for(OTHER_SECRET, cid, (BACKEND_ID[who] + 1) % 3))
     bwho, _ = forwarded_to_backend(peers, bye_with_route(cid.decode(), forged))
     if bwho != who:

@@ -18,6 +18,13 @@ ip -n client2 -6 neigh replace "$TOPO_VIP6" lladdr "$old_mac" dev eth0 nud stale
 e2e_start_sipsteer --config "$(e2e_config ipv6)"
 mac=$(awk '/ready: port/ {for (i = 1; i <= NF; i++) if ($i == "mac") print tolower($(i + 1))}' \
 	"$TOPO_DIR/sipsteer.log" | tr -d ';' | head -n 1)
+if grep -q "ready: .* vip $TOPO_VIP:5060 \[$TOPO_VIP6\]:5060;" "$TOPO_DIR/sipsteer.log"; then
+	echo "the ready line names both VIPs"
+else
+	echo "FAIL: the ready line does not name $TOPO_VIP:5060 and [$TOPO_VIP6]:5060:"
+	grep "ready:" "$TOPO_DIR/sipsteer.log"
+	fails=$((fails + 1))
+fi
 lladdr_of() { ip -n client2 "$@" | awk '{for (i = 1; i <= NF; i++) if ($i == "lladdr") print $(i + 1)}'; }
 announced() { [ "$(lladdr_of neigh show "$TOPO_VIP")" = "$mac" ] &&
 	[ "$(lladdr_of -6 neigh show "$TOPO_VIP6")" = "$mac" ]; }
