@@ -302,7 +302,7 @@ static void inflight_drop(struct probe_backend *b, uint32_t i)
 /* Count every probe of b whose timeout has passed at now as a failure, oldest first. */
 static void expire(struct ctl_prober *p, struct probe_backend *b, uint64_t now)
 {
-	while (b->n_inflight > 0 && now - b->inflight[0].sent >= p->cfg.timeout_ns) {
+	while (b->n_inflight > 0 && now >= b->inflight[0].sent + p->cfg.timeout_ns) {
 		inflight_drop(b, 0);
 		record(p, b, CTL_PROBE_CAUSE_TIMEOUT, 0, 0, now);
 	}
@@ -376,7 +376,7 @@ enum ctl_probe_reply_result ctl_probe_reply(struct ctl_prober *p, uint32_t id, u
 		return CTL_PROBE_REPLY_STALE;
 	}
 	/* Timeouts that passed before this reply count first, this probe's own included. */
-	bool late = now - b->inflight[i].sent >= p->cfg.timeout_ns;
+	bool late = now >= b->inflight[i].sent + p->cfg.timeout_ns;
 	expire(p, b, now);
 	if (late) {
 		b->stats.ignored++;
@@ -389,7 +389,9 @@ enum ctl_probe_reply_result ctl_probe_reply(struct ctl_prober *p, uint32_t id, u
 		b->stats.ignored++;
 		return CTL_PROBE_REPLY_PROVISIONAL;
 	}
-	uint64_t rtt = now - b->inflight[i].sent;
+	/* now is when the reply arrived (stamped by the worker that took it in), which a clock
+	 * read on another core may put a hair before the send: never a negative time. */
+	uint64_t rtt = now > b->inflight[i].sent ? now - b->inflight[i].sent : 0;
 	inflight_drop(b, i);
 	if (code_alive(p, code)) {
 		record(p, b, CTL_PROBE_CAUSE_NONE, code, rtt, now);

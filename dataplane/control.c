@@ -416,12 +416,14 @@ static void send_probes(struct dp_control *c, uint64_t now)
 	} while (n == RTE_DIM(due));
 }
 
-static void receive_replies(struct dp_control *c, uint64_t now)
+static void receive_replies(struct dp_control *c)
 {
 	struct rte_mbuf *m[32];
 	unsigned int n;
 
 	while ((n = dp_probe_receive(m, RTE_DIM(m))) > 0) {
+		/* Each reply's arrival: the worker's stamp, on this thread's clock. */
+		uint64_t now = now_ns(), tsc = rte_rdtsc(), hz = rte_get_tsc_hz();
 		for (unsigned int i = 0; i < n; i++) {
 			const char *buf = rte_pktmbuf_mtod(m[i], const char *);
 			struct sip_msg msg;
@@ -431,7 +433,9 @@ static void receive_replies(struct dp_control *c, uint64_t now)
 			c->probe_replies++;
 			if (c->prober != NULL && sip_parse(buf, m[i]->data_len, &msg) > 0 &&
 			    ctl_probe_match(c->prober, buf, &msg, &id, &seq) == 0)
-				ctl_probe_reply(c->prober, id, seq, msg.status_code, now);
+				ctl_probe_reply(
+				    c->prober, id, seq, msg.status_code,
+				    dp_probe_arrival_ns(now, tsc, dp_probe_stamp_read(m[i]), hz));
 			else
 				c->probe_unmatched++;
 			rte_pktmbuf_free(m[i]);
@@ -482,12 +486,13 @@ static void apply_events(struct dp_control *c)
 
 static void probe_step(struct dp_control *c, uint64_t now)
 {
-	receive_replies(c, now);
+	receive_replies(c);
 	if (c->prober == NULL)
 		return;
 	if (c->n_pending > 0)
 		start_pending(c, now);
-	send_probes(c, now);
+	/* A probe's send time is read right before it goes: its RTT starts there. */
+	send_probes(c, now_ns());
 	apply_events(c);
 }
 

@@ -7,12 +7,19 @@
  *
  * The ring carries mbufs whose data is trimmed to the SIP message. Workers enqueue (multi
  * producer), the control thread dequeues (single consumer) and frees.
+ *
+ * Each reply carries when the worker took it in: its TSC, in the 8 bytes just before the
+ * message (what was the UDP header). The control thread reads the ring once a loop turn (up to
+ * DP_CONTROL_POLL_US later), so the RTT it measures runs from the probe's send to that stamp,
+ * not to the read: otherwise every backend would show the control loop's period as its RTT.
  */
 #ifndef SIPSTEER_DP_PROBE_IO_H
 #define SIPSTEER_DP_PROBE_IO_H
 
 #include <stdint.h>
+#include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -22,6 +29,36 @@
 
 /* The hand-off ring; NULL when probing is off. ctl: rw at start (before workers), dp: ro. */
 extern struct rte_ring *dp_probe_replies;
+
+/* Store tsc in the 8 bytes before payload (inside the frame: at least the UDP header is there). */
+static inline void dp_probe_stamp_write(char *payload, uint64_t tsc)
+{
+	memcpy(payload - sizeof(tsc), &tsc, sizeof(tsc));
+}
+
+/* The stamp of a reply taken off the ring (its data starts at the message). */
+static inline uint64_t dp_probe_stamp_read(const struct rte_mbuf *m)
+{
+	uint64_t tsc;
+
+	memcpy(&tsc, rte_pktmbuf_mtod(m, const char *) - sizeof(tsc), sizeof(tsc));
+	return tsc;
+}
+
+/*
+ * When a reply stamped `stamp` arrived, on the clock that read now_ns at TSC now_tsc: now_ns
+ * less the ticks since the stamp. A stamp at or after now_tsc (another core's TSC a hair
+ * ahead), or no TSC frequency, gives now_ns.
+ */
+static inline uint64_t dp_probe_arrival_ns(uint64_t now_ns, uint64_t now_tsc, uint64_t stamp,
+                                           uint64_t tsc_hz)
+{
+	if (stamp >= now_tsc || tsc_hz == 0)
+		return now_ns;
+	uint64_t ticks = now_tsc - stamp;
+	uint64_t age = ticks / tsc_hz * 1000000000u + ticks % tsc_hz * 1000000000u / tsc_hz;
+	return age < now_ns ? now_ns - age : 0;
+}
 
 /*
  * A worker hands a probe reply (payload[0..len) inside m) to the control thread. Counted in
@@ -38,6 +75,7 @@ static inline void dp_probe_handoff(struct dp_worker *w, struct rte_mbuf *m, cha
 		rte_pktmbuf_free(m);
 		return;
 	}
+	dp_probe_stamp_write(payload, rte_rdtsc());
 	m->data_off = (uint16_t)(payload - (char *)m->buf_addr);
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;

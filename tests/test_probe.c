@@ -596,6 +596,14 @@ static void test_late_and_stale(void **state)
 	assert_int_equal(st.timeouts, 2);
 	assert_int_equal(st.failures, 2);
 
+	/* An arrival time a hair before the send (clocks of two cores): RTT 0, nothing expired. */
+	t += MS(1000);
+	seq = tick_one(p, t, 1);
+	assert_int_equal(ctl_probe_reply(p, 1, seq, 200, t - 1), CTL_PROBE_REPLY_ALIVE);
+	assert_int_equal(ctl_probe_stats(p, 1, &st), 0);
+	assert_int_equal(st.last_rtt_ns, 0);
+	assert_int_equal(st.timeouts, 2);
+
 	/* Duplicate of an answered probe, a sequence never sent, another backend's sequence. */
 	t += MS(1000);
 	seq = tick_one(p, t, 1);

@@ -1332,9 +1332,41 @@ static void test_raw_cksum_matches_dpdk(void **state)
 	}
 }
 
+/* A probe reply's arrival stamp: in the 8 bytes before the message, read back on the control
+ * thread's clock. */
+static void test_probe_stamp(void **state)
+{
+	struct fake_mbuf f;
+
+	(void)state;
+	fake_init(&f);
+	char *payload = rte_pktmbuf_mtod(&f.m, char *) + DP_UDP4_HDR_LEN;
+	memcpy(payload, "SIP/2.0 200 OK\r\n", 16);
+	dp_probe_stamp_write(payload, 0x0123456789abcdefull);
+	assert_memory_equal(payload, "SIP/2.0 200 OK\r\n", 16); /* the message untouched */
+	f.m.data_off = (uint16_t)(payload - (char *)f.m.buf_addr);
+	assert_true(dp_probe_stamp_read(&f.m) == 0x0123456789abcdefull);
+
+	/* 2 GHz: 3,000,000 ticks are 1.5 ms before now. */
+	const uint64_t hz = 2000000000u, now = 50000000000ull, tsc = 900000000000ull;
+	assert_true(dp_probe_arrival_ns(now, tsc, tsc - 3000000u, hz) == now - 1500000u);
+	assert_true(dp_probe_arrival_ns(now, tsc, tsc - 1u, hz) == now);      /* 0.5 ns */
+	assert_true(dp_probe_arrival_ns(now, tsc, tsc - 3u, hz) == now - 1u); /* 1.5 ns */
+	/* Many seconds of ticks (no overflow in the product), at a frequency not a power of ten. */
+	assert_true(dp_probe_arrival_ns(now, tsc, tsc - 10u * 2994373000ull, 2994373000ull) ==
+	            now - 10000000000ull);
+	/* A stamp at or after now (another core's TSC ahead), no frequency, an age beyond the
+	 * clock: never a time after now, never below 0. */
+	assert_true(dp_probe_arrival_ns(now, tsc, tsc, hz) == now);
+	assert_true(dp_probe_arrival_ns(now, tsc, tsc + 5u, hz) == now);
+	assert_true(dp_probe_arrival_ns(now, tsc, tsc - 5u, 0) == now);
+	assert_true(dp_probe_arrival_ns(1000u, tsc, 0, hz) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_probe_stamp),
 	    cmocka_unit_test(test_raw_cksum_matches_dpdk),
 	    cmocka_unit_test(test_udp4_write_checks),
 	    cmocka_unit_test(test_udp4_write_unaligned),
