@@ -1149,6 +1149,13 @@ def cmd_stats(args):
         fail("stats: forwarded %d, want at least %d" % (total(st, "forwarded"), args.min_forwarded))
     if args.min_relayed is not None and total(st, "relayed") < args.min_relayed:
         fail("stats: relayed %d, want at least %d" % (total(st, "relayed"), args.min_relayed))
+    workers = st.get("workers", [])
+    if args.workers is not None and len(workers) != args.workers:
+        fail("stats: %d workers listed, want %d" % (len(workers), args.workers))
+    if len(workers) > 1:
+        # Which worker a flow lands on is the port's (the kernel's for a tap): shown, not judged.
+        note("stats: per worker (lcore: rx) %s" % ", ".join(
+            "%s: %d" % (w.get("lcore"), w.get("rx", 0)) for w in workers))
     note("stats: forwarded %d, relayed %d, replied %s, drops %s" % (
         total(st, "forwarded"), total(st, "relayed"), json.dumps(nonzero(replied(st)), sort_keys=True), json.dumps(nonzero(drops(st)), sort_keys=True)))
     finish()
@@ -1242,6 +1249,7 @@ def main():
     p.add_argument("--tolerance", type=float, default=0.05)
     p.add_argument("--min-forwarded", type=int)
     p.add_argument("--min-relayed", type=int)
+    p.add_argument("--workers", type=int, help="workers the stats file must list")
     p.add_argument("--table", action="store_true")
     p.add_argument("--get")
     p.set_defaults(fn=cmd_stats)

@@ -4,13 +4,15 @@
 # Every call succeeds; each backend gets its weight's share of the calls (checked on the
 # daemon's stats and on the backends' traces); every message of a call reaches one backend.
 #
-#   test_calls.sh SIPSTEER_BIN [CONFIG WEIGHTS]   (default: embedded config, weights 1,1,1)
+#   test_calls.sh SIPSTEER_BIN [CONFIG WEIGHTS [WORKERS]]
+#   (default: embedded config, weights 1,1,1, one worker; WORKERS: what CONFIG says)
 set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 CONFIG=${2:-}
 WEIGHTS=${3:-1,1,1}
+WORKERS=${4:-1}
 CALLS=${E2E_CALLS:-5000}
 RATE=${E2E_RATE:-250}
 
@@ -46,9 +48,10 @@ fails=0
 # 3 requests per call forwarded (INVITE, ACK, BYE); of the 4 responses per call, the 100 and
 # 180 are optional to the caller, the two 200s are not.
 "${E2E_CHECK[@]}" stats "$TOPO_STATS" --weights "$WEIGHTS" --tolerance 0.05 \
-	--min-forwarded $((3 * CALLS)) --min-relayed $((2 * CALLS)) || fails=$((fails + 1))
+	--min-forwarded $((3 * CALLS)) --min-relayed $((2 * CALLS)) --workers "$WORKERS" ||
+	fails=$((fails + 1))
 "${E2E_CHECK[@]}" stats "$TOPO_STATS" --table
 
 [ "$fails" -eq 0 ] || e2e_fail "$fails check(s) failed"
 topo_sipsteer_stop || e2e_fail "sipsteer exited with an error status on SIGTERM"
-e2e_ok "$CALLS calls, weights $WEIGHTS"
+e2e_ok "$CALLS calls, weights $WEIGHTS, $WORKERS worker(s)"

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """sipsteer-bench dataplane as a command: every argument error exits 2 with a message naming
-it (and `all` refuses every option but --json); a short run on each port kind (net_memif pair, the same with zero-copy, net_ring, and the
-one-core loop) prints one
-JSON object with the fields docs/tools.md lists, forwards messages and drops none for a parse or
-proxy reason.
+it (and `all` refuses every option but --json); a short run on each port kind (net_memif pair,
+the same with zero-copy, net_ring, and the one-core loop), and with two workers on net_ring and
+net_memif, prints one JSON object with the fields docs/tools.md lists, forwards messages on
+every worker and drops none for a parse or proxy reason.
 
     test_bench_dataplane.py SIPSTEER_BENCH
 
@@ -71,8 +71,9 @@ def test_argument_errors():
           "--help: %r" % r.stdout)
 
 
-def test_run(port):
-    r = run(["--port", port, "--seconds", "0.4", "--rounds", "2", "--json"])
+def test_run(port, workers=1):
+    r = run(["--port", port, "--workers", str(workers), "--seconds", "0.4", "--rounds", "2",
+             "--json"])
     check(r.returncode == 0, "--port %s: exit %d: %s" % (port, r.returncode, r.stderr[-2000:]))
     if r.returncode != 0:
         return
@@ -93,6 +94,11 @@ def test_run(port):
     check(d.get("port") == "net_" + port, "--port %s: port %r" % (port, d.get("port")))
     check(d.get("msgs_per_s", 0) > 0, "--port %s: nothing forwarded: %r" % (port, d))
     check(d.get("raw_ceiling_msgs_per_s", 0) > 0, "--port %s: no ceiling: %r" % (port, d))
+    # every worker (its own queue pair, one published backend set for all) handled messages
+    per = d.get("per_worker_msgs_per_s", [])
+    check(d.get("workers") == workers and len(per) == workers and all(x > 0 for x in per),
+          "--port %s --workers %d: workers %r, per worker %r" % (port, workers,
+                                                                d.get("workers"), per))
     # Only a full TX queue (the generator's CPU is shared) may drop: never the SIP path.
     for reason, n in d.get("drop_reasons", {}).items():
         check(reason == "tx_full", "--port %s: %d dropped for %s" % (port, n, reason))
@@ -124,6 +130,9 @@ test_argument_errors()
 test_run("memif")
 test_run("memif-zc")
 test_run("ring")
+# Two workers (three lcores on however many CPUs: a functional check, no scaling measured).
+test_run("ring", 2)
+test_run("memif", 2)
 test_loop()
 if failures:
     print("%d failure(s)" % len(failures))
