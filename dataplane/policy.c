@@ -30,6 +30,8 @@ struct dp_sip_policy *dp_policy_build(const struct ctl_config *cfg, const uint8_
 			dp_sip_cfg_init(&p->sip[k], &self, secret, cfg->retry_after,
 			                cfg->max_forwards);
 			p->sip[k].aliases = aliases;
+			if (cfg->vip6.addr.family == AF_INET6)
+				p->sip[k].other_vip = cfg->vip6.addr;
 		}
 		self = cfg->vip6.addr;
 		self.port = cfg->sip_ports[k];
@@ -37,6 +39,8 @@ struct dp_sip_policy *dp_policy_build(const struct ctl_config *cfg, const uint8_
 			dp_sip_cfg_init(&p->sip6[k], &self, secret, cfg->retry_after,
 			                cfg->max_forwards);
 			p->sip6[k].aliases = aliases;
+			if (cfg->vip4.addr.family == AF_INET)
+				p->sip6[k].other_vip = cfg->vip4.addr;
 		}
 	}
 	p->record_route = cfg->record_route;

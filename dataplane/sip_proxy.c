@@ -1374,14 +1374,39 @@ static bool uri_parse(const char *p, uint32_t len, bool bare, struct uri_parts *
 	return true;
 }
 
+/* p[i] opens a quoted-string: the offset after its closing quote (escapes skipped), or end. */
+static uint32_t skip_quoted(const char *p, uint32_t i, uint32_t end)
+{
+	for (i++; i < end; i++) {
+		if (p[i] == '\\')
+			i++;
+		else if (p[i] == '"')
+			return i + 1;
+	}
+	return end;
+}
+
+/* The '<' that opens the URI of a name-addr p[0..len), past a quoted display name (which may
+ * hold '<' itself, RFC 3261 25.1); len when there is none. */
+static uint32_t uri_open(const char *p, uint32_t len)
+{
+	for (uint32_t i = 0; i < len;) {
+		if (p[i] == '"')
+			i = skip_quoted(p, i, len);
+		else if (p[i] == '<')
+			return i;
+		else
+			i++;
+	}
+	return len;
+}
+
 /* The URI inside a name-addr value ("Name" <uri>;params): offset and length of uri in buf. */
 static bool name_addr_uri(const char *buf, struct sip_str value, uint32_t *off, uint32_t *len)
 {
 	const char *p = buf + value.off;
-	uint32_t i = 0, end;
+	uint32_t i = uri_open(p, value.len), end;
 
-	while (i < value.len && p[i] != '<')
-		i++;
 	for (end = i; end < value.len && p[end] != '>'; end++)
 		;
 	if (end >= value.len)
@@ -1410,25 +1435,30 @@ static bool alias_match(const struct dp_sip_aliases *a, const char *host, uint32
 	return false;
 }
 
+/* Is addr one of our VIPs (this leg's or the other family's)? */
+static inline bool ip_is_vip(const struct dp_sip_cfg *cfg, const struct lb_addr *addr)
+{
+	return ip_equal(addr, &cfg->self) ||
+	       (cfg->other_vip.family != 0 && ip_equal(addr, &cfg->other_vip));
+}
+
 /*
- * Does a Route value name us: <sip:[user@]host[:port]...> with host our VIP (no port meaning
- * 5060) or one of sip.aliases (no port meaning any of ours: DNS SRV may name any port; a port
- * written must be the one the request came to)?
+ * Does a Route value name us: <sip:[user@]host[:port]...> with host one of our VIPs, of either
+ * family (no port meaning 5060), or one of sip.aliases (no port meaning any of ours: DNS SRV
+ * may name any port), and a port written the one the request came to?
  */
 static bool route_is_self(const struct dp_sip_cfg *cfg, const char *buf, struct sip_str route)
 {
 	const char *p = buf + route.off;
-	uint32_t len = route.len, i = 0;
+	uint32_t len = route.len, i = uri_open(p, len);
 	struct uri_parts u;
 	struct lb_addr addr;
 
-	while (i < len && p[i] != '<')
-		i++;
 	if (i == len || !uri_parse(p + i + 1, len - i - 1, false, &u))
 		return false;
 	const char *uri = p + i + 1;
 	if (ip_parse(uri + u.host, u.host_end - u.host, &addr))
-		return ip_equal(&addr, &cfg->self) && u.port == cfg->self.port;
+		return ip_is_vip(cfg, &addr) && u.port == cfg->self.port;
 	return alias_match(cfg->aliases, uri + u.host, u.host_end - u.host) &&
 	       (uri[u.host_end] != ':' || u.port == cfg->self.port);
 }
@@ -1731,13 +1761,20 @@ static uint32_t value_end(const char *buf, uint32_t i, uint32_t end)
 static struct sip_str route_value_at(const char *buf, uint32_t i, uint32_t end)
 {
 	uint32_t j = i;
+	bool in_uri = false;
 
-	while (j < end && buf[j] != '>' && buf[j] != ',')
+	/* up to the ',' that ends the value: not one in a quoted display name or in the <URI> */
+	while (j < end && (in_uri || buf[j] != ',')) {
+		if (buf[j] == '"' && !in_uri) {
+			j = skip_quoted(buf, j, end);
+			continue;
+		}
+		if (buf[j] == '<')
+			in_uri = true;
+		else if (buf[j] == '>')
+			in_uri = false;
 		j++;
-	if (j < end && buf[j] == '>')
-		j++;
-	while (j < end && buf[j] != ',')
-		j++;
+	}
 	return (struct sip_str){.off = i, .len = j - i};
 }
 
@@ -1794,7 +1831,7 @@ static int uri_target(const struct dp_sip_cfg *cfg, const char *p, uint32_t len,
 	}
 	addr->port = (uint16_t)u.port;
 	/* never to ourselves (a loop) nor to where no stateless element may send */
-	if (ip_unusable(addr) || ip_equal(addr, &cfg->self))
+	if (ip_unusable(addr) || ip_is_vip(cfg, addr))
 		return -DP_SIP_ERR_ROUTE_TARGET;
 	return DP_SIP_OK;
 }

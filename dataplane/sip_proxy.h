@@ -71,7 +71,10 @@ struct dp_sip_aliases {
 
 struct dp_sip_cfg {
 	struct lb_addr self; /* the virtual IP and SIP port our Via names */
-	char self_host[48];  /* the same as text: "198.18.0.10" or "[2001:db8::10]" */
+	/* The VIP of the other family (family 0 when there is none; dp_sip_cfg_init leaves it so):
+	 * a Route naming it names us too. */
+	struct lb_addr other_vip;
+	char self_host[48]; /* the same as text: "198.18.0.10" or "[2001:db8::10]" */
 	uint8_t self_host_len;
 	/* Our Via line starts "Via: " when that makes its length even, else "Via:" (no space, as
 	 * RFC 3261 HCOLON allows): an even line shifts the bytes after it by whole 16-bit words, so

@@ -206,6 +206,8 @@ static void forward_expect(const struct dp_sip_cfg *cfg, const char *text,
 static struct dp_sip_cfg cfg4, cfg6, cfg4_other;
 /* cfg4 with sip.aliases [lb.example.com, sip] (as the policy stores them: lowercase, no dot) */
 static struct dp_sip_cfg cfg4_alias;
+/* cfg4 of a daemon that also has the IPv6 VIP 2001:db8::10, and the same from the IPv6 side */
+static struct dp_sip_cfg cfg4_dual, cfg6_dual;
 static const struct dp_sip_aliases aliases = {
     .n = 2, .len = {14, 3}, .name = {"lb.example.com", "sip"}};
 
@@ -243,6 +245,10 @@ static int setup(void **state)
 	cfg_make(&cfg4_other, "198.18.0.10", SELF_PORT, other_secret);
 	cfg_make(&cfg4_alias, "198.18.0.10", SELF_PORT, secret);
 	cfg4_alias.aliases = &aliases;
+	cfg_make(&cfg4_dual, "198.18.0.10", SELF_PORT, secret);
+	cfg4_dual.other_vip = addr("2001:db8::10", 0);
+	cfg_make(&cfg6_dual, "2001:db8::10", SELF_PORT, secret);
+	cfg6_dual.other_vip = addr("198.18.0.10", 0);
 	for (uint32_t id = 0; id < LB_MAX_BACKENDS; id++) {
 		every_backend[id].cfg.id = id;
 		snprintf(every_backend[id].cfg.name, LB_NAME_MAX, "be%u", id);
@@ -640,6 +646,24 @@ static void test_forward_route(void **state)
 	    {&cfg4_alias, "Route: <sip:si;lr>\r\n", "Route: <sip:si;lr>\r\n"},
 	    {&cfg4_alias, "Route: <sips:lb.example.com;lr>\r\n",
 	     "Route: <sips:lb.example.com;lr>\r\n"},
+	    /* either VIP names us, on either leg (a request may reach us over IPv6 and leave for
+	     * an IPv4 backend); the port is still the one it came to */
+	    {&cfg4_dual, "Route: <sip:[2001:db8::10];lr>\r\n", ""},
+	    {&cfg4_dual, "Route: <sip:198.18.0.10;lr>, <sip:192.0.2.50;lr>\r\n",
+	     "Route: <sip:192.0.2.50;lr>\r\n"},
+	    {&cfg6_dual, "Route: <sip:198.18.0.10:5060;lr>\r\n", ""},
+	    {&cfg4_dual, "Route: <sip:[2001:db8::10]:5070;lr>\r\n",
+	     "Route: <sip:[2001:db8::10]:5070;lr>\r\n"},
+	    {&cfg4_dual, "Route: <sip:[2001:db8::11];lr>\r\n",
+	     "Route: <sip:[2001:db8::11];lr>\r\n"},
+	    /* a quoted display name is not the URI, whatever it holds (RFC 3261 25.1) */
+	    {&cfg4, "Route: \"<sip:198.18.0.10;lr>\" <sip:198.18.0.99;lr>\r\n",
+	     "Route: \"<sip:198.18.0.10;lr>\" <sip:198.18.0.99;lr>\r\n"},
+	    {&cfg4, "Route: \"a\\\"<b\" <sip:198.18.0.10;lr>\r\n", ""},
+	    {&cfg4, "Route: \"lb, <x>\" <sip:198.18.0.10;lr>, \"a,b\" <sip:192.0.2.50;lr>\r\n",
+	     "Route: \"a,b\" <sip:192.0.2.50;lr>\r\n"},
+	    {&cfg4, "Route: \"unterminated <sip:198.18.0.10;lr>\r\n",
+	     "Route: \"unterminated <sip:198.18.0.10;lr>\r\n"},
 	    /* IPv6 self */
 	    {&cfg6, "Route: <sip:[2001:db8::10];lr>\r\n", ""},
 	    {&cfg6, "Route: <sip:[2001:db8:0::10]:5060;lr>, <sip:[2001:db8::50];lr>\r\n",
@@ -1556,6 +1580,17 @@ static void test_outbound(void **state)
 	                "Max-Forwards: 09\r\n"
 	                "route : \"p\" <sip:[2001:db8::5]:5071;lr>,<sip:192.0.2.7;lr>\r\n" OUT_TAIL
 	                "%2$.0s");
+	/* the next Route's display name, quoted, may hold ',' and '<': not the URI */
+	outbound_expect(
+	    "BYE sip:alice@alice.example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob7\r\n"
+	    "Route: <sip:198.18.0.10;lr>, \"x, <sip:192.0.2.66>\" <sip:192.0.2.8;lr>\r\n" OUT_TAIL,
+	    DP_SIP_OK, "192.0.2.8", 5060, NULL,
+	    "BYE sip:alice@alice.example.com SIP/2.0\r\n"
+	    "Via:SIP/2.0/UDP 198.18.0.10:5060;branch=%1$s\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob7\r\n"
+	    "Route: \"x, <sip:192.0.2.66>\" <sip:192.0.2.8;lr>\r\n" OUT_TAIL "%2$.0s");
 	/* a top Route that is not ours is the next hop itself, and stays */
 	outbound_expect("BYE sip:alice@alice.example.com SIP/2.0\r\n"
 	                "Via: SIP/2.0/UDP 10.0.0.21:5060;branch=z9hG4bKob5\r\n"
