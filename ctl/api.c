@@ -285,9 +285,49 @@ void ctl_api_close(struct ctl_api *api)
 
 /* --- JSON helpers --- */
 
+/*
+ * in with every byte that does not belong to a whole, valid UTF-8 character replaced by '?',
+ * into out[cap]: a message cut at a byte count may end inside a character that a client's
+ * name or command brought in, and JSON strings must be valid UTF-8.
+ */
+static void utf8_mend(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; in[i] != '\0' && o + 1 < cap;) {
+		const unsigned char *s = (const unsigned char *)in + i;
+		size_t n = s[0] < 0x80   ? 1
+		           : s[0] < 0xc2 ? 0
+		           : s[0] < 0xe0 ? 2
+		           : s[0] < 0xf0 ? 3
+		           : s[0] < 0xf5 ? 4
+		                         : 0;
+		bool ok = n != 0 && o + n < cap;
+		for (size_t k = 1; ok && k < n; k++)
+			ok = (s[k] & 0xc0) == 0x80; /* a NUL ends the check too */
+		/* no overlong forms, no surrogates, nothing above U+10FFFF */
+		if (ok && n == 3)
+			ok = !(s[0] == 0xe0 && s[1] < 0xa0) && !(s[0] == 0xed && s[1] >= 0xa0);
+		if (ok && n == 4)
+			ok = !(s[0] == 0xf0 && s[1] < 0x90) && !(s[0] == 0xf4 && s[1] >= 0x90);
+		if (!ok) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(out + o, s, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+}
+
 static json_t *error_reply(const char *msg)
 {
-	return json_pack("{s:b,s:s}", "ok", 0, "error", msg);
+	char clean[2 * ERR_MAX];
+
+	utf8_mend(msg, clean, sizeof(clean));
+	return json_pack("{s:b,s:s}", "ok", 0, "error", clean);
 }
 
 static json_t *backend_json(const struct ctl_state *st, const struct lb_backend_config *be,
@@ -777,12 +817,13 @@ static int serve_lines(struct ctl_api *api, struct client *c)
 		if (nl == NULL)
 			break;
 		size_t len = (size_t)(nl - (c->in + start));
+		/* the limit is on the request, without its line end: LF or CRLF */
+		if (len > 0 && c->in[start + len - 1] == '\r')
+			len--;
 		if (len > CTL_API_MAX_REQUEST) {
 			int rc = too_long(c);
 			return rc < 0 ? rc : served + rc;
 		}
-		if (len > 0 && c->in[start + len - 1] == '\r')
-			len--;
 		if (!blank(c->in + start, len)) {
 			json_t *rep = ctl_api_handle(api, c->in + start, len);
 			int rc = reply(c, rep);
@@ -795,7 +836,9 @@ static int serve_lines(struct ctl_api *api, struct client *c)
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
-	if (c->in_len > CTL_API_MAX_REQUEST) {
+	/* a partial line: its last byte may be the CR of a CRLF still on its way */
+	size_t cr = c->in_len > 0 && c->in[c->in_len - 1] == '\r';
+	if (c->in_len > CTL_API_MAX_REQUEST + cr) {
 		int rc = too_long(c);
 		return rc < 0 ? rc : served + rc;
 	}
@@ -1008,7 +1051,10 @@ json_t *ctl_api_stats_delta(const json_t *now, const json_t *baseline)
 	/* The window the counters cover: since the reset, where there was one. */
 	json_t *t = json_object_get(now, "uptime_s"), *t0 = json_object_get(baseline, "uptime_s");
 	if (json_is_object(d) && json_is_number(t) && json_is_number(t0))
-		json_object_set_new(d, "since_reset_s",
-		                    json_real(json_number_value(t) - json_number_value(t0)));
+		/* to the millisecond, as uptime_s is written: no float noise in the difference */
+		json_object_set_new(
+		    d, "since_reset_s",
+		    json_real(round((json_number_value(t) - json_number_value(t0)) * 1000.0) /
+		              1000.0));
 	return d;
 }

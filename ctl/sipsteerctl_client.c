@@ -160,11 +160,14 @@ int cli_call(struct cli_conn *c, const char *cmd, json_t *args, json_t **result,
 	free(text);
 	if (rc == 0)
 		rc = send_line(c, "\n", 1, err, cap);
-	if (rc != 0)
+	if (rc != 0 && rc != -EPIPE && rc != -ECONNRESET)
 		return rc;
-	long len = read_line(c, err, cap);
+	/* A daemon that turns the connection away (too many clients) writes its reason and
+	 * closes without reading: the send may fail while that line waits to be read. */
+	char read_err[256];
+	long len = read_line(c, rc == 0 ? err : read_err, rc == 0 ? cap : sizeof(read_err));
 	if (len < 0)
-		return (int)len;
+		return rc != 0 ? rc : (int)len;
 	json_t *rep = json_loadb(c->buf, (size_t)len, 0, &jerr);
 	c->len -= (size_t)len + 1;
 	memmove(c->buf, c->buf + len + 1, c->len);

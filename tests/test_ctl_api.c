@@ -622,6 +622,36 @@ static const struct bad_case bad_cases[] = {
                             "backend.remove, backend.weight, backend.drain, backend.enable, "
                             "backend.disable, stats, reload, config.show)"},
     {"{\"cmd\":\"backends\",\"args\":[]}", "backends: 'args' must be an object, got an array"},
+    /* messages cut at a byte count inside a multi-byte character stay valid UTF-8 (the cut
+     * character becomes '?'), instead of turning into "out of memory" */
+    {"{\"cmd\":"
+     "\"a\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e"
+     "9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9"
+     "\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\"
+     "u00e9\"}",
+     "unknown command 'a\xc3\xa9\xc3\xa9"},
+    {"{\"cmd\":\"backend.drain\",\"args\":{\"name\":"
+     "\"a\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e"
+     "9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9"
+     "\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\"
+     "u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u0"
+     "0e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e"
+     "9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9"
+     "\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\"
+     "u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u0"
+     "0e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e"
+     "9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9"
+     "\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\"
+     "u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u0"
+     "0e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e"
+     "9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9"
+     "\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\"
+     "u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u0"
+     "0e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e"
+     "9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9"
+     "\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\""
+     "}}",
+     "backend 'a\xc3\xa9\xc3\xa9"},
     {"{\"cmd\":\"backends\",\"args\":{\"x\":1}}",
      "backends: unknown argument 'x' (it takes no arguments)"},
     {"{\"cmd\":\"backend.add\",\"args\":{\"name\":\"be9\"}}",
@@ -957,6 +987,21 @@ static void test_oversized(void **state)
 	json_decref(rep);
 	rep = NULL;
 	send_str(fd, "{\"cmd\":\"version\"}\n");
+	rep = read_reply(w, fd);
+	assert_true(json_is_true(json_object_get(rep, "ok")));
+	json_decref(rep);
+	close(fd);
+
+	/* ... also when it ends in CRLF, its CR arriving before its LF. */
+	fd = client(w);
+	text[CTL_API_MAX_REQUEST] = '\r';
+	send_all(fd, text, CTL_API_MAX_REQUEST + 1);
+	ctl_api_poll(w->api, 0);
+	send_str(fd, "\n");
+	rep = read_reply(w, fd);
+	assert_error(rep, "invalid JSON");
+	json_decref(rep);
+	send_str(fd, "{\"cmd\":\"version\"}\r\n");
 	rep = read_reply(w, fd);
 	assert_true(json_is_true(json_object_get(rep, "ok")));
 	json_decref(rep);

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -223,6 +224,32 @@ class Unreachable(Base):
         rc, _, err = self.ctl("backends")
         self.assertEqual(rc, 1)
         self.assertIn("cannot reach the daemon at %s: Connection refused" % self.sock, err)
+
+    def test_turned_away(self):
+        """A daemon with too many clients writes its reason and closes without reading the
+        request: the reason is shown, whether the request's send failed (EPIPE) or not."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(self.sock)
+        s.listen(8)
+        busy = b'{"ok":false,"error":"too many control connections, try again"}\n'
+
+        def turn_away():
+            for _ in range(5):
+                c, _ = s.accept()
+                c.sendall(busy)
+                c.close()
+
+        t = threading.Thread(target=turn_away, daemon=True)
+        t.start()
+        try:
+            for _ in range(5):
+                rc, _, err = self.ctl("backends")
+                self.assertEqual(rc, 1, err)
+                self.assertIn("too many control connections, try again", err)
+                self.assertNotIn("sending the request failed", err)
+        finally:
+            t.join(5)
+            s.close()
 
     def test_env_socket(self):
         rc, _, err = run("backends", env={"SIPSTEER_SOCKET": self.sock + ".env"})

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -140,6 +141,28 @@ class Live(unittest.TestCase):
         self.assertIn("sipsteer.yaml:11: backends[1].weight: 70000 is out of range 0..65535; "
                       "nothing changed", err)
         self.assertEqual(self.backends()["be2"]["weight"], 5)
+
+    def test_too_many_clients(self):
+        """With every control connection taken, sipsteerctl shows the daemon's reason (the
+        daemon writes it and closes without reading, so the request's send may fail first)."""
+        held = []
+        try:
+            for _ in range(64):  # CTL_API_MAX_CLIENTS
+                c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                c.connect(self.sock)
+                held.append(c)
+            # the daemon has them all once it answers on one of them
+            held[-1].sendall(b'{"cmd":"version"}\n')
+            self.assertIn(b'"ok":true', held[-1].recv(4096))
+            for _ in range(10):
+                rc, _, err = self.ctl("backends")
+                self.assertEqual(rc, 1, err)
+                self.assertIn("too many control connections, try again", err)
+        finally:
+            for c in held:
+                c.close()
+        rc, _, err = self.ctl("backends")
+        self.assertEqual(rc, 0, err)
 
     def test_second_daemon_refused(self):
         p = subprocess.run([DAEMON, self.config, self.sock], capture_output=True, text=True,
