@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,8 +47,19 @@ int cli_connect(struct cli_conn *c, const char *path, int timeout_ms, char *err,
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
 		int e = errno;
-		snprintf(err, cap, "cannot reach the daemon at %s: %s%s", path, strerror(e),
-		         hint(e));
+		struct stat st;
+		/* A file or directory that is no socket at all: say so, not "is sipsteer running?"
+		 */
+		if (e == ECONNREFUSED && stat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+			snprintf(
+			    err, cap,
+			    "cannot reach the daemon at %s: it is a %s, not a socket (--socket "
+			    "PATH names the control socket, control.api_socket in the "
+			    "configuration)",
+			    path, S_ISDIR(st.st_mode) ? "directory" : "file");
+		else
+			snprintf(err, cap, "cannot reach the daemon at %s: %s%s", path, strerror(e),
+			         hint(e));
 		cli_close(c);
 		return -e;
 	}

@@ -251,6 +251,17 @@ class Unreachable(Base):
             t.join(5)
             s.close()
 
+    def test_not_a_socket(self):
+        for path, kind in ((self.sock + ".file", "file"), (os.path.dirname(self.sock), "directory")):
+            if kind == "file":
+                with open(path, "w"):
+                    pass
+            rc, _, err = run("--socket", path, "backends")
+            self.assertEqual(rc, 1, err)
+            self.assertIn("cannot reach the daemon at %s: it is a %s, not a socket" % (path, kind),
+                          err)
+            self.assertNotIn("is sipsteer running?", err)
+
     def test_env_socket(self):
         rc, _, err = run("backends", env={"SIPSTEER_SOCKET": self.sock + ".env"})
         self.assertEqual(rc, 1)
