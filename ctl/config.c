@@ -1058,8 +1058,7 @@ static int parse_listen(struct ctx *c, const yaml_node_t *root)
 	    (rc = get_prefix(c, v, "listen.ipv6", AF_INET6, &cfg->vip6)))
 		return rc;
 	if (cfg->vip4.addr.family == 0 && cfg->vip6.addr.family == 0)
-		return fail(c, n, "listen",
-		            "needs ipv4 (the virtual address), with ipv6 beside it if wanted");
+		return fail(c, n, "listen", "needs ipv4, ipv6 or both (the virtual addresses)");
 	if ((v = map_get(c, n, "sip_ports")) != NULL) {
 		if ((rc = check_seq(c, v, "listen.sip_ports", 1, CTL_MAX_SIP_PORTS, "ports",
 		                    &count)))

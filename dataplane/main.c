@@ -69,12 +69,6 @@ static int check_config(const struct ctl_config *cfg)
 		fprintf(stderr, "%s: ports: at least one port is needed\n", file);
 		return -EINVAL;
 	}
-	if (cfg->vip4.addr.family != AF_INET) {
-		fprintf(stderr,
-		        "%s: listen: an IPv4 VIP is needed (ipv6 is served beside it, not alone)\n",
-		        file);
-		return -EINVAL;
-	}
 	if (cfg->n_sip_ports == 0) {
 		fprintf(stderr, "%s: listen: at least one SIP port is needed\n", file);
 		return -EINVAL;

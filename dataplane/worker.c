@@ -76,11 +76,13 @@ static void handle_arp(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 	if (!dp_arp_check(arp, m->data_len - (uint32_t)sizeof(*eth)))
 		return dp_drop(w, m, DP_DROP_BAD_ARP);
 	/* Requests and replies both say where their sender is: the control thread learns it. */
+	/* (Without an IPv4 VIP, vip4 is 0: nothing IPv4 is ours, nobody is on our link.) */
 	uint32_t sender = arp->arp_data.arp_sip;
-	if (sender != 0 && sender != ctx->vip4 && dp_on_link(ctx, sender))
+	if (sender != 0 && ctx->vip4 != 0 && sender != ctx->vip4 && dp_on_link(ctx, sender))
 		dp_notice(w, DP_NOTICE_LEARN, sender, &arp->arp_data.arp_sha, port);
 
-	if (arp->arp_opcode == dp_be16(RTE_ARP_OP_REQUEST) && arp->arp_data.arp_tip == ctx->vip4) {
+	if (arp->arp_opcode == dp_be16(RTE_ARP_OP_REQUEST) && ctx->vip4 != 0 &&
+	    arp->arp_data.arp_tip == ctx->vip4) {
 		dp_arp_make_reply(m, eth, &ctx->ports[port].mac, ctx->vip4);
 		DP_COUNT(w->counters.arp_replied);
 		return dp_tx(w, port, m);
@@ -147,7 +149,8 @@ static void handle_ipv4(struct dp_worker *w, uint16_t port, struct rte_mbuf *m,
 
 	if (!dp_ipv4_check(p.ip, avail))
 		return dp_drop(w, m, DP_DROP_BAD_IP);
-	if (p.ip->dst_addr != ctx->vip4)
+	/* 0.0.0.0 is never ours: it is vip4 when there is no IPv4 VIP */
+	if (p.ip->dst_addr != ctx->vip4 || p.ip->dst_addr == 0)
 		return dp_drop(w, m, DP_DROP_NOT_FOR_US);
 
 	p.ip_hdr_len =

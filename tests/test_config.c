@@ -736,9 +736,8 @@ static const struct bad_case bad_cases[] = {
     /* listen */
     {"missing listen", PORTS "backends: []\n", 1, "listen", "required section is missing"},
     {"listen without an address", PORTS "listen:\n  sip_ports: [5060]\nbackends: []\n", 4, "listen",
-     "needs ipv4 (the virtual address)"},
-    {"empty listen", PORTS "listen:\nbackends: []\n", 4, "listen",
-     "needs ipv4 (the virtual address)"},
+     "needs ipv4, ipv6 or both"},
+    {"empty listen", PORTS "listen:\nbackends: []\n", 4, "listen", "needs ipv4, ipv6 or both"},
     {"ipv4 without prefix", PORTS "listen:\n  ipv4: 198.18.0.10\nbackends: []\n", 5, "listen.ipv4",
      "no prefix length"},
     {"ipv4 prefix 33", PORTS "listen:\n  ipv4: 198.18.0.10/33\nbackends: []\n", 5, "listen.ipv4",

@@ -161,12 +161,15 @@ unknown_field="$WORK/unknown.yaml"
 sed 's/^workers: 1/wrokers: 1/' "$good" >"$unknown_field"
 run unknown-field 1 --check --config "$unknown_field" && expect unknown-field err 'unknown\.yaml:4:.*wrokers'
 
-# IPv6-only listen: valid for the file format, but the daemon needs an IPv4 VIP.
+# IPv6-only listen: IPv6 backends are fine; an IPv4 one has no address to send from.
 v6_only="$WORK/v6.yaml"
 sed -e 's#ipv4: 198.18.0.10/24#ipv6: 2001:db8::10/64#' \
 	-e 's/198.18.0.21:5060/"[2001:db8::21]:5060"/' -e 's/198.18.0.22:5060/"[2001:db8::22]:5060"/' \
 	"$good" >"$v6_only"
-run v6-only 1 --check --config "$v6_only" && expect v6-only err 'v6\.yaml: listen: an IPv4 VIP is needed \(ipv6 is served beside it, not alone\)'
+run v6-only 0 --check --config "$v6_only" && passed=$((passed + 1))
+sed -e 's#ipv4: 198.18.0.10/24#ipv6: 2001:db8::10/64#' "$good" >"$WORK/v6-v4be.yaml"
+run v6-v4be 1 --check --config "$WORK/v6-v4be.yaml" &&
+	expect v6-v4be err 'v6-v4be\.yaml:[0-9]*: backends\[0\]\.address: an IPv4 backend needs listen\.ipv4'
 
 # An empty file has no ports.
 : >"$WORK/empty.yaml"

@@ -8,7 +8,10 @@
 # over IPv6 (OPTIONS from the IPv6 VIP, our Via naming it bracketed): all three come up before
 # the calls, and be3 goes down once its UAS is killed.
 #
-#   test_ipv6_calls.sh SIPSTEER_BIN [ipv6|mixed]
+# Mode ipv6only: as ipv6, with a configuration that has no IPv4 VIP at all; ARP for the IPv4
+# address and a SIP request to it get no answer.
+#
+#   test_ipv6_calls.sh SIPSTEER_BIN [ipv6|mixed|ipv6only]
 set -u
 # shellcheck source=tests/e2e/ctl_lib.sh
 . "$(dirname "$0")/ctl_lib.sh"
@@ -18,12 +21,14 @@ MODE=${2:-ipv6}
 CALLS=${E2E_CALLS:-300}
 RATE=${E2E_RATE:-50}
 case "$MODE" in
-ipv6) target="[$TOPO_VIP6]:5060" local_ip=${TOPO_CLIENT_IPS6[0]} ;;
+ipv6 | ipv6only) target="[$TOPO_VIP6]:5060" local_ip=${TOPO_CLIENT_IPS6[0]} ;;
 mixed) target="$TOPO_VIP:5060" local_ip=${TOPO_CLIENT_IPS[0]} ;;
-*) e2e_fail "mode must be ipv6 or mixed, not '$MODE'" ;;
+*) e2e_fail "mode must be ipv6, mixed or ipv6only, not '$MODE'" ;;
 esac
 
-e2e_start_sipsteer --config "$(e2e_config ipv6_probe)"
+config=ipv6_probe
+[ "$MODE" = ipv6only ] && config=ipv6_only
+e2e_start_sipsteer --config "$(e2e_config "$config")"
 for i in "${!TOPO_BACKENDS[@]}"; do
 	ns=${TOPO_BACKENDS[$i]}
 	topo_spawn "$ns" "uas-$ns" sipp -sf "$E2E_SCEN/uas.xml" -i "${TOPO_BACKEND_IPS6[$i]}" \
@@ -84,6 +89,28 @@ if grep -q "^Via: SIP/2.0/UDP \[$TOPO_VIP6\]:5060;branch=z9hG4bK-sst-" "$TOPO_DI
 else
 	echo "FAIL: no Via naming [$TOPO_VIP6]:5060 in be1's messages"
 	fails=$((fails + 1))
+fi
+if [ "$MODE" = ipv6only ]; then
+	# Nothing IPv4 is ours: the client's ARP for the old VIP address (its kernel asks before
+	# sending a datagram there) goes unanswered, counted arp_not_for_us.
+	before=$("${E2E_CHECK[@]}" stats "$TOPO_STATS" --get total.drops.arp_not_for_us)
+	ip netns exec client bash -c "echo probe >/dev/udp/$TOPO_VIP/5060" 2>/dev/null
+	sleep 2
+	topo_stats >/dev/null || e2e_fail "no stats from sipsteer"
+	after=$("${E2E_CHECK[@]}" stats "$TOPO_STATS" --get total.drops.arp_not_for_us)
+	neigh=$(ip -n client neigh show "$TOPO_VIP")
+	if [ "$after" -gt "$before" ] && ! grep -q lladdr <<<"$neigh"; then
+		echo "no IPv4 VIP: ARP for $TOPO_VIP unanswered ($((after - before)) arp_not_for_us)"
+	else
+		echo "FAIL: ARP for $TOPO_VIP: client's entry '$neigh', arp_not_for_us $before -> $after"
+		fails=$((fails + 1))
+	fi
+	if grep -q "vip \[$TOPO_VIP6\]:5060;" "$TOPO_DIR/sipsteer.log"; then
+		echo "the ready line names the IPv6 VIP only"
+	else
+		echo "FAIL: the ready line: $(grep 'ready:' "$TOPO_DIR/sipsteer.log")"
+		fails=$((fails + 1))
+	fi
 fi
 "${E2E_CHECK[@]}" stats "$TOPO_STATS" --table
 
