@@ -11,7 +11,7 @@
  * Each reply carries when the worker took it in: its TSC, in the 8 bytes just before the
  * message (what was the UDP header). The control thread reads the ring once a loop turn (up to
  * DP_CONTROL_POLL_US later), so the RTT it measures runs from the probe's send to that stamp,
- * not to the read: otherwise every backend would show the control loop's period as its RTT.
+ * not to the read, which would add up to a loop period of waiting to every RTT.
  */
 #ifndef SIPSTEER_DP_PROBE_IO_H
 #define SIPSTEER_DP_PROBE_IO_H
