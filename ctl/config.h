@@ -25,6 +25,8 @@
 #define CTL_SECRET_LEN    16  /* bytes of MAC key */
 #define CTL_MAX_ALIASES   8   /* sip.aliases entries */
 #define CTL_ALIAS_MAX     253 /* characters of a host name in sip.aliases */
+/* ctl_config_aliases_text()'s longest text: "[", names joined by ", ", "]", NUL */
+#define CTL_ALIASES_TEXT_MAX (CTL_MAX_ALIASES * (CTL_ALIAS_MAX + 2) + 3)
 
 /* Most workers with a net_tap port: each worker takes an RX and a TX queue on it, and DPDK
  * 22.11's net_tap passes at most 8 queue file descriptors (RTE_MP_MAX_FD_NUM). */

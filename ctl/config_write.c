@@ -178,7 +178,7 @@ static void put_sip(struct out *o, const struct ctl_config *cfg)
 			first = 0;
 		}
 	put(o, "]\n");
-	char aliases[CTL_MAX_ALIASES * (CTL_ALIAS_MAX + 2) + 3];
+	char aliases[CTL_ALIASES_TEXT_MAX];
 	put(o, "  aliases: %s\n", ctl_config_aliases_text(cfg, aliases, sizeof(aliases)));
 	if (cfg->secret_file[0] != '\0') {
 		put(o, "  secret_file: ");

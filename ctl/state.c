@@ -552,8 +552,7 @@ static void diff_sip(const struct ctl_config *a, const struct ctl_config *b, str
 		         method_list(b->dialog_methods, y));
 	}
 	if (!ctl_config_aliases_equal(a, b)) {
-		char x[CTL_MAX_ALIASES * (CTL_ALIAS_MAX + 2) + 3];
-		char y[CTL_MAX_ALIASES * (CTL_ALIAS_MAX + 2) + 3];
+		char x[CTL_ALIASES_TEXT_MAX], y[CTL_ALIASES_TEXT_MAX];
 		add_line(l, "sip.aliases %s -> %s", ctl_config_aliases_text(a, x, sizeof(x)),
 		         ctl_config_aliases_text(b, y, sizeof(y)));
 	}

@@ -71,10 +71,7 @@ struct dp_sip_aliases {
 
 struct dp_sip_cfg {
 	struct lb_addr self; /* the virtual IP and SIP port our Via names */
-	/* The VIP of the other family (family 0 when there is none; dp_sip_cfg_init leaves it so):
-	 * a Route naming it names us too. */
-	struct lb_addr other_vip;
-	char self_host[48]; /* the same as text: "198.18.0.10" or "[2001:db8::10]" */
+	char self_host[48];  /* the same as text: "198.18.0.10" or "[2001:db8::10]" */
 	uint8_t self_host_len;
 	/* Our Via line starts "Via: " when that makes its length even, else "Via:" (no space, as
 	 * RFC 3261 HCOLON allows): an even line shifts the bytes after it by whole 16-bit words, so
@@ -94,6 +91,10 @@ struct dp_sip_cfg {
 	/* Host names a Route may name us by besides the VIP (NULL: none); dp_sip_cfg_init
 	 * leaves it NULL, the policy sets it to its own copy. */
 	const struct dp_sip_aliases *aliases;
+	/* The VIP of the other family (family 0 when there is none; dp_sip_cfg_init leaves it so):
+	 * a Route naming it names us too. Last, with aliases: read only for a Route that is not
+	 * this leg's VIP, off the fields every message uses. */
+	struct lb_addr other_vip;
 };
 
 /*
